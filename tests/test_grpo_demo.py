@@ -7,7 +7,9 @@ import json
 import pytest
 
 from rlvr.api import get_verifier
-from rlvr.grpo.demo import DemoConfig, make_splits, run
+import random
+
+from rlvr.grpo.demo import DemoConfig, careless, make_splits, run
 
 
 def test_demo_task_is_scored_by_the_gsm8k_verifier_and_held_out_is_disjoint():
@@ -16,6 +18,19 @@ def test_demo_task_is_scored_by_the_gsm8k_verifier_and_held_out_is_disjoint():
     verifier = get_verifier("gsm8k")
     assert all(verifier.verify(p["response"], p["ground_truth"]).correct for p in train + held_out)
     assert not any(verifier.verify(" 3 + 4 = 8. #### 8", p["ground_truth"]).correct for p in held_out if p["ground_truth"] != "#### 8")
+
+
+def test_careless_demonstrator_keeps_the_equation_and_errs_at_its_rate():
+    train, _ = make_splits(DemoConfig(train_problems=4000, held_out_problems=10))
+    verifier = get_verifier("gsm8k")
+    rng = random.Random(1)
+    demonstrations = [careless(p, rng, 0.4) for p in train]
+    wrong = [d for d in demonstrations if not verifier.verify(d["response"], d["ground_truth"]).correct]
+    assert 0.37 < len(wrong) / len(train) < 0.43
+    for problem, shown in zip(train, demonstrations):
+        assert shown["response"].split(" = ")[0] == problem["response"].split(" = ")[0]
+        assert shown["prompt"] == problem["prompt"] and shown["ground_truth"] == problem["ground_truth"]
+    assert all(careless(p, rng, 0.0) == p for p in train[:100])
 
 
 def test_demo_smoke_run_writes_trace_and_curve(tmp_path):
@@ -33,6 +48,6 @@ def test_demo_smoke_run_writes_trace_and_curve(tmp_path):
 def test_full_demo_clearly_raises_held_out_accuracy(tmp_path):
     summary = run(DemoConfig(), tmp_path)
     print(json.dumps({k: v for k, v in summary.items() if k != "config"}, indent=1))
-    assert summary["held_out_accuracy_before"] <= 0.45
+    assert summary["held_out_accuracy_before"] <= 0.5
     assert summary["held_out_accuracy_after"] >= 0.7
     assert summary["held_out_accuracy_after"] - summary["held_out_accuracy_before"] >= 0.3

@@ -1,11 +1,13 @@
 """A CPU demonstration that the loop learns: `python -m rlvr.grpo.demo [--steps N] [--output DIR]`.
 
-The task: addition, subtraction and multiplication word problems (a in 2..12, b in 2..9) made from templates, answered as
-GSM8K answers are ("23 + 45 = 68. #### 68") and scored by rlvr's gsm8k verifier. A tiny Llama
-(built from a config, no download) is warm-started with a short supervised run that leaves it
-right on some of the held-out problems, then trained with GRPO on the verifier's reward. The
-held-out accuracy (greedy) is measured before and after GRPO; the session directory gets
-trace.jsonl and reward_curve.png.
+The task: addition, subtraction and multiplication word problems (a and b in 2..9) made from
+templates, answered as GSM8K answers are ("7 * 4 = 28. #### 28") and scored by rlvr's gsm8k
+verifier. A tiny Llama (built from a config, no download) is warm-started with a supervised run
+on the answers of a careless demonstrator, who sets up the right equation but gets the result
+wrong 40% of the time, so the warm start has the format and the method but not the accuracy
+(as a base model that imitated noisy web solutions would). GRPO on the verifier's reward then
+has to find the right results itself. Held-out accuracy (greedy) is measured before and after
+GRPO; the session directory gets trace.jsonl and reward_curve.png.
 """
 
 from __future__ import annotations
@@ -43,16 +45,17 @@ class DemoConfig:
     train_problems: int = 20000
     held_out_problems: int = 200
     sft_examples: int = 10400
-    sft_epochs: int = 1
     sft_learning_rate: float = 2e-3
-    grpo_steps: int = 200
+    demonstrator_error_rate: float = 0.4
+    grpo_steps: int = 300
     prompts_per_step: int = 16
     group_size: int = 8
-    learning_rate: float = 2e-4
-    beta: float = 0.02
+    learning_rate: float = 5e-4
+    scheduler: str = "cosine"
+    beta: float = 0.0
     temperature: float = 1.0
-    max_tokens: int = 16
-    warmup_steps: int = 5
+    max_tokens: int = 20
+    warmup_steps: int = 10
     eval_every: int = 20
     threads: int = 1
     hidden_size: int = 128
@@ -64,12 +67,28 @@ class DemoConfig:
 
 def make_problem(rng: random.Random) -> dict[str, str]:
     template, op = rng.choice(TEMPLATES)
-    a, b = rng.randint(2, 12), rng.randint(2, 9)
+    a, b = rng.randint(2, 9), rng.randint(2, 9)
     if op == "-" and b > a:
         a, b = b, a
     answer = {"+": a + b, "-": a - b, "*": a * b}[op]
     prompt = "Q: " + template.format(name=rng.choice(NAMES), thing=rng.choice(THINGS), a=a, b=b) + "\nA:"
-    return {"prompt": prompt, "response": f" {a} {op} {b} = {answer}. #### {answer}", "ground_truth": f"#### {answer}"}
+    return {"prompt": prompt, "response": solution(f"{a} {op} {b}", answer), "ground_truth": f"#### {answer}"}
+
+
+def solution(equation: str, result: int) -> str:
+    return f" {equation} = {result}. #### {result}"
+
+
+def careless(problem: dict[str, str], rng: random.Random, error_rate: float) -> dict[str, str]:
+    """The demonstrator's answer: the right equation, and with probability `error_rate` a result
+    off by 1 to 3 either way (never negative)."""
+    if rng.random() >= error_rate:
+        return problem
+    equation = problem["response"].split(" = ")[0].strip()
+    answer = int(problem["ground_truth"].removeprefix("#### "))
+    wrong = max(0, answer + rng.choice([-3, -2, -1, 1, 2, 3]))
+    wrong = wrong if wrong != answer else answer + 1
+    return {**problem, "response": solution(equation, wrong)}
 
 
 def make_splits(config: DemoConfig) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -112,7 +131,11 @@ def run(config: DemoConfig, output: Path, progress: bool = True) -> dict[str, An
     ))
     sft = rlvr.grpo.init_sft(str(model_dir), learning_rate=config.sft_learning_rate, batch_size=32, micro_batch_size=32,
                              seed=config.seed, output_dir=str(output / "sft"), max_tokens=config.max_tokens)
-    sft.train_sft_step(train[: config.sft_examples], num_epochs=config.sft_epochs)
+    demonstrator = random.Random(f"{config.seed}:demonstrator")
+    demonstrations = [careless(p, demonstrator, config.demonstrator_error_rate) for p in train[: config.sft_examples]]
+    chunk = max(1, len(demonstrations) // 10)  # one pass in ten calls, so the warm start shows its progress
+    for start in tqdm(range(0, len(demonstrations), chunk), desc="SFT warm start", disable=not progress):
+        sft.train_sft_step(demonstrations[start : start + chunk])
     warm = sft.save("warm_start")
     before = accuracy(sft, held_out)
     sft.finish()
@@ -120,6 +143,7 @@ def run(config: DemoConfig, output: Path, progress: bool = True) -> dict[str, An
     session = rlvr.grpo.init_grpo(
         base_model=str(warm), reward="gsm8k", group_size=config.group_size, learning_rate=config.learning_rate,
         max_tokens=config.max_tokens, temperature=config.temperature, beta=config.beta, warmup_steps=config.warmup_steps,
+        scheduler=config.scheduler, scheduler_total_steps=config.grpo_steps if config.scheduler != "constant" else None,
         micro_batch_size=64, seed=config.seed, output_dir=str(output), rollout_backend="hf",
     )
     curve = [(0, before)]

@@ -31,7 +31,7 @@ class Session:
     Build it with init_grpo, init_sft or load, not directly."""
 
     def __init__(self, config: SessionConfig, reward: RewardSpec, kind: str, weights: str | None = None, state: dict[str, Any] | None = None) -> None:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
         self.config, self.kind = config, kind
         self.reward = Reward(reward, config.reward_options) if reward is not None else None
@@ -39,7 +39,7 @@ class Session:
         dtype = getattr(torch, config.dtype) if config.dtype != "auto" else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
         weights = weights or config.base_model
         self.tokenizer = AutoTokenizer.from_pretrained(weights)
-        self.model = AutoModelForCausalLM.from_pretrained(weights, dtype=dtype).to(self.device)
+        self.model = self._policy(weights, dtype)
         self.reference = self._reference(dtype)
         self.parameters = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = build_optimizer(self.parameters, config)
@@ -56,18 +56,30 @@ class Session:
         self.rollouts = self._rollouts(weights)
         self.finished = False
 
+    def _policy(self, weights: str, dtype: torch.dtype) -> Any:
+        """The trained model: `weights` whole, or with lora_rank the base model plus LoRA adapters
+        (fresh ones, or the adapters a LoRA checkpoint at `weights` saved)."""
+        from transformers import AutoModelForCausalLM
+
+        if self.config.lora_rank is None:
+            return AutoModelForCausalLM.from_pretrained(weights, dtype=dtype).to(self.device)
+        try:
+            from peft import LoraConfig, PeftModel, get_peft_model
+        except ImportError:
+            raise ImportError("lora_rank needs the `peft` package: pip install peft") from None
+        base = AutoModelForCausalLM.from_pretrained(self.config.base_model, dtype=dtype).to(self.device)
+        if (Path(weights) / "adapter_config.json").exists():
+            return PeftModel.from_pretrained(base, weights, is_trainable=True)
+        rank = self.config.lora_rank
+        return get_peft_model(base, LoraConfig(r=rank, lora_alpha=2 * rank, target_modules="all-linear"))
+
     def _reference(self, dtype: torch.dtype) -> Callable | None:
-        """Apply LoRA if asked; build the frozen reference when beta > 0 (never otherwise)."""
-        if self.config.lora_rank is not None:
-            try:
-                from peft import LoraConfig, get_peft_model
-            except ImportError:
-                raise ImportError("lora_rank needs the `peft` package: pip install peft") from None
-            rank = self.config.lora_rank
-            self.model = get_peft_model(self.model, LoraConfig(r=rank, lora_alpha=2 * rank, target_modules="all-linear"))
-            return frozen_logits(self.model, adapter_off=True) if self.config.beta > 0 else None
+        """The frozen reference when beta > 0 (none otherwise): the base model, which for LoRA is
+        the policy with its adapters switched off (no second copy)."""
         if self.config.beta == 0:
             return None
+        if self.config.lora_rank is not None:
+            return frozen_logits(self.model, adapter_off=True)
         from transformers import AutoModelForCausalLM
 
         # Always the original base model, also when a session resumes from a checkpoint.
