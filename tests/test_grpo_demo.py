@@ -34,7 +34,7 @@ def test_careless_demonstrator_keeps_the_equation_and_errs_at_its_rate():
 
 
 def test_demo_smoke_run_writes_trace_and_curve(tmp_path):
-    config = DemoConfig(train_problems=300, held_out_problems=20, sft_examples=300, grpo_steps=2, prompts_per_step=4,
+    config = DemoConfig(train_problems=300, held_out_problems=20, sft_examples=300, grpo_steps=2, warmup_steps=1, prompts_per_step=4,
                         group_size=4, eval_every=2, hidden_size=64, intermediate_size=128, num_layers=2)
     summary = run(config, tmp_path, progress=False)
     trace = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]

@@ -42,9 +42,9 @@ class DemoConfig:
     """The demo's exact configuration (saved with the run)."""
 
     seed: int = 0
-    train_problems: int = 20000
+    train_problems: int = 40000
     held_out_problems: int = 200
-    sft_examples: int = 10400
+    sft_examples: int = 31200
     sft_learning_rate: float = 2e-3
     demonstrator_error_rate: float = 0.4
     grpo_steps: int = 300
@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=Path("runs/grpo-demo"), help="session directory")
     parser.add_argument("--threads", type=int, default=DemoConfig.threads, help="torch CPU threads")
     args = parser.parse_args(argv)
+    if args.steps <= DemoConfig.warmup_steps:
+        parser.error(f"--steps must exceed the {DemoConfig.warmup_steps} warmup steps of the cosine schedule")
     summary = run(DemoConfig(grpo_steps=args.steps, threads=args.threads), args.output)
     print(f"held-out accuracy: {summary['held_out_accuracy_before']:.1%} -> {summary['held_out_accuracy_after']:.1%} "
           f"in {summary['wall_time_s']:.0f} s ({summary['sampled_tokens_per_s']:.0f} sampled tokens/s); "
