@@ -1,9 +1,9 @@
 """Reference solutions score 1.0 and mutated ones (every return value changed) score below 1.0.
 
-The fast tests take a slice of each benchmark; the full sweeps are marked slow. Two references
+The fast tests take a slice of each benchmark; the full sweeps are marked slow. Some references
 need more than the default 4 s per test on a busy 2-core machine (MBPP 123 computes amicable
 numbers below 9999 in O(n^2), about 12 s; APPS 4184 solution 5 sieves to 10^7 on its first call,
-about 3 s, and per-test isolation makes every test pay it), so the sweeps run with a 30 s limit.
+about 3 s), so the sweeps run with a 30 s limit.
 """
 
 from __future__ import annotations

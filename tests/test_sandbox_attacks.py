@@ -249,3 +249,35 @@ def test_a_crash_in_one_test_does_not_hide_the_others():
     verdict = verify(program, MBPP_TRUTH, task="mbpp")
     assert verdict.score == pytest.approx(2 / 3)
     assert [t["passed"] for t in verdict.detail["tests"]] == [False, True, True]
+
+
+def test_asserts_of_one_program_share_a_child_as_in_mbpps_own_harness(pool):
+    program = "calls = 0\ndef tick():\n    global calls\n    calls += 1\n    return calls\n"
+    tests = [AssertTest("assert tick() == 1\n"), AssertTest("assert tick() == 2\n"), AssertTest("assert tick() == 3\n")]
+    result = pool.run(program, tests, LIMITS, timeout=10)
+    assert [o.passed for o in result.outcomes] == [True, True, True]
+
+
+def test_a_hung_test_retires_its_child_and_the_next_test_gets_a_fresh_one(pool):
+    program = "def add(a, b):\n    while a == 1:\n        pass\n    return a + b\n"
+    tests = [AssertTest("assert add(1, 2) == 3\n"), AssertTest("assert add(2, 2) == 4\n"), AssertTest("assert add(3, 4) == 7\n")]
+    result = pool.run(program, tests, Limits(test_timeout=1.0, memory_mb=512), timeout=10)
+    assert [o.passed for o in result.outcomes] == [False, True, True]
+    assert result.outcomes[0].timed_out and not result.outcomes[1].timed_out
+    assert live_sandbox_processes(pool) == []
+
+
+def test_test_code_that_swallows_a_dead_child_does_not_poison_the_next_test(pool):
+    program = "import os\ndef add(a, b):\n    if a == 1:\n        os._exit(0)\n    return a + b\n"
+    tests = [AssertTest("try:\n    add(1, 2)\nexcept Exception:\n    pass\n"), AssertTest("assert add(2, 2) == 4\n")]
+    result = pool.run(program, tests, LIMITS, timeout=10)
+    assert [o.passed for o in result.outcomes] == [True, True]
+
+
+def test_a_shared_child_gets_cpu_time_for_every_test_it_serves(pool):
+    # Each test burns 1.6 s of CPU, under its 2.5 s wall limit and its 4 s CPU share; the three
+    # together (4.8 s) would pass one test's CPU limit and kill the third.
+    program = "import time\ndef burn():\n    start = time.process_time()\n    while time.process_time() - start < 1.6:\n        pass\n    return 1\n"
+    tests = [AssertTest("assert burn() == 1\n")] * 3
+    result = pool.run(program, tests, Limits(test_timeout=2.5, memory_mb=512), timeout=20)
+    assert [o.passed for o in result.outcomes] == [True, True, True], [o.error for o in result.outcomes]

@@ -44,16 +44,22 @@ class Channel:
         self.request_fd, self.answer_fd = request_fd, answer_fd
         self.deadline, self.answer_limit = deadline, answer_limit
         self.buffer = b""
+        # Set once a request went unanswered (exit, timeout, oversized or malformed answer):
+        # the child cannot serve another test, even if the test code caught the error.
+        self.broken = False
 
     def request(self, message: tuple):
+        self.broken = True
         try:
             wire.write_frame(self.request_fd, pickle.dumps(_to_refs(message)))
         except BrokenPipeError:
             raise ProgramError("the program exited before answering") from None
         answer = wire.loads(self._read_frame())
         if type(answer) is list and answer and answer[0] == "ok" and len(answer) == 2:
+            self.broken = bool(self.buffer)
             return wire.decode(answer[1], lambda index, name: Remote(("h", index), self, name))
         if type(answer) is list and len(answer) == 3 and answer[0] == "raise":
+            self.broken = bool(self.buffer)
             raise ProgramError(f"{str(answer[1])[:100]}: {str(answer[2])[:500]}")
         raise ProgramError("malformed answer from the program")
 
@@ -157,80 +163,124 @@ def kill_tree(uid: int | None, pid: int | None) -> None:
 
 
 def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
-    """Run every test of the job, each in a fresh child; write one JSON line per test to `out`."""
+    """Run every test of the job and write one JSON line per test to `out` as it finishes.
+
+    A stdin/stdout test runs the program in a fresh child of its own. Call and assert tests
+    share one child, as MBPP's and HumanEval's own harnesses run all asserts in one process:
+    the program's top level runs once and each test calls into it. A test that leaves the child
+    unusable (a timeout, a crash or exit, too much output, a malformed answer) retires it, and
+    the next test gets a fresh one, so no test is charged for another's damage."""
     deadline = time.monotonic() + job["budget"]
-    for test in job["tests"]:
+    shared: Child | None = None
+    for index, test in enumerate(job["tests"]):
         remaining = deadline - time.monotonic()
+        time_limit = min(job["limits"]["test_timeout"], remaining)
         if remaining <= 0.05:
             outcome = {"passed": False, "ran": False, "timed_out": True, "error": "the total time budget ran out"}
+        elif test["kind"] == "stdio":
+            if shared is not None:
+                shared.finish(time_limit)
+                shared = None
+            started = time.monotonic()
+            fresh = Child(job, zygote, slot, "stdio", test.get("stdin", ""), serves=1)
+            outcome = _ended({"passed": None, "value": None, "error": None, "timed_out": False}, fresh.finish(time_limit))
+            outcome["seconds"] = round(time.monotonic() - started, 6)
         else:
-            outcome = run_test(test, job, min(job["limits"]["test_timeout"], remaining), zygote, slot)
+            shared = shared or Child(job, zygote, slot, "rpc", "", serves=len(job["tests"]) - index)
+            outcome = shared.drive(test, time_limit)
+            if not shared.healthy:
+                outcome = _ended(outcome, shared.finish(time_limit))
+                shared = None
         out.write(json.dumps(outcome) + "\n")
         out.flush()
+    if shared is not None:
+        shared.finish(max(deadline - time.monotonic(), 0.05))
 
 
-def run_test(test: dict, job: dict, time_limit: float, zygote: socket.socket, slot: int) -> dict:
-    """Run one test in a fresh sandboxed child and return what was observed."""
-    limits, uid, program = job["limits"], job.get("uid"), job["program"]
-    started = time.monotonic()
-    deadline = started + time_limit
-    cwd = os.path.join(job["tmp_root"], f"run-{os.getpid()}-{slot}")
-    os.mkdir(cwd, 0o700)
-    if uid is not None:
-        os.chown(cwd, uid, uid)
-    pipes = {name: os.pipe() for name in ("stdin", "stdout", "stderr", "program", "request", "answer")}
-    reply, reply_child = socket.socketpair()
-    spec = {"cwd": cwd, "limits": limits, "uid": uid, "mode": "stdio" if test["kind"] == "stdio" else "rpc"}
-    child_fds = [pipes["stdin"][0], pipes["stdout"][1], pipes["stderr"][1], pipes["program"][0],
-                 pipes["request"][0], pipes["answer"][1]]
-    socket.send_fds(zygote, [json.dumps(spec).encode()], [reply_child.fileno(), *child_fds])
-    reply_child.close()
-    for fd in child_fds:
-        os.close(fd)
-    replies = Replies(reply)
-    pid = (replies.next(deadline) or {}).get("pid")
-    overflow = threading.Event()
-
-    def on_overflow() -> None:
-        overflow.set()
-        kill_tree(uid, pid)
-
-    drains = [Drain(pipes[name][0], limits["output_bytes"], on_overflow) for name in ("stdout", "stderr")]
-    for drain in drains:
-        drain.start()
-    feeder = threading.Thread(target=_feed, args=(pipes, program, test.get("stdin", "")), daemon=True)
-    feeder.start()
-    outcome = {"passed": None, "value": None, "error": None, "timed_out": False}
-    try:
-        if test["kind"] != "stdio":
-            channel = Channel(pipes["request"][1], pipes["answer"][0], deadline, limits["output_bytes"])
-            _drive(test, channel, outcome)
-    except TestTimeout as exc:
-        outcome.update(passed=False, timed_out=True, error=str(exc))
-    except BaseException as exc:  # the test's failure, whatever it raised, is the observation
-        outcome.update(passed=False, error=f"{type(exc).__name__}: {_describe(exc)}")
-    os.close(pipes["request"][1])
-    status = replies.next(deadline)
-    if status is None:
-        outcome.update(timed_out=True, error=outcome["error"] or "time limit exceeded")
-    if status is None or _has_processes(uid):
-        kill_tree(uid, pid)
-    status = status or replies.next(time.monotonic() + 5) or {}
-    for drain in drains:
-        drain.join(timeout=1)
-    reply.close()
-    shutil.rmtree(cwd, ignore_errors=True)
-    code, sig = status.get("exit_code"), status.get("signal")
-    if sig == signal.SIGXCPU:
-        outcome["timed_out"] = True
-    outcome.update(
-        exit_code=code, signal=sig, output_limit=overflow.is_set(),
-        memory_exceeded=code == child.EXIT_MEMORY or "MemoryError" in (outcome["error"] or ""),
-        stdout=drains[0].text(), stderr=drains[1].text(),
-        stdout_truncated=drains[0].truncated, stderr_truncated=drains[1].truncated,
-        seconds=round(time.monotonic() - started, 6),
-    )
+def _ended(outcome: dict, end: dict) -> dict:
+    """A test's outcome with how its child ended added: a timeout or an error at the end adds to
+    what the test itself saw, never replaces it."""
+    timed_out, error = end.pop("timed_out"), end.pop("error")
+    outcome.update(timed_out=outcome["timed_out"] or timed_out, error=outcome["error"] or error)
+    outcome.update(end, memory_exceeded=end["memory_exceeded"] or "MemoryError" in (outcome["error"] or ""))
     return outcome
+
+
+class Child:
+    """One sandboxed child running the program: its output drained, its calls driven, its end
+    observed. `serves` is how many tests it may run, which scales its CPU-time limit (each test
+    keeps its own wall-clock limit)."""
+
+    def __init__(self, job: dict, zygote: socket.socket, slot: int, mode: str, stdin: str, serves: int) -> None:
+        limits = job["limits"]
+        self.uid, self.limits, self.started = job.get("uid"), limits, time.monotonic()
+        self.cwd = os.path.join(job["tmp_root"], f"run-{os.getpid()}-{slot}")
+        os.mkdir(self.cwd, 0o700)
+        if self.uid is not None:
+            os.chown(self.cwd, self.uid, self.uid)
+        self.pipes = {name: os.pipe() for name in ("stdin", "stdout", "stderr", "program", "request", "answer")}
+        self.reply, reply_child = socket.socketpair()
+        spec = {"cwd": self.cwd, "limits": {**limits, "cpu_seconds": limits["cpu_seconds"] * serves}, "uid": self.uid, "mode": mode}
+        child_fds = [self.pipes["stdin"][0], self.pipes["stdout"][1], self.pipes["stderr"][1], self.pipes["program"][0],
+                     self.pipes["request"][0], self.pipes["answer"][1]]
+        socket.send_fds(zygote, [json.dumps(spec).encode()], [reply_child.fileno(), *child_fds])
+        reply_child.close()
+        for fd in child_fds:
+            os.close(fd)
+        self.replies = Replies(self.reply)
+        self.pid = (self.replies.next(self.started + limits["test_timeout"]) or {}).get("pid")
+        self.overflow = threading.Event()
+        self.drains = [Drain(self.pipes[name][0], limits["output_bytes"], self._on_overflow) for name in ("stdout", "stderr")]
+        for drain in self.drains:
+            drain.start()
+        threading.Thread(target=_feed, args=(self.pipes, job["program"], stdin), daemon=True).start()
+        self.healthy = True
+
+    def _on_overflow(self) -> None:
+        self.overflow.set()
+        kill_tree(self.uid, self.pid)
+
+    def drive(self, test: dict, time_limit: float) -> dict:
+        """Run one call or assert test against the program within `time_limit` seconds."""
+        started = time.monotonic()
+        channel = Channel(self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"])
+        outcome = {"passed": None, "value": None, "error": None, "timed_out": False}
+        try:
+            _drive(test, channel, outcome)
+        except TestTimeout as exc:
+            outcome.update(passed=False, timed_out=True, error=str(exc))
+        except BaseException as exc:  # the test's failure, whatever it raised, is the observation
+            outcome.update(passed=False, error=f"{type(exc).__name__}: {_describe(exc)}")
+        self.healthy = not (channel.broken or self.overflow.is_set())
+        outcome["memory_exceeded"] = "MemoryError" in (outcome["error"] or "")
+        outcome["seconds"] = round(time.monotonic() - started, 6)
+        return outcome
+
+    def finish(self, time_limit: float) -> dict:
+        """End the child within `time_limit` (an rpc child's loop ends when its request pipe
+        closes; a script ends by itself), kill whatever is left of its tree, and say how it ended."""
+        deadline = time.monotonic() + time_limit
+        os.close(self.pipes["request"][1])
+        status = self.replies.next(deadline)
+        if status is None or _has_processes(self.uid):
+            kill_tree(self.uid, self.pid)
+        timed_out = status is None
+        status = status or self.replies.next(time.monotonic() + 5) or {}
+        for drain in self.drains:
+            drain.join(timeout=1)
+            if not drain.is_alive():
+                os.close(drain.fd)
+        os.close(self.pipes["answer"][0])
+        self.reply.close()
+        shutil.rmtree(self.cwd, ignore_errors=True)
+        code, sig = status.get("exit_code"), status.get("signal")
+        return {
+            "timed_out": timed_out or sig == signal.SIGXCPU, "error": "time limit exceeded" if timed_out else None,
+            "exit_code": code, "signal": sig, "output_limit": self.overflow.is_set(),
+            "memory_exceeded": code == child.EXIT_MEMORY,
+            "stdout": self.drains[0].text(), "stderr": self.drains[1].text(),
+            "stdout_truncated": self.drains[0].truncated, "stderr_truncated": self.drains[1].truncated,
+        }
 
 
 def _drive(test: dict, channel: Channel, outcome: dict) -> None:

@@ -2,8 +2,8 @@
 
 Each worker is one long-lived sandbox (see worker.py) that runs one job at a time; a thread
 takes an idle worker, sends it the program and its tests, and gets every test's outcome back.
-Starting the interpreter and the namespaces is paid once per worker; each test then costs a
-couple of forks. A worker that overruns its job's budget is killed and replaced.
+Starting the interpreter and the namespaces is paid once per worker; each program then costs
+a couple of forks (see harness.py for when tests share a child). A worker that overruns its job's budget is killed and replaced.
 """
 
 from __future__ import annotations
@@ -116,8 +116,9 @@ class SandboxPool:
 
     def run(self, program: str, tests: Sequence[Test], limits: Limits = Limits(), timeout: float = 30.0,
             language: str = "python") -> RunResult:
-        """Run `program` once per test (each in a fresh sandboxed child) within `timeout` seconds
-        in total, including any wait for a free worker. Never raises for anything the program does."""
+        """Run every test against `program` in sandboxed children (see harness.run_job) within
+        `timeout` seconds in total, including any wait for a free worker. Never raises for anything
+        the program does."""
         if language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not supported; supported: {list(LANGUAGES)}")
         started = time.monotonic()

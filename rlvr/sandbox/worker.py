@@ -9,7 +9,7 @@ as plain modules. Processes inside one worker:
     zygote    forked at start-up, before any job arrived, so its memory holds no tests or
               expected outputs; forks each sandboxed child on a harness's request (fds arrive
               over a unix socket) and reports the child's pid and exit status;
-    harness   (harness.py) drives the job's tests, one fresh child each; trusted, it never runs
+    harness   (harness.py) drives the job's tests in children it asks for; trusted, it never runs
               the program's code;
     child     (child.py) the program, under its own uid with rlimits.
 """

@@ -1,7 +1,7 @@
 """The code-verification core shared by the mbpp, humaneval and apps tasks.
 
 A task turns its ground truth into sandbox tests (`tests`) and says how an outcome counts
-(`judge`); this class extracts the program, runs every test in its own sandboxed child through
+(`judge`); this class extracts the program, runs the tests in sandboxed children through
 the shared pool, and scores the fraction passed (or all-or-nothing). Every verdict's detail
 carries per-test outcomes and the isolation in force.
 """
