@@ -38,6 +38,7 @@ class SessionConfig:
     device: "auto", "cpu", "cuda", ... dtype: "auto" (bfloat16 on GPU, float32 on CPU) or a torch dtype name.
     output_dir: the session directory; None makes runs/<kind>-<time>.
     vllm_gpu_memory_utilization: the share of GPU memory the vLLM engine may take.
+    vllm_options: further engine arguments for `vllm.LLM` (e.g. {"enforce_eager": True}).
     """
 
     base_model: str
@@ -68,10 +69,12 @@ class SessionConfig:
     dtype: str = "auto"
     output_dir: str | None = None
     vllm_gpu_memory_utilization: float = 0.3
+    vllm_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "adam_betas", tuple(self.adam_betas))
         object.__setattr__(self, "reward_options", dict(self.reward_options or {}))
+        object.__setattr__(self, "vllm_options", dict(self.vllm_options or {}))
         _require(isinstance(self.base_model, str) and self.base_model, "base_model must be a model directory or hub id")
         _require(self.group_size >= 1, f"group_size must be >= 1, got {self.group_size}")
         _require(self.max_tokens >= 1, f"max_tokens must be >= 1, got {self.max_tokens}")

@@ -117,20 +117,23 @@ class VLLMRollouts:
     before each rollout. vLLM's SamplingParams takes a seed per request, and its token ids stop
     at the end token, so lengths come straight from the output."""
 
-    def __init__(self, model: Any, tokenizer: Any, max_tokens: int, temperature: float, model_path: str, gpu_memory_utilization: float) -> None:
+    def __init__(self, model: Any, tokenizer: Any, max_tokens: int, temperature: float, model_path: str, **engine_options: Any) -> None:
         # The engine must live in this process for the in-place weight copy below to reach it.
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         from vllm import LLM
 
         self.model, self.tokenizer = model, tokenizer
         self.max_tokens, self.temperature = max_tokens, temperature
-        self.llm = LLM(model=model_path, gpu_memory_utilization=gpu_memory_utilization, dtype=str(model.dtype).removeprefix("torch."))
+        engine_options.setdefault("dtype", str(model.dtype).removeprefix("torch."))
+        self.llm = LLM(model=model_path, **engine_options)
         self.stop_ids = eos_ids(tokenizer, model)
 
     def sync(self) -> None:
-        """Load the policy's current weights into the engine (names as in the HF checkpoint)."""
-        state = {name: tensor.detach() for name, tensor in self.model.state_dict().items()}
-        self.llm.apply_model(lambda engine_model: engine_model.load_weights(state.items()))
+        """Load the policy's current weights into the engine in place (names as in the HF
+        checkpoint), through the worker's `reload_weights` (vLLM >= 0.32): once the engine has
+        processed its weights, the model's own `load_weights` can no longer be called."""
+        state = [(name, tensor.detach()) for name, tensor in self.model.state_dict().items()]
+        self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(state)})
         self.llm.reset_prefix_cache()
 
     def generate(self, prompt_ids: Sequence[list[int]], seeds: Sequence[int], temperature: float | None = None, max_tokens: int | None = None) -> list[Completion]:

@@ -94,7 +94,8 @@ class Session:
         if backend == "vllm":
             if self.config.lora_rank is not None:
                 raise ValueError("vLLM rollouts with LoRA are not supported; use rollout_backend='hf'")
-            return VLLMRollouts(self.model, self.tokenizer, self.config.max_tokens, self.config.temperature, weights, self.config.vllm_gpu_memory_utilization)
+            return VLLMRollouts(self.model, self.tokenizer, self.config.max_tokens, self.config.temperature, weights,
+                                gpu_memory_utilization=self.config.vllm_gpu_memory_utilization, **self.config.vllm_options)
         return HFRollouts(self.model, self.tokenizer, self.config.max_tokens, self.config.temperature)
     # ---- the step-wise API -------------------------------------------------------------
 
