@@ -145,3 +145,25 @@ def test_batch_reward_manager_with_compute_score_batch(verl_api, tokenizer):
     assert metrics["openai/gsm8k"]["acc"]["mean@1"] == pytest.approx(
         sum(e for e, s in zip(expected, sources) if s == "openai/gsm8k") / 10)
     assert "reason" not in metrics["openai/gsm8k"] and "detail" not in metrics["openai/gsm8k"]
+
+
+def test_math_rewards_work_beside_verls_hydra(verl_api):
+    """verl's trainer needs hydra-core 1.x, which pins antlr4 4.9.3: rlvr installs beside it,
+    its default math mode scores real MATH answers, and mode "minerva" (sympy's parse_latex
+    needs antlr4 4.11) refuses to start with a clear reason instead of scoring wrongly."""
+    from importlib.metadata import version
+
+    from math_data import load_problems, subset
+
+    import hydra
+
+    assert int(hydra.__version__.split(".")[0]) >= 1
+    problems = subset(load_problems(), 60)
+    for problem in problems:
+        right = rlvr_verl.compute_score("lighteval/MATH", f"So the answer is $\\boxed{{{problem.answer}}}$.", problem.solution)
+        assert right["score"] == 1.0, (problem.index, right["reason"])
+    wrong = rlvr_verl.compute_score("lighteval/MATH", "\\boxed{-12345}", problems[0].solution)
+    assert wrong["score"] == 0.0
+    if version("antlr4-python3-runtime").startswith("4.9"):
+        with pytest.raises(ValueError, match="minerva.*antlr"):
+            rlvr.get_verifier("math", mode="minerva")

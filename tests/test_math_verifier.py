@@ -152,6 +152,20 @@ def test_options_are_validated():
     assert "math" in rlvr.available_tasks()
 
 
+def test_minerva_mode_refuses_to_start_without_sympys_latex_parser(monkeypatch):
+    from rlvr.verifiers.math import symbolic
+
+    # Here antlr4 4.11 is installed: sympy's parse_latex works and minerva mode starts.
+    assert symbolic.minerva_unavailable() is None
+    assert rlvr.verify("Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct.", "0.5",
+                       task="math", mode="minerva").correct
+    # With antlr4 4.9.3 (verl's environment) sympy raises ImportError; see test_integrations_verl_real.
+    monkeypatch.setattr(symbolic, "minerva_unavailable", lambda: "LaTeX parsing requires antlr4 4.11")
+    with pytest.raises(ValueError, match="minerva.*antlr4 4.11"):
+        rlvr.get_verifier("math", mode="minerva", sympy_timeout=3.0)
+    assert rlvr.verify("\\boxed{1/2}", "0.5", task="math").correct
+
+
 def test_bounded_str_of_power_tower_and_huge_integers():
     tower = sympy.Pow(9, sympy.Pow(9, sympy.Pow(9, 9, evaluate=False), evaluate=False), evaluate=False)
     huge = sympy.Integer(7) ** 20000

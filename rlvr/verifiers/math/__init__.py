@@ -50,6 +50,8 @@ class MathOptions(VerifierOptions):
         super().__post_init__()
         if self.mode not in MODE_FORMS:
             raise ValueError(f"math mode must be one of {sorted(MODE_FORMS)}, got {self.mode!r}")
+        if self.mode == "minerva" and (problem := symbolic.minerva_unavailable()):
+            raise ValueError(f"math mode 'minerva' cannot run here: {problem}")
         if not isinstance(self.sympy_timeout, (int, float)) or not self.sympy_timeout > 0:
             raise ValueError(f"sympy_timeout must be a positive number of seconds, got {self.sympy_timeout!r}")
         if not isinstance(self.rel_tol, (int, float)) or not 0 <= self.rel_tol < 1:

@@ -112,6 +112,20 @@ def _equations_equal(a: Relational, b: Relational, rel_tol: float) -> bool:
     return bool(ratio.is_number and ratio != 0 and ratio.is_finite)
 
 
+@lru_cache(maxsize=1)
+def minerva_unavailable() -> str | None:
+    """Why sympy's parse_latex cannot run here (None when it can). It needs antlr4 runtime 4.11;
+    an environment with verl's hydra/omegaconf has 4.9.3, which serves latex2sympy2_extended (the
+    other modes) but would make every minerva sympy step quietly count as "not equal"."""
+    from sympy.parsing.latex import parse_latex
+
+    try:
+        parse_latex("1")
+    except ImportError as exc:
+        return f"{exc} (pip install 'antlr4-python3-runtime~=4.11.0')"
+    return None
+
+
 def minerva_equal(a: str, b: str) -> bool:
     """lm-eval minerva_math's sympy step: parse both with sympy's parse_latex, simplify(a - b) == 0."""
     from sympy.parsing.latex import parse_latex
