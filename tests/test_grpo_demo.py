@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
 from rlvr.api import get_verifier
-import random
-
 from rlvr.grpo.demo import DemoConfig, careless, make_splits, run
 
 

@@ -56,18 +56,21 @@ class Session:
         self.rollouts = self._rollouts(weights)
         self.finished = False
 
+    def _load_model(self, path: str, dtype: torch.dtype) -> Any:
+        from transformers import AutoModelForCausalLM
+
+        return AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(self.device)
+
     def _policy(self, weights: str, dtype: torch.dtype) -> Any:
         """The trained model: `weights` whole, or with lora_rank the base model plus LoRA adapters
         (fresh ones, or the adapters a LoRA checkpoint at `weights` saved)."""
-        from transformers import AutoModelForCausalLM
-
         if self.config.lora_rank is None:
-            return AutoModelForCausalLM.from_pretrained(weights, dtype=dtype).to(self.device)
+            return self._load_model(weights, dtype)
         try:
             from peft import LoraConfig, PeftModel, get_peft_model
         except ImportError:
             raise ImportError("lora_rank needs the `peft` package: pip install peft") from None
-        base = AutoModelForCausalLM.from_pretrained(self.config.base_model, dtype=dtype).to(self.device)
+        base = self._load_model(self.config.base_model, dtype)
         if (Path(weights) / "adapter_config.json").exists():
             return PeftModel.from_pretrained(base, weights, is_trainable=True)
         rank = self.config.lora_rank
@@ -80,10 +83,8 @@ class Session:
             return None
         if self.config.lora_rank is not None:
             return frozen_logits(self.model, adapter_off=True)
-        from transformers import AutoModelForCausalLM
-
         # Always the original base model, also when a session resumes from a checkpoint.
-        reference = AutoModelForCausalLM.from_pretrained(self.config.base_model, dtype=dtype).to(self.device).eval()
+        reference = self._load_model(self.config.base_model, dtype).eval()
         reference.requires_grad_(False)
         return frozen_logits(reference)
 
