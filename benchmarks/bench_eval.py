@@ -14,10 +14,10 @@ import json
 import pytest
 from lm_eval.api.metrics import exact_match_hf_evaluate as exact_match
 from lm_eval.filters.extraction import RegexFilter
+from shared_data import data_file
 
 from rlvr.eval.metrics import summarize
 from rlvr.eval.score import rescore
-from shared_data import data_file
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,20 @@ def records():
     out = []
     for i, row in enumerate(rows):
         gold = row["answer"].rpartition("####")[2].strip()
-        texts = [row["answer"], f"So the total is {gold}. The answer is {gold}.", f"Thus \\boxed{{{gold}}}.", "The answer is 123456789."]
-        out.append({"id": f"test-{i}", "prompt": row["question"], "ground_truth": row["answer"], "responses": [{"text": t, "score": None, "correct": None, "metadata": {}} for t in texts]})
+        texts = [
+            row["answer"],
+            f"So the total is {gold}. The answer is {gold}.",
+            f"Thus \\boxed{{{gold}}}.",
+            "The answer is 123456789.",
+        ]
+        out.append(
+            {
+                "id": f"test-{i}",
+                "prompt": row["question"],
+                "ground_truth": row["answer"],
+                "responses": [{"text": t, "score": None, "correct": None, "metadata": {}} for t in texts],
+            }
+        )
     return out
 
 
@@ -35,7 +47,10 @@ def lm_eval_score(records):
     responses = [[r["text"] for r in rec["responses"]] for rec in records]
     golds = [rec["ground_truth"].rpartition("####")[2].strip() for rec in records]
     scores = {}
-    for name, regex_filter in (("strict", RegexFilter(r"#### (\-?[0-9\.\,]+)")), ("flexible", RegexFilter(r"(-?[$0-9.,]{2,})|(-?[0-9]+)", group_select=-1))):
+    for name, regex_filter in (
+        ("strict", RegexFilter(r"#### (\-?[0-9\.\,]+)")),
+        ("flexible", RegexFilter(r"(-?[$0-9.,]{2,})|(-?[0-9]+)", group_select=-1)),
+    ):
         extracted = list(regex_filter.apply(responses, records))
         predictions = [answer for answers in extracted for answer in answers]
         references = [gold for gold, answers in zip(golds, extracted) for _ in answers]
@@ -47,7 +62,9 @@ def lm_eval_score(records):
 def test_rlvr_eval_score_throughput(benchmark, records):
     summary = benchmark(lambda: summarize(rescore(records, "gsm8k", progress=False), (1, 2, 4)))
     assert summary["num_samples"] == 4 * 1319
-    assert summary["mean_score"] == pytest.approx(0.75)  # the reference, "The answer is" and boxed forms right, the wrong number wrong
+    assert summary["mean_score"] == pytest.approx(
+        0.75
+    )  # the reference, "The answer is" and boxed forms right, the wrong number wrong
     benchmark.extra_info["responses"] = summary["num_samples"]
 
 

@@ -11,12 +11,12 @@ scores all 1,319 test-set completions once per round; items/s = 1319 / mean time
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import pytest
+from shared_data import data_file
 
 import rlvr
-from shared_data import data_file
 
 PEER_FILTERS = {
     "strict": ("gsm8k-cot.yaml", "strict-match"),
@@ -25,7 +25,7 @@ PEER_FILTERS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def completions_and_golds() -> tuple[list[str], list[str]]:
     """Chain-of-thought completions ending in the forms each mode reads, one per test problem."""
     completions, golds = [], []
@@ -52,7 +52,9 @@ def lm_eval_score(filter_name: tuple[str, str], completions: list[str], golds: l
     extracted = lm_eval_extract_all(filter_name, completions)
     # The gsm8k task's metric settings: ignore case, strip commas, "$", everything up to "#### ", a final ".".
     return exact_match_hf_evaluate(
-        predictions=extracted, references=golds, ignore_case=True,
+        predictions=extracted,
+        references=golds,
+        ignore_case=True,
         regexes_to_ignore=[",", "\\$", "(?s).*#### ", "\\.$"],
     )["exact_match"]
 

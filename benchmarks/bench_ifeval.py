@@ -13,9 +13,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from shared_data import data_file  # noqa: E402
 from ifeval_reference import load_reference  # noqa: E402
 from ifeval_responses import make_response  # noqa: E402
+from shared_data import data_file  # noqa: E402
+
 from rlvr.ifeval_checks import IFEVAL_CHECKS, build_check, follows  # noqa: E402
 from rlvr.ifeval_checks.text import clear_caches  # noqa: E402
 
@@ -38,18 +39,30 @@ def ours(records, responses):
     verdicts = []
     for record, response in zip(records, responses):
         checks = [build_check(i, k, IFEVAL_CHECKS) for i, k in zip(record["instruction_id_list"], record["kwargs"])]
-        verdicts.append(([follows(c, response).followed for c in checks],
-                         [follows(c, response, loose=True).followed for c in checks]))
+        verdicts.append(
+            (
+                [follows(c, response).followed for c in checks],
+                [follows(c, response, loose=True).followed for c in checks],
+            )
+        )
     return verdicts
 
 
 def theirs(utils, records, responses):
     verdicts = []
     for record, response in zip(records, responses):
-        example = utils.InputExample(key=record["key"], instruction_id_list=record["instruction_id_list"],
-                                     prompt=record["prompt"], kwargs=record["kwargs"])
-        verdicts.append((utils.test_instruction_following_strict(example, response).follow_instruction_list,
-                         utils.test_instruction_following_loose(example, response).follow_instruction_list))
+        example = utils.InputExample(
+            key=record["key"],
+            instruction_id_list=record["instruction_id_list"],
+            prompt=record["prompt"],
+            kwargs=record["kwargs"],
+        )
+        verdicts.append(
+            (
+                utils.test_instruction_following_strict(example, response).follow_instruction_list,
+                utils.test_instruction_following_loose(example, response).follow_instruction_list,
+            )
+        )
     return verdicts
 
 

@@ -29,7 +29,9 @@ FULL_PROBLEMS, SMALL_PROBLEMS = 400, 15
 
 
 def _enabled(config) -> bool:
-    return config.getoption("benchmark_enable", default=False) or not config.getoption("benchmark_disable", default=False)
+    return config.getoption("benchmark_enable", default=False) or not config.getoption(
+        "benchmark_disable", default=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,9 @@ def pairs_by_category(request, verifier):
     positions = {id(problem): k for k, problem in enumerate(everything)}
     grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for problem in problems:
-        texts = [text for _, text in rewritings(problem.answer)] + [different_answer(everything, positions[id(problem)])]
+        texts = [text for _, text in rewritings(problem.answer)] + [
+            different_answer(everything, positions[id(problem)])
+        ]
         for text in texts:
             completion = f"The answer is $\\boxed{{{text}}}$."
             settled_by = verifier.verify(completion, problem.answer).detail["settled_by"]
@@ -103,15 +107,26 @@ def test_latency_summary_and_ratio(benchmark, verifier, pairs_by_category):
         total["rlvr"] += sum(ours_latency)
         total["math-verify"] += sum(theirs_latency)
         rows.append((category, len(pairs), ours_latency, theirs_latency))
-    print(f"\n{'category':9s} {'pairs':>5s} | {'rlvr items/s':>12s} {'p50 ms':>7s} {'p99 ms':>7s} | "
-          f"{'math-verify items/s':>19s} {'p50 ms':>7s} {'p99 ms':>7s} | ratio")
+    print(
+        f"\n{'category':9s} {'pairs':>5s} | {'rlvr items/s':>12s} {'p50 ms':>7s} {'p99 ms':>7s} | "
+        f"{'math-verify items/s':>19s} {'p50 ms':>7s} {'p99 ms':>7s} | ratio"
+    )
     for category, size, a, b in rows:
-        print(f"{category:9s} {size:5d} | {size / sum(a):12.0f} {1e3 * statistics.median(a):7.2f} {1e3 * _percentile(a, 0.99):7.2f} | "
-              f"{size / sum(b):19.0f} {1e3 * statistics.median(b):7.2f} {1e3 * _percentile(b, 0.99):7.2f} | {sum(b) / sum(a):5.1f}x")
+        print(
+            f"{category:9s} {size:5d} | {size / sum(a):12.0f} {1e3 * statistics.median(a):7.2f} {1e3 * _percentile(a, 0.99):7.2f} | "
+            f"{size / sum(b):19.0f} {1e3 * statistics.median(b):7.2f} {1e3 * _percentile(b, 0.99):7.2f} | {sum(b) / sum(a):5.1f}x"
+        )
     ratio = total["math-verify"] / total["rlvr"]
-    print(f"all       {count:5d} | {count / total['rlvr']:12.0f} items/s | {count / total['math-verify']:19.0f} items/s | {ratio:5.1f}x")
-    benchmark.extra_info.update({"ratio": ratio, "rlvr_items_per_s": count / total["rlvr"],
-                                 "math_verify_items_per_s": count / total["math-verify"]})
+    print(
+        f"all       {count:5d} | {count / total['rlvr']:12.0f} items/s | {count / total['math-verify']:19.0f} items/s | {ratio:5.1f}x"
+    )
+    benchmark.extra_info.update(
+        {
+            "ratio": ratio,
+            "rlvr_items_per_s": count / total["rlvr"],
+            "math_verify_items_per_s": count / total["math-verify"],
+        }
+    )
     benchmark.pedantic(lambda: None, rounds=1)
     if benchmark.enabled:
         assert ratio >= 3.0, f"throughput ratio {ratio:.2f} is below the 3x target"
@@ -141,11 +156,14 @@ MATH_VERIFY_LIMIT = 20.0
 def _math_verify_in_subprocess(completion: str) -> float:
     """Seconds math-verify takes on `completion`, run in a child that is killed past the limit
     (its signal.alarm timeout cannot interrupt a long C-level computation)."""
-    script = ("import sys, time, math_verify; c = sys.stdin.read(); t = time.perf_counter(); "
-              "math_verify.verify(math_verify.parse('$7$'), math_verify.parse(c)); print(time.perf_counter() - t)")
+    script = (
+        "import sys, time, math_verify; c = sys.stdin.read(); t = time.perf_counter(); "
+        "math_verify.verify(math_verify.parse('$7$'), math_verify.parse(c)); print(time.perf_counter() - t)"
+    )
     try:
-        done = subprocess.run([sys.executable, "-c", script], input=completion, capture_output=True, text=True,
-                              timeout=MATH_VERIFY_LIMIT)
+        done = subprocess.run(
+            [sys.executable, "-c", script], input=completion, capture_output=True, text=True, timeout=MATH_VERIFY_LIMIT
+        )
         return float(done.stdout.strip() or "nan")
     except subprocess.TimeoutExpired:
         return float("inf")
@@ -164,15 +182,25 @@ def test_adversarial_latency(benchmark, name):
     if benchmark.enabled:
         theirs_s = _math_verify_in_subprocess(completion)
         benchmark.extra_info["math_verify_s"] = theirs_s
-        print(f"\n{name}: rlvr {elapsed:.3f} s ({verdict.reason}); math-verify {theirs_s:.3f} s"
-              f"{' (killed at the limit)' if theirs_s == float('inf') else ''}")
+        print(
+            f"\n{name}: rlvr {elapsed:.3f} s ({verdict.reason}); math-verify {theirs_s:.3f} s"
+            f"{' (killed at the limit)' if theirs_s == float('inf') else ''}"
+        )
     benchmark.pedantic(lambda: None, rounds=1)
 
 
 def _fresh_process_parse(latex: str) -> None:
     """What a process-per-call design pays: start Python, import sympy, parse once."""
-    subprocess.run([sys.executable, "-c", "import sys; from latex2sympy2_extended import latex2sympy; latex2sympy(sys.argv[1])", latex],
-                   check=True, timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from latex2sympy2_extended import latex2sympy; latex2sympy(sys.argv[1])",
+            latex,
+        ],
+        check=True,
+        timeout=60,
+    )
 
 
 def test_pool_call_restart_and_process_per_call_cost(benchmark):
@@ -200,10 +228,14 @@ def _measure_pool(benchmark, pool, equal_pairs) -> None:
         started = time.perf_counter()  # the one worker was killed: this call forks a new one
         pool.call(equal_pairs, pairs, 1e-6)
         replaced.append(time.perf_counter() - started)
-    line = (f"\nsympy job on a warm worker: p50 {1e3 * statistics.median(warm):.2f} ms; "
-            f"first job after a kill (fork of a replacement): p50 {1e3 * statistics.median(replaced):.1f} ms, "
-            f"max {1e3 * max(replaced):.1f} ms")
-    benchmark.extra_info.update({"warm_p50_ms": 1e3 * statistics.median(warm), "replacement_p50_ms": 1e3 * statistics.median(replaced)})
+    line = (
+        f"\nsympy job on a warm worker: p50 {1e3 * statistics.median(warm):.2f} ms; "
+        f"first job after a kill (fork of a replacement): p50 {1e3 * statistics.median(replaced):.1f} ms, "
+        f"max {1e3 * max(replaced):.1f} ms"
+    )
+    benchmark.extra_info.update(
+        {"warm_p50_ms": 1e3 * statistics.median(warm), "replacement_p50_ms": 1e3 * statistics.median(replaced)}
+    )
     if benchmark.enabled:
         per_call = []
         for _ in range(3):

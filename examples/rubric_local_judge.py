@@ -38,8 +38,10 @@ def main() -> None:
         verdicts = verifier.verify_batch(RESPONSES, [RECORD] * len(RESPONSES))
     for response, verdict in zip(RESPONSES, verdicts):
         detail = verdict.detail
-        print(f"{verdict.score:.3f} {verdict.reason:8} met={detail['met']} calls={detail['calls']} "
-              f"cache_hit={detail['cache_hit']} :: {response[:50]}")
+        print(
+            f"{verdict.score:.3f} {verdict.reason:8} met={detail['met']} calls={detail['calls']} "
+            f"cache_hit={detail['cache_hit']} :: {response[:50]}"
+        )
     print(json.dumps(batch_stats(verdicts)))
 
 

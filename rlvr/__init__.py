@@ -1,9 +1,9 @@
 """rlvr: deterministic, never-crash reward functions for RL with verifiable rewards.
 
-    import rlvr
-    rlvr.compute_reward("... The answer is 18.", "#### 18", task="gsm8k")   # 1.0
-    rlvr.verify(completion, ground_truth, task="math")                    # a Verdict
-    verifier = rlvr.get_verifier("gsm8k", mode="strict")                  # .verify_batch(...)
+import rlvr
+rlvr.compute_reward("... The answer is 18.", "#### 18", task="gsm8k")   # 1.0
+rlvr.verify(completion, ground_truth, task="math")                    # a Verdict
+verifier = rlvr.get_verifier("gsm8k", mode="strict")                  # .verify_batch(...)
 """
 
 from rlvr.api import available_tasks, compute_reward, get_verifier, verify

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from rlvr.verdict import BAD_OPTIONS, UNKNOWN_TASK, Verdict
 from rlvr.verifiers.base import Verifier

@@ -9,9 +9,9 @@ Needs the `hf` extra (torch, transformers, tokenizers).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 SPECIAL_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"}
 
@@ -43,7 +43,9 @@ class TinyModelConfig:
     split_digits: bool = False
 
 
-def build_tiny_model(directory: str | Path, corpus: Iterable[str] | None = None, config: TinyModelConfig = TinyModelConfig()) -> Path:
+def build_tiny_model(
+    directory: str | Path, corpus: Iterable[str] | None = None, config: TinyModelConfig = TinyModelConfig()
+) -> Path:
     """Train a tokenizer on `corpus`, build a random-weight model, save both to `directory`."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers

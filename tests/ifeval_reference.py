@@ -28,9 +28,7 @@ def write_punkt_tab(root: Path) -> Path:
     (folder / "abbrev_types.txt").write_text("".join(f"{a}\n" for a in sorted(english.ABBREV_TYPES)))
     (folder / "sent_starters.txt").write_text("".join(f"{s}\n" for s in sorted(english.SENT_STARTERS)))
     (folder / "collocations.tab").write_text("".join(f"{a}\t{b}\n" for a, b in sorted(english.COLLOCATIONS)))
-    (folder / "ortho_context.tab").write_text(
-        "".join(f"{w}\t{f}\n" for w, f in sorted(english.ORTHO_CONTEXT.items()))
-    )
+    (folder / "ortho_context.tab").write_text("".join(f"{w}\t{f}\n" for w, f in sorted(english.ORTHO_CONTEXT.items())))
     return folder
 
 

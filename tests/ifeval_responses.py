@@ -43,7 +43,11 @@ def fragments(rng: random.Random, instruction_id: str, kw: dict[str, Any]) -> li
     if name == "frequency":
         return [f"The {kw['keyword']} again." for _ in range(near(rng, kw["frequency"]))]
     if name == "forbidden_words":
-        return [f"{rng.choice(['', 'un'])}{w}{rng.choice(['', 's'])} here." for w in kw["forbidden_words"] if rng.random() < 0.4]
+        return [
+            f"{rng.choice(['', 'un'])}{w}{rng.choice(['', 's'])} here."
+            for w in kw["forbidden_words"]
+            if rng.random() < 0.4
+        ]
     if name == "letter_frequency":
         return [" ".join([kw["letter"] * 2] * near(rng, kw["let_frequency"] // 2 + 1))]
     if name == "number_sentences":
@@ -59,7 +63,10 @@ def fragments(rng: random.Random, instruction_id: str, kw: dict[str, Any]) -> li
     if name == "constrained_response":
         return [rng.choice(["My answer is yes.", "My answer is no", "my answer is maybe."])]
     if name == "number_highlighted_sections":
-        return [rng.choice(["*{}*", "**{}**", "* *"]).format(rng.choice(WORDS)) for _ in range(near(rng, kw["num_highlights"]))]
+        return [
+            rng.choice(["*{}*", "**{}**", "* *"]).format(rng.choice(WORDS))
+            for _ in range(near(rng, kw["num_highlights"]))
+        ]
     if name == "multiple_sections":
         return [f"{kw['section_spliter']} {i + 1}\n{sentence(rng)}" for i in range(near(rng, kw["num_sections"]))]
     if name == "title":
@@ -88,7 +95,9 @@ def make_response(rng: random.Random, record: dict[str, Any]) -> str:
             parts = [sentence(rng) for _ in range(near(rng, kw["num_paragraphs"]))]
             n = kw["nth_paragraph"] - 1
             if n < len(parts) and rng.random() < 0.7:
-                parts[n] = rng.choice(['"', "", "'"]) + kw["first_word"].capitalize() + rng.choice([",", " ", "s "]) + parts[n]
+                parts[n] = (
+                    rng.choice(['"', "", "'"]) + kw["first_word"].capitalize() + rng.choice([",", " ", "s "]) + parts[n]
+                )
             text = "\n\n".join(parts)
         elif name == "repeat_prompt" and rng.random() < 0.7:
             text = rng.choice(["", " ", "Sure. "]) + kw["prompt_to_repeat"] + "\n" + text
@@ -105,5 +114,7 @@ def make_response(rng: random.Random, record: dict[str, Any]) -> str:
         elif name == "quotation" and rng.random() < 0.7:
             text = f'"{text}"'
         elif name == "json_format" and rng.random() < 0.7:
-            text = rng.choice(["{}", "```json\n{}\n```", "```{}```", "{} trailing"]).format(json.dumps({"answer": text}))
+            text = rng.choice(["{}", "```json\n{}\n```", "```{}```", "{} trailing"]).format(
+                json.dumps({"answer": text})
+            )
     return text

@@ -20,4 +20,3 @@ def data_file(relative: str) -> Path:
     if not path.exists():
         pytest.fail(f"benchmark data file {path} is missing (set RLVR_DATA_DIR to the shared/data folder)")
     return path
-

@@ -76,8 +76,14 @@ class _Exploding(Verifier):
 
 @pytest.mark.parametrize(
     "completion, reason",
-    [("timeout", "timeout"), ("gt", "bad_ground_truth"), ("exit", "error"), ("recursion", "error"),
-     ("not-a-verdict", "error"), ("other", "error")],
+    [
+        ("timeout", "timeout"),
+        ("gt", "bad_ground_truth"),
+        ("exit", "error"),
+        ("recursion", "error"),
+        ("not-a-verdict", "error"),
+        ("other", "error"),
+    ],
 )
 def test_boundary_turns_every_failure_into_a_zero_verdict(completion, reason):
     verdict = _Exploding().verify(completion, None)
@@ -130,5 +136,7 @@ def test_same_verdict_in_another_process():
         "cs = json.loads(sys.argv[1])\n"
         "print(json.dumps([rlvr.verify(c, '0.75', task='gsm8k').to_dict() for c in cs]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(completions)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(completions)], capture_output=True, text=True, check=True
+    )
     assert json.loads(out.stdout) == here

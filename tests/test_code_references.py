@@ -12,8 +12,8 @@ import ast
 import json
 
 import pytest
+from code_data import apps_solutions, humaneval_rows, mbpp_rows, sanitized_mbpp_rows
 
-from code_data import apps_rows, apps_solutions, humaneval_rows, mbpp_rows, sanitized_mbpp_rows
 from rlvr.api import get_verifier
 
 SWEEP = {"test_timeout": 30.0, "timeout": 120.0}
@@ -31,7 +31,7 @@ def _change_returns(function: ast.FunctionDef) -> None:
         pending.extend(ast.iter_child_nodes(node))
 
 
-WRONG_HELPER = '''
+WRONG_HELPER = """
 def __wrong__(value):
     if isinstance(value, bool):
         return not value
@@ -44,7 +44,7 @@ def __wrong__(value):
     if isinstance(value, (list, tuple)):
         return type(value)([*value, "?"])
     return ("wrong", value)
-'''
+"""
 
 
 def wrong_program(code: str, name: str) -> str:

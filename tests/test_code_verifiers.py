@@ -23,7 +23,10 @@ def test_extract_takes_the_last_python_or_bare_fence():
 
 
 # Hand-checked stdin/stdout problem: sum of each line's integers (expected outputs computed by hand).
-SUM_LINES = {"inputs": ["2\n1 2\n3 4\n", "1\n-5 5\n", "3\n0 0\n10 -3\n100 1\n"], "outputs": ["3\n7\n", "0\n", "0\n7\n101\n"]}
+SUM_LINES = {
+    "inputs": ["2\n1 2\n3 4\n", "1\n-5 5\n", "3\n0 0\n10 -3\n100 1\n"],
+    "outputs": ["3\n7\n", "0\n", "0\n7\n101\n"],
+}
 SUM_LINES_SOLUTION = "n = int(input())\nfor _ in range(n):\n    a, b = map(int, input().split())\n    print(a + b)\n"
 # Hand-checked float problem: the mean of the numbers, to any precision within APPS' tolerance.
 MEAN = {"inputs": ["3\n1 2 4\n", "2\n0.1 0.2\n"], "outputs": ["2.3333333333\n", "0.15\n"]}
@@ -43,7 +46,10 @@ def test_apps_stdio_mode_hand_checked():
 def test_apps_float_tolerance_hand_checked():
     mean = "input()\nxs = list(map(float, input().split()))\nprint(sum(xs) / len(xs))\n"
     assert apps_reward(mean, MEAN) == 1.0  # 2.3333333333333335 vs 2.3333333333, 0.15000000000000002 vs 0.15
-    assert apps_reward("input()\nxs = list(map(float, input().split()))\nprint(round(sum(xs) / len(xs), 2))\n", MEAN) == 0.5
+    assert (
+        apps_reward("input()\nxs = list(map(float, input().split()))\nprint(round(sum(xs) / len(xs), 2))\n", MEAN)
+        == 0.5
+    )
 
 
 def test_apps_call_mode_hand_checked():
@@ -71,8 +77,11 @@ def test_all_or_nothing_and_bad_ground_truth():
 
 
 def test_humaneval_completion_continues_the_prompt():
-    truth = {"prompt": "def inc(x):\n    \"\"\"x + 1\"\"\"\n", "entry_point": "inc",
-             "test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n"}
+    truth = {
+        "prompt": 'def inc(x):\n    """x + 1"""\n',
+        "entry_point": "inc",
+        "test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n",
+    }
     assert humaneval_reward("    return x + 1\n", truth) == 1.0
     assert humaneval_reward("Sure:\n```python\ndef inc(x):\n    return x + 1\n```", truth) == 1.0
     assert humaneval_reward("    return x\n", truth) == 0.0
@@ -87,7 +96,9 @@ def test_mbpp_function_shadowing_a_builtin_is_tested_but_cannot_fake_a_builtin()
 
 
 def test_verdict_reports_isolation_and_per_test_facts():
-    verdict = verify("import time\ndef gcd(a, b):\n    time.sleep(10)\n", GCD, task="apps", test_timeout=0.5, timeout=10)
+    verdict = verify(
+        "import time\ndef gcd(a, b):\n    time.sleep(10)\n", GCD, task="apps", test_timeout=0.5, timeout=10
+    )
     assert verdict.score == 0.0 and verdict.reason == "timeout"
     assert verdict.detail["isolation"]["level"] == "namespaces"
     assert all(t["timed_out"] for t in verdict.detail["tests"])
@@ -98,18 +109,27 @@ def test_verdict_reports_isolation_and_per_test_facts():
 def test_any_string_as_a_program_never_raises_and_keeps_its_budget(program):
     budget = 3.0
     started = time.monotonic()
-    verdict = verify(program, {"test_list": ["assert f(1) == 1", "assert f(2) == 2"]}, task="mbpp",
-                     timeout=budget, test_timeout=1.0)
+    verdict = verify(
+        program, {"test_list": ["assert f(1) == 1", "assert f(2) == 2"]}, task="mbpp", timeout=budget, test_timeout=1.0
+    )
     assert time.monotonic() - started <= budget + 1.0
     assert 0.0 <= verdict.score <= 1.0
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(program=st.sampled_from(["while True: pass", "import time\ntime.sleep(60)", "print('x' * 10**8)"]) | st.text(max_size=50))
+@given(
+    program=st.sampled_from(["while True: pass", "import time\ntime.sleep(60)", "print('x' * 10**8)"])
+    | st.text(max_size=50)
+)
 def test_hostile_programs_keep_the_total_budget(program):
     budget = 2.0
     started = time.monotonic()
-    verdict = verify(program, {"inputs": ["1\n", "2\n", "3\n"], "outputs": ["1\n", "2\n", "3\n"]}, task="apps",
-                     timeout=budget, test_timeout=1.5)
+    verdict = verify(
+        program,
+        {"inputs": ["1\n", "2\n", "3\n"], "outputs": ["1\n", "2\n", "3\n"]},
+        task="apps",
+        timeout=budget,
+        test_timeout=1.5,
+    )
     assert time.monotonic() - started <= budget + 1.0
     assert verdict.score == 0.0

@@ -24,7 +24,22 @@ def model(tmp_path_factory):
 
 
 def run(command, model, task, output, *extra):
-    args = [command, "--backend", "hf", "--model", model, "--task", task, "--data", str(data_file(DATA[task])), "--max-tokens", "24", "--output", str(output), *extra]
+    args = [
+        command,
+        "--backend",
+        "hf",
+        "--model",
+        model,
+        "--task",
+        task,
+        "--data",
+        str(data_file(DATA[task])),
+        "--max-tokens",
+        "24",
+        "--output",
+        str(output),
+        *extra,
+    ]
     assert main(args) == 0
     return output
 
@@ -38,7 +53,11 @@ def test_greedy_run_writes_every_file_and_repeats_exactly(model, task, tmp_path)
     first = run("greedy", model, task, tmp_path / "a", "--limit", "3")
     summary = json.loads((first / "summary.json").read_text())
     assert set(summary) >= {"config", "versions", "metrics", "strata", "timing"}
-    assert summary["versions"]["backend"] == "hf" and summary["versions"]["verifier"]["task"] in ("gsm8k", "math", "mbpp")
+    assert summary["versions"]["backend"] == "hf" and summary["versions"]["verifier"]["task"] in (
+        "gsm8k",
+        "math",
+        "mbpp",
+    )
     metrics = summary["metrics"]
     assert metrics["num_prompts"] == 3 and metrics["num_samples"] == 3
     assert 0.0 <= metrics["truncation_rate"] <= 1.0 and metrics["mean_completion_tokens"] > 0
@@ -58,7 +77,9 @@ def test_greedy_run_writes_every_file_and_repeats_exactly(model, task, tmp_path)
 
 
 def test_sampling_gives_each_request_its_own_seed(model, tmp_path):
-    out = run("pass-at-k", model, "gsm8k", tmp_path / "s0", "--limit", "2", "--n", "4", "--k", "1,2,4", "--temperature", "1.0")
+    out = run(
+        "pass-at-k", model, "gsm8k", tmp_path / "s0", "--limit", "2", "--n", "4", "--k", "1,2,4", "--temperature", "1.0"
+    )
     records = read_rollouts(out / "completions.jsonl", group_size=4)
     for record in records:
         seeds = [r["metadata"]["seed"] for r in record["responses"]]
@@ -68,7 +89,9 @@ def test_sampling_gives_each_request_its_own_seed(model, tmp_path):
     assert set(summary["metrics"]["pass@k"]) == {"1", "2", "4"}
     again = run("pass-at-k", model, "gsm8k", tmp_path / "s0-again", "--limit", "2", "--n", "4", "--temperature", "1.0")
     assert texts(again) == texts(out)  # reproducible
-    other = run("pass-at-k", model, "gsm8k", tmp_path / "s1", "--limit", "2", "--n", "4", "--temperature", "1.0", "--seed", "1")
+    other = run(
+        "pass-at-k", model, "gsm8k", tmp_path / "s1", "--limit", "2", "--n", "4", "--temperature", "1.0", "--seed", "1"
+    )
     assert texts(other) != texts(out)
 
 
@@ -78,14 +101,35 @@ def test_a_sample_does_not_depend_on_its_batch(model):
     alone = Request("b", 0, "Question: How many eggs?\nAnswer:", 11)
     batched = backend.generate([Request("a", 0, "Problem:\nWhat is 1 + 1?\n\nSolution:", 7), alone], sampling)
     solo = backend.generate([alone], sampling)[0]
-    assert (solo.text, solo.num_tokens, solo.finish_reason) == (batched[1].text, batched[1].num_tokens, batched[1].finish_reason)
+    assert (solo.text, solo.num_tokens, solo.finish_reason) == (
+        batched[1].text,
+        batched[1].num_tokens,
+        batched[1].finish_reason,
+    )
     assert solo.logprob == pytest.approx(batched[1].logprob, rel=1e-5)  # padding changes float rounding only
 
 
 def test_resume_continues_an_interrupted_run(model, tmp_path, capsys):
     out = run("greedy", model, "gsm8k", tmp_path / "r", "--limit", "2")
     before = (out / "completions.jsonl").read_text()
-    assert main(["greedy", "--backend", "hf", "--model", model, "--task", "gsm8k", "--data", str(data_file(DATA["gsm8k"])), "--output", str(out)]) == 2
+    assert (
+        main(
+            [
+                "greedy",
+                "--backend",
+                "hf",
+                "--model",
+                model,
+                "--task",
+                "gsm8k",
+                "--data",
+                str(data_file(DATA["gsm8k"])),
+                "--output",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert "--resume" in capsys.readouterr().err
     # A run killed while writing its third record leaves half a line behind.
     (out / "completions.jsonl").write_text(before + '{"id": "test-2", "prom')
@@ -95,7 +139,27 @@ def test_resume_continues_an_interrupted_run(model, tmp_path, capsys):
     assert [r["id"] for r in records] == ["test-0", "test-1", "test-2", "test-3"]
     assert (out / "completions.jsonl").read_text().startswith(before)
     assert json.loads((out / "summary.json").read_text())["metrics"]["num_prompts"] == 4
-    assert main(["greedy", "--backend", "hf", "--model", model, "--task", "gsm8k", "--data", str(data_file(DATA["gsm8k"])), "--max-tokens", "99", "--output", str(out), "--resume"]) == 2
+    assert (
+        main(
+            [
+                "greedy",
+                "--backend",
+                "hf",
+                "--model",
+                model,
+                "--task",
+                "gsm8k",
+                "--data",
+                str(data_file(DATA["gsm8k"])),
+                "--max-tokens",
+                "99",
+                "--output",
+                str(out),
+                "--resume",
+            ]
+        )
+        == 2
+    )
     assert "max_tokens" in capsys.readouterr().err
 
 

@@ -39,7 +39,14 @@ class Handler(BaseHTTPRequestHandler):
         reply = {
             "object": "text_completion",
             "model": body["model"],
-            "choices": [{"index": 0, "text": text, "finish_reason": "stop" if right else "length", "logprobs": {"token_logprobs": [-0.5, -0.25]}}],
+            "choices": [
+                {
+                    "index": 0,
+                    "text": text,
+                    "finish_reason": "stop" if right else "length",
+                    "logprobs": {"token_logprobs": [-0.5, -0.25]},
+                }
+            ],
             "usage": {"prompt_tokens": 10, "completion_tokens": 7 if right else body["max_tokens"], "total_tokens": 17},
         }
         payload = json.dumps(reply).encode()
@@ -67,12 +74,41 @@ def server():
 def test_pass_at_k_through_an_openai_compatible_server(server, tmp_path, monkeypatch):
     monkeypatch.setenv("RLVR_TEST_KEY", "secret-token")
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    args = ["pass-at-k", "--backend", "openai", "--model", "served-model", "--task", "gsm8k", "--data", str(data_file("gsm8k/test.jsonl")), "--limit", "3", "--n", "6", "--k", "1,2,4", "--max-tokens", "9", "--output", str(tmp_path / "run"), "--backend-option", f"base_url={url}", "--backend-option", "api_key_env=RLVR_TEST_KEY", "--backend-option", "concurrency=4"]
+    args = [
+        "pass-at-k",
+        "--backend",
+        "openai",
+        "--model",
+        "served-model",
+        "--task",
+        "gsm8k",
+        "--data",
+        str(data_file("gsm8k/test.jsonl")),
+        "--limit",
+        "3",
+        "--n",
+        "6",
+        "--k",
+        "1,2,4",
+        "--max-tokens",
+        "9",
+        "--output",
+        str(tmp_path / "run"),
+        "--backend-option",
+        f"base_url={url}",
+        "--backend-option",
+        "api_key_env=RLVR_TEST_KEY",
+        "--backend-option",
+        "concurrency=4",
+    ]
     assert main(args) == 0
     bodies = [body for _, body, _ in server.requests_seen]
     assert len(bodies) == 18 and all(path == "/v1/completions" for path, _, _ in server.requests_seen)
     assert all(auth == "Bearer secret-token" for _, _, auth in server.requests_seen)
-    assert all(b["model"] == "served-model" and b["max_tokens"] == 9 and b["temperature"] == 1.0 and b["top_p"] == 0.95 for b in bodies)
+    assert all(
+        b["model"] == "served-model" and b["max_tokens"] == 9 and b["temperature"] == 1.0 and b["top_p"] == 0.95
+        for b in bodies
+    )
     assert all(b["stop"] == ["Question:", "</s>", "<|im_end|>"] for b in bodies)
     assert len({b["seed"] for b in bodies}) == 18  # one seed per request
     records = read_rollouts(tmp_path / "run" / "completions.jsonl", group_size=6)
@@ -90,7 +126,25 @@ def test_pass_at_k_through_an_openai_compatible_server(server, tmp_path, monkeyp
 
 def test_chat_mode_uses_the_chat_endpoint(server, tmp_path):
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    args = ["greedy", "--backend", "openai", "--model", "m", "--task", "gsm8k", "--data", str(data_file("gsm8k/test.jsonl")), "--limit", "1", "--chat-template", "on", "--output", str(tmp_path / "chat"), "--backend-option", f"base_url={url}"]
+    args = [
+        "greedy",
+        "--backend",
+        "openai",
+        "--model",
+        "m",
+        "--task",
+        "gsm8k",
+        "--data",
+        str(data_file("gsm8k/test.jsonl")),
+        "--limit",
+        "1",
+        "--chat-template",
+        "on",
+        "--output",
+        str(tmp_path / "chat"),
+        "--backend-option",
+        f"base_url={url}",
+    ]
     # The test server has no chat endpoint: the 404 must surface as an error, not as empty answers.
     with pytest.raises(Exception, match="404"):
         main(args)

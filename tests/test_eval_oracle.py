@@ -31,11 +31,21 @@ def oracle_accuracy(task, limit):
     path, _ = WITH_REFERENCES[task]
     examples = load_examples(task, data_file(path), limit=limit)
     records = [
-        {"id": e.id, "prompt": "", "ground_truth": e.ground_truth, "responses": [{"text": text, "score": None, "correct": None, "metadata": {}}], **e.fields}
+        {
+            "id": e.id,
+            "prompt": "",
+            "ground_truth": e.ground_truth,
+            "responses": [{"text": text, "score": None, "correct": None, "metadata": {}}],
+            **e.fields,
+        }
         for e, text in zip(examples, references(task, examples))
     ]
     scored = rescore(records, task, progress=False)
-    failures = [(r["id"], r["responses"][0]["metadata"]["reason"], str(r["responses"][0]["metadata"]["detail"])[:200]) for r in scored if not r["responses"][0]["correct"]]
+    failures = [
+        (r["id"], r["responses"][0]["metadata"]["reason"], str(r["responses"][0]["metadata"]["detail"])[:200])
+        for r in scored
+        if not r["responses"][0]["correct"]
+    ]
     return metrics.summarize(scored)["pass@1"], failures
 
 

@@ -40,9 +40,27 @@ def test_score_prints_a_summary_and_writes_the_rescored_run(tmp_path, capsys):
 
 
 def test_a_stricter_mode_rescoring_lowers_accuracy(tmp_path):
-    assert main(["score", "--task", "gsm8k", "--completions", str(EXAMPLE), "--verifier-option", "mode=strict", "--output", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--task",
+                "gsm8k",
+                "--completions",
+                str(EXAMPLE),
+                "--verifier-option",
+                "mode=strict",
+                "--output",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     strict = json.loads((tmp_path / "summary.json").read_text())["metrics"]
-    assert strict["format_rates"] == {"answer_is": strict["format_rates"]["answer_is"], "none": strict["format_rates"]["none"]}
+    assert strict["format_rates"] == {
+        "answer_is": strict["format_rates"]["answer_is"],
+        "none": strict["format_rates"]["none"],
+    }
     assert strict["mean_score"] < (42 - len(WRONG)) / 42
 
 

@@ -25,7 +25,16 @@ DATA = {
     "humaneval": "humaneval/HumanEval.jsonl.gz",
     "apps": "apps/train_sample_coderl.jsonl",
 }
-COUNTS = {"gsm8k": 1319, "math": 5000, "math500": 500, "ifeval": 541, "ifbench": 300, "mbpp": 500, "humaneval": 164, "apps": 5}
+COUNTS = {
+    "gsm8k": 1319,
+    "math": 5000,
+    "math500": 500,
+    "ifeval": 541,
+    "ifbench": 300,
+    "mbpp": 500,
+    "humaneval": 164,
+    "apps": 5,
+}
 
 
 @pytest.mark.parametrize("task", sorted(DATA))
@@ -82,7 +91,9 @@ def test_gsm8k_prompts_match_lm_eval_templates():
     assert get_format("gsm8k").stops == tuple(plain["generation_kwargs"]["until"])
     assert builtin_fewshot()["gsm8k_cot"] == cot["fewshot_config"]["samples"]
     shots = fewshot_examples(get_format("gsm8k_cot"), 8)
-    expected = "".join(_render(cot["doc_to_text"], s) + " " + s["target"] + "\n\n" for s in shots) + _render(cot["doc_to_text"], doc)
+    expected = "".join(_render(cot["doc_to_text"], s) + " " + s["target"] + "\n\n" for s in shots) + _render(
+        cot["doc_to_text"], doc
+    )
     assert get_format("gsm8k_cot").render(doc, shots) == expected
     assert get_format("gsm8k_cot").stops == tuple(cot["generation_kwargs"]["until"])
 
@@ -115,9 +126,13 @@ def test_mbpp_prompt_matches_lm_eval():
     doc = load_examples("mbpp", data_file(DATA["mbpp"]), limit=1)[0].doc
     shots = fewshot_examples(get_format("mbpp"), 3)
     # lm-eval's three exemplars are MBPP tasks 2, 3 and 4 as they stand in the data file.
-    assert [(s["text"], s["code"], s["test_list"]) for s in shots] == [(docs[i]["text"], docs[i]["code"], docs[i]["test_list"]) for i in ("2", "3", "4")]
+    assert [(s["text"], s["code"], s["test_list"]) for s in shots] == [
+        (docs[i]["text"], docs[i]["code"], docs[i]["test_list"]) for i in ("2", "3", "4")
+    ]
     target = lambda s: _render(config["doc_to_target"], {**s, "is_fewshot": True})  # noqa: E731
-    expected = "".join(_render(config["doc_to_text"], s) + target(s) + "\n\n" for s in shots) + _render(config["doc_to_text"], doc)
+    expected = "".join(_render(config["doc_to_text"], s) + target(s) + "\n\n" for s in shots) + _render(
+        config["doc_to_text"], doc
+    )
     assert get_format("mbpp").render(doc, shots) == expected
     assert get_format("mbpp").stops == tuple(config["generation_kwargs"]["until"])
 
@@ -125,7 +140,9 @@ def test_mbpp_prompt_matches_lm_eval():
 def test_humaneval_and_ifeval_prompts_are_the_raw_prompts():
     he = load_examples("humaneval", data_file(DATA["humaneval"]), limit=1)[0].doc
     assert get_format("humaneval").render(he) == he["prompt"]
-    assert get_format("humaneval").stops == tuple(_lm_eval_yaml("humaneval/humaneval.yaml")["generation_kwargs"]["until"])
+    assert get_format("humaneval").stops == tuple(
+        _lm_eval_yaml("humaneval/humaneval.yaml")["generation_kwargs"]["until"]
+    )
     ife = load_examples("ifeval", data_file(DATA["ifeval"]), limit=1)[0].doc
     assert get_format("raw").render(ife) == ife["prompt"]
     with pytest.raises(ValueError, match="takes no few-shot"):

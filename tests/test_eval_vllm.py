@@ -44,7 +44,15 @@ def engine(model):
 
 
 def config(model, output, **overrides):
-    base = dict(model=model, task="gsm8k", output=str(output), backend="vllm", data=str(data_file("gsm8k/test.jsonl")), limit=8, max_tokens=32)
+    base = dict(
+        model=model,
+        task="gsm8k",
+        output=str(output),
+        backend="vllm",
+        data=str(data_file("gsm8k/test.jsonl")),
+        limit=8,
+        max_tokens=32,
+    )
     return EvalConfig(**{**base, **overrides})
 
 
@@ -69,9 +77,20 @@ def test_greedy_through_vllm_writes_valid_files_repeats_and_matches_hf(model, en
 def test_sampling_through_vllm_uses_per_request_seeds(model, engine, tmp_path):
     summary = run_eval(config(model, tmp_path / "s", n=8, k=(1, 2, 4, 8), temperature=1.0), backend=engine)
     for record in read_rollouts(tmp_path / "s" / "completions.jsonl", group_size=8):
-        assert [r["metadata"]["seed"] for r in record["responses"]] == [request_seed(0, record["id"], j) for j in range(8)]
+        assert [r["metadata"]["seed"] for r in record["responses"]] == [
+            request_seed(0, record["id"], j) for j in range(8)
+        ]
         assert len({r["text"] for r in record["responses"]}) == 8
     run_eval(config(model, tmp_path / "s2", n=8, k=(1, 2, 4, 8), temperature=1.0), backend=engine)
     assert texts(tmp_path / "s2") == texts(tmp_path / "s")
     timing = summary["timing"]
-    print(json.dumps({"vllm_cpu_tokens_per_s": timing["tokens_per_s"], "generated_tokens": timing["generated_tokens"], "verification_tail_s": timing["verification_tail_s"], "wall_s": timing["wall_s"]}))
+    print(
+        json.dumps(
+            {
+                "vllm_cpu_tokens_per_s": timing["tokens_per_s"],
+                "generated_tokens": timing["generated_tokens"],
+                "verification_tail_s": timing["verification_tail_s"],
+                "wall_s": timing["wall_s"],
+            }
+        )
+    )

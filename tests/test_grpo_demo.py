@@ -16,7 +16,11 @@ def test_demo_task_is_scored_by_the_gsm8k_verifier_and_held_out_is_disjoint():
     assert not {p["prompt"] for p in train} & {p["prompt"] for p in held_out}
     verifier = get_verifier("gsm8k")
     assert all(verifier.verify(p["response"], p["ground_truth"]).correct for p in train + held_out)
-    assert not any(verifier.verify(" 3 + 4 = 8. #### 8", p["ground_truth"]).correct for p in held_out if p["ground_truth"] != "#### 8")
+    assert not any(
+        verifier.verify(" 3 + 4 = 8. #### 8", p["ground_truth"]).correct
+        for p in held_out
+        if p["ground_truth"] != "#### 8"
+    )
 
 
 def test_careless_demonstrator_keeps_the_equation_and_errs_at_its_rate():
@@ -33,8 +37,19 @@ def test_careless_demonstrator_keeps_the_equation_and_errs_at_its_rate():
 
 
 def test_demo_smoke_run_writes_trace_and_curve(tmp_path):
-    config = DemoConfig(train_problems=300, held_out_problems=20, sft_examples=300, grpo_steps=2, warmup_steps=1, prompts_per_step=4,
-                        group_size=4, eval_every=2, hidden_size=64, intermediate_size=128, num_layers=2)
+    config = DemoConfig(
+        train_problems=300,
+        held_out_problems=20,
+        sft_examples=300,
+        grpo_steps=2,
+        warmup_steps=1,
+        prompts_per_step=4,
+        group_size=4,
+        eval_every=2,
+        hidden_size=64,
+        intermediate_size=128,
+        num_layers=2,
+    )
     summary = run(config, tmp_path, progress=False)
     trace = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]
     assert [r["step"] for r in trace] == [0, 1] and all(r["samples"] == 16 for r in trace)

@@ -11,7 +11,10 @@ from rlvr.tiny_model import TinyModelConfig, build_tiny_model
 
 pytest.importorskip("peft", reason="the grpo extra installs peft")
 
-POOL = [{"prompt": f"Question: what is {a} + {b}? Answer:", "ground_truth": f"#### {a + b}"} for a, b in [(1, 2), (3, 4), (5, 6), (7, 8)]]
+POOL = [
+    {"prompt": f"Question: what is {a} + {b}? Answer:", "ground_truth": f"#### {a + b}"}
+    for a, b in [(1, 2), (3, 4), (5, 6), (7, 8)]
+]
 
 
 def byte_parity(completion: str, ground_truth: str) -> float:
@@ -24,8 +27,15 @@ def tiny_model(tmp_path_factory) -> str:
 
 
 def lora_session(tiny_model: str, tmp_path, **settings):
-    options = {"reward": byte_parity, "group_size": 4, "max_tokens": 8, "learning_rate": 1e-2, "lora_rank": 4,
-               "beta": 0.1, "output_dir": str(tmp_path / "run")}
+    options = {
+        "reward": byte_parity,
+        "group_size": 4,
+        "max_tokens": 8,
+        "learning_rate": 1e-2,
+        "lora_rank": 4,
+        "beta": 0.1,
+        "output_dir": str(tmp_path / "run"),
+    }
     return rlvr.grpo.init_grpo(base_model=tiny_model, **{**options, **settings})
 
 

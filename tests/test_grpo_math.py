@@ -50,7 +50,9 @@ def test_token_logprobs_use_the_sampling_temperature():
     at_half = token_logprobs(logits, ids, temperature=0.5)
     expected = 0.0 - math.log(math.exp(4.0) + math.exp(0.0) + math.exp(-2.0))
     assert at_half.item() == pytest.approx(expected, rel=1e-6)
-    assert token_logprobs(logits, ids, 1.0).item() == pytest.approx(0.0 - math.log(math.exp(2) + 1 + math.exp(-1)), rel=1e-6)
+    assert token_logprobs(logits, ids, 1.0).item() == pytest.approx(
+        0.0 - math.log(math.exp(2) + 1 + math.exp(-1)), rel=1e-6
+    )
 
 
 def test_k3_kl_by_hand():
@@ -80,10 +82,17 @@ def test_normalisers_grpo_per_sequence_mean_and_dr_grpo_constant():
 
 
 def test_schedules_and_warmup():
-    config = SessionConfig(base_model="m", learning_rate=1.0, warmup_steps=4, scheduler="cosine", scheduler_total_steps=14)
+    config = SessionConfig(
+        base_model="m", learning_rate=1.0, warmup_steps=4, scheduler="cosine", scheduler_total_steps=14
+    )
     rates = [learning_rate_at(s, config) for s in range(16)]
     assert rates[:4] == [0.25, 0.5, 0.75, 1.0]
-    assert rates[4] == 1.0 and rates[9] == pytest.approx(0.5) and rates[14] == pytest.approx(0.0) and rates[15] == pytest.approx(0.0)
+    assert (
+        rates[4] == 1.0
+        and rates[9] == pytest.approx(0.5)
+        and rates[14] == pytest.approx(0.0)
+        and rates[15] == pytest.approx(0.0)
+    )
     linear = SessionConfig(base_model="m", learning_rate=2.0, scheduler="linear", scheduler_total_steps=4)
     assert [learning_rate_at(s, linear) for s in range(5)] == [2.0, 1.5, 1.0, 0.5, 0.0]
     assert all(learning_rate_at(s, SessionConfig(base_model="m", learning_rate=0.3)) == 0.3 for s in range(50))
@@ -111,8 +120,18 @@ def test_request_seeds_differ_across_samples_prompts_and_steps():
 
 
 def _step(**values):
-    base = {"kind": "grpo", "reward_mean": 0.5, "no_signal_rate": 0.2, "no_signal_all0": 1, "no_signal_all1": 1, "groups": 10,
-            "kl_mean": 0.01, "kl_max": 0.5, "reward_error_rate": 0.0, "truncation_rate": 0.0}
+    base = {
+        "kind": "grpo",
+        "reward_mean": 0.5,
+        "no_signal_rate": 0.2,
+        "no_signal_all0": 1,
+        "no_signal_all1": 1,
+        "groups": 10,
+        "kl_mean": 0.01,
+        "kl_max": 0.5,
+        "reward_error_rate": 0.0,
+        "truncation_rate": 0.0,
+    }
     return {**base, **values}
 
 

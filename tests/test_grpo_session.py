@@ -12,15 +12,33 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from shared_data import data_file
 
 import rlvr.grpo
-from shared_data import data_file
 from rlvr.grpo.rollout import HFRollouts, PerRequestSampler
 from rlvr.tiny_model import TinyModelConfig, build_tiny_model
 
-TRACE_KEYS = {"step", "reward_mean", "no_signal_rate", "no_signal_all0", "no_signal_all1", "kl_mean", "kl_max", "clip_frac",
-              "grad_norm", "entropy", "lr", "completion_len_mean", "truncation_rate", "tokens_per_s", "step_time_s"}
-POOL = [{"prompt": f"Question: what is {a} + {b}? Answer:", "ground_truth": f"#### {a + b}"} for a, b in [(1, 2), (3, 4), (5, 6), (7, 8), (9, 9)]]
+TRACE_KEYS = {
+    "step",
+    "reward_mean",
+    "no_signal_rate",
+    "no_signal_all0",
+    "no_signal_all1",
+    "kl_mean",
+    "kl_max",
+    "clip_frac",
+    "grad_norm",
+    "entropy",
+    "lr",
+    "completion_len_mean",
+    "truncation_rate",
+    "tokens_per_s",
+    "step_time_s",
+}
+POOL = [
+    {"prompt": f"Question: what is {a} + {b}? Answer:", "ground_truth": f"#### {a + b}"}
+    for a, b in [(1, 2), (3, 4), (5, 6), (7, 8), (9, 9)]
+]
 
 
 def byte_parity(completion: str, ground_truth: str) -> float:
@@ -34,7 +52,13 @@ def tiny_model(tmp_path_factory) -> str:
 
 
 def grpo(tiny_model: str, tmp_path: Path, **settings):
-    options = {"reward": byte_parity, "group_size": 4, "max_tokens": 8, "learning_rate": 1e-3, "output_dir": str(tmp_path / "run")}
+    options = {
+        "reward": byte_parity,
+        "group_size": 4,
+        "max_tokens": 8,
+        "learning_rate": 1e-3,
+        "output_dir": str(tmp_path / "run"),
+    }
     return rlvr.grpo.init_grpo(base_model=tiny_model, **{**options, **settings})
 
 
@@ -46,7 +70,14 @@ def test_grpo_step_writes_the_session_directory(tiny_model, tmp_path):
     assert 0 <= metrics["truncation_rate"] <= 1 and metrics["kl_mean"] == pytest.approx(0.0, abs=1e-6)
     assert metrics["clip_frac"] == 0.0  # first iteration: ratio exactly 1
     run = session.finish()
-    for name in ("trace.jsonl", "training_debug.log", "sampling_debug.log", "reward_debug.log", "config.yaml", "reward_source.py"):
+    for name in (
+        "trace.jsonl",
+        "training_debug.log",
+        "sampling_debug.log",
+        "reward_debug.log",
+        "config.yaml",
+        "reward_source.py",
+    ):
         assert (run / name).stat().st_size > 0, name
     assert "def byte_parity" in (run / "reward_source.py").read_text()
     assert TRACE_KEYS <= set(json.loads((run / "trace.jsonl").read_text().splitlines()[0]))
@@ -155,7 +186,9 @@ def test_reward_errors_are_counted_not_raised(tiny_model, tmp_path):
 def test_preflight_reward_on_real_gsm8k_answers():
     rows = [json.loads(line) for line in data_file("gsm8k/test.jsonl").read_text().splitlines()[:40]]
     examples = [{"completion": r["answer"], "ground_truth": r["answer"]} for r in rows[:20]]
-    examples += [{"completion": r["answer"], "ground_truth": rows[(i + 1) % 20]["answer"]} for i, r in enumerate(rows[:20])]
+    examples += [
+        {"completion": r["answer"], "ground_truth": rows[(i + 1) % 20]["answer"]} for i, r in enumerate(rows[:20])
+    ]
     report = rlvr.grpo.preflight_reward("gsm8k", examples, samples=40)
     assert report.ok, report.problems
     assert report.samples == 40 and 0.4 <= report.mean <= 0.6 and set(report.histogram) == {0.0, 1.0}
@@ -164,19 +197,40 @@ def test_preflight_reward_on_real_gsm8k_answers():
     raising = rlvr.grpo.preflight_reward(lambda c, g: 1 / 0, examples)
     assert any("ZeroDivisionError" in p for p in raising.problems)
     flaky = iter(range(10**6))
-    assert any("not deterministic" in p for p in rlvr.grpo.preflight_reward(lambda c, g: (next(flaky) % 3) / 2, examples).problems)
+    assert any(
+        "not deterministic" in p
+        for p in rlvr.grpo.preflight_reward(lambda c, g: (next(flaky) % 3) / 2, examples).problems
+    )
 
 
 def test_yaml_entry_point_runs_a_loop(tiny_model, tmp_path):
     data = tmp_path / "pool.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in POOL))
     config = tmp_path / "run.yaml"
-    config.write_text(yaml.safe_dump({
-        "session": {"base_model": tiny_model, "reward": "gsm8k", "group_size": 2, "max_tokens": 6, "output_dir": str(tmp_path / "cli")},
-        "data": str(data), "steps": 2, "subset_size": 2, "save_every": 2,
-    }))
-    done = subprocess.run([sys.executable, "-m", "rlvr.grpo", "--config", str(config)], capture_output=True, text=True, timeout=300,
-                          cwd=Path(__file__).resolve().parents[1])
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "session": {
+                    "base_model": tiny_model,
+                    "reward": "gsm8k",
+                    "group_size": 2,
+                    "max_tokens": 6,
+                    "output_dir": str(tmp_path / "cli"),
+                },
+                "data": str(data),
+                "steps": 2,
+                "subset_size": 2,
+                "save_every": 2,
+            }
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "rlvr.grpo", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert len((tmp_path / "cli" / "trace.jsonl").read_text().splitlines()) == 2
     assert (tmp_path / "cli" / "checkpoints" / "step2" / "session.json").exists()

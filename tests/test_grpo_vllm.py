@@ -22,7 +22,10 @@ os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 # vLLM's CPU attention needs head_dim 64 or more (hidden 128 / 2 heads).
 TINY = TinyModelConfig(hidden_size=128, intermediate_size=256, num_heads=2, split_digits=True)
 CPU_ENGINE = {"enforce_eager": True, "enable_chunked_prefill": False}
-POOL = [{"prompt": f"Question: what is {a} + {b}? Answer:", "ground_truth": f"#### {a + b}"} for a, b in [(1, 2), (3, 4), (5, 6), (7, 8)]]
+POOL = [
+    {"prompt": f"Question: what is {a} + {b}? Answer:", "ground_truth": f"#### {a + b}"}
+    for a, b in [(1, 2), (3, 4), (5, 6), (7, 8)]
+]
 
 
 def byte_parity(completion: str, ground_truth: str) -> float:
@@ -33,8 +36,15 @@ def byte_parity(completion: str, ground_truth: str) -> float:
 def session(tmp_path_factory):
     model = build_tiny_model(tmp_path_factory.mktemp("tiny"), config=TINY)
     session = rlvr.grpo.init_grpo(
-        base_model=str(model), reward=byte_parity, group_size=4, max_tokens=12, learning_rate=3e-2,
-        rollout_backend="vllm", device="cpu", vllm_options=CPU_ENGINE, output_dir=str(tmp_path_factory.mktemp("run")),
+        base_model=str(model),
+        reward=byte_parity,
+        group_size=4,
+        max_tokens=12,
+        learning_rate=3e-2,
+        rollout_backend="vllm",
+        device="cpu",
+        vllm_options=CPU_ENGINE,
+        output_dir=str(tmp_path_factory.mktemp("run")),
     )
     yield session
     session.finish()

@@ -4,16 +4,16 @@ properties of the contract, and extraction parity with lm-eval's own filters."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import data_file
 
 import rlvr
-from shared_data import data_file
 from rlvr.verifiers.gsm8k import MODE_FINDERS, compute_reward, extract_answer, parse_number
 
 MODES = sorted(MODE_FINDERS)
@@ -65,9 +65,20 @@ def test_extraction_by_mode(completion, mode, extracted):
 @pytest.mark.parametrize(
     "text, value",
     [
-        ("1,080", "1080"), ("$1,080.", "1080"), ("72.0", "72"), ("-5", "-5"), ("1/2", "0.5"),
-        ("\\frac{3}{4}", "0.75"), ("\\dfrac{3}{4}", "0.75"), ("18 eggs", "18"), ("x = 3", "3"),
-        ("50%", "50"), ("\\$20", "20"), ("12 \\text{ dollars}", "12"), ("−7", "-7"), (".5", "0.5"),
+        ("1,080", "1080"),
+        ("$1,080.", "1080"),
+        ("72.0", "72"),
+        ("-5", "-5"),
+        ("1/2", "0.5"),
+        ("\\frac{3}{4}", "0.75"),
+        ("\\dfrac{3}{4}", "0.75"),
+        ("18 eggs", "18"),
+        ("x = 3", "3"),
+        ("50%", "50"),
+        ("\\$20", "20"),
+        ("12 \\text{ dollars}", "12"),
+        ("−7", "-7"),
+        (".5", "0.5"),
     ],
 )
 def test_parse_number_normalises(text, value):
@@ -160,9 +171,13 @@ def test_reference_solutions_score_one_in_hash_and_any_modes():
 
 
 ground_truths = st.one_of(
-    st.text(max_size=30), st.integers(), st.floats(allow_nan=True), st.none(),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
-    st.integers(-10**6, 10**6).map(lambda n: f"#### {n:,}"),
+    st.text(max_size=30),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    st.integers(-(10**6), 10**6).map(lambda n: f"#### {n:,}"),
 )
 numberish_text = st.text(alphabet=st.sampled_from(list("0123456789.,$- \n#*:/\\{}boxedThe answer is")), max_size=80)
 completions = st.one_of(st.text(max_size=200), numberish_text)
@@ -179,7 +194,7 @@ def test_never_raises_score_in_range_and_deterministic(completion, ground_truth,
 @settings(max_examples=300, deadline=None)
 @given(
     completion=completions,
-    gold=st.integers(-10**5, 10**5),
+    gold=st.integers(-(10**5), 10**5),
     mode=st.sampled_from(MODES),
     whitespace=st.text(alphabet=" \n\t", min_size=1, max_size=5),
     tail=st.text(max_size=40),
@@ -193,7 +208,8 @@ def test_trailing_whitespace_or_stop_tail_never_changes_score(completion, gold, 
 
 # --- parity with lm-eval's filters, built from the installed lm-eval's own task files ---------------
 
-@lru_cache(maxsize=None)
+
+@cache
 def lm_eval_filter(task_file: str, name: str):
     """lm-eval's RegexFilter configured exactly as the installed task YAML configures it."""
     import lm_eval.tasks

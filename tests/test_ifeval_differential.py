@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from shared_data import data_file
 from ifeval_reference import load_reference
 from ifeval_responses import make_response
+from shared_data import data_file
+
 from rlvr.ifeval_checks import IFEVAL_CHECKS, build_check, follows
 
 
@@ -51,7 +51,10 @@ class Agreement:
     def rates(self) -> dict[str, float]:
         return {
             f"{level}_{mode}": round(100.0 * same[mode] / total, 3)
-            for level, same, total in (("instruction", self.same, self.instructions), ("prompt", self.same_prompts, self.prompts))
+            for level, same, total in (
+                ("instruction", self.same, self.instructions),
+                ("prompt", self.same_prompts, self.prompts),
+            )
             for mode in ("strict", "loose")
         }
 
@@ -61,15 +64,20 @@ def compare(reference, pairs) -> Agreement:
     result = Agreement()
     for record, response in pairs:
         example = utils.InputExample(
-            key=record["key"], instruction_id_list=record["instruction_id_list"],
-            prompt=record["prompt"], kwargs=record["kwargs"],
+            key=record["key"],
+            instruction_id_list=record["instruction_id_list"],
+            prompt=record["prompt"],
+            kwargs=record["kwargs"],
         )
         kept = [not reference_is_random(i, k) for i, k in zip(record["instruction_id_list"], record["kwargs"])]
         checks = [build_check(i, k, IFEVAL_CHECKS) for i, k in zip(record["instruction_id_list"], record["kwargs"])]
         result.excluded += kept.count(False)
         result.prompts += 1
         result.instructions += kept.count(True)
-        for mode, run in (("strict", utils.test_instruction_following_strict), ("loose", utils.test_instruction_following_loose)):
+        for mode, run in (
+            ("strict", utils.test_instruction_following_strict),
+            ("loose", utils.test_instruction_following_loose),
+        ):
             theirs = run(example, response).follow_instruction_list
             ours = [follows(check, response, loose=mode == "loose").followed for check in checks]
             pairs_kept = [(o, t) for o, t, k in zip(ours, theirs, kept) if k]
@@ -77,7 +85,9 @@ def compare(reference, pairs) -> Agreement:
             result.same[mode] += same
             result.followed[mode] += sum(o for o, _ in pairs_kept)
             result.same_prompts[mode] += all(o == t for o, t in pairs_kept)
-            for (o, t), instruction_id in zip(pairs_kept, [i for i, k in zip(record["instruction_id_list"], kept) if k]):
+            for (o, t), instruction_id in zip(
+                pairs_kept, [i for i, k in zip(record["instruction_id_list"], kept) if k]
+            ):
                 if o != t:
                     result.differences.append((mode, record["key"], instruction_id, o, t, response[:200]))
     return result
@@ -89,9 +99,11 @@ def built_pairs(records, per_prompt: int, seed: int):
 
 
 def report(name: str, agreement: Agreement) -> None:
-    print(f"\n{name}: {agreement.prompts} responses, {agreement.instructions} instruction verdicts "
-          f"(+{agreement.excluded} excluded), followed strict {agreement.followed['strict']} loose "
-          f"{agreement.followed['loose']}; agreement % {agreement.rates()}")
+    print(
+        f"\n{name}: {agreement.prompts} responses, {agreement.instructions} instruction verdicts "
+        f"(+{agreement.excluded} excluded), followed strict {agreement.followed['strict']} loose "
+        f"{agreement.followed['loose']}; agreement % {agreement.rates()}"
+    )
 
 
 def test_every_response_agrees_with_lm_eval_on_all_541_prompts(records, reference):
@@ -110,8 +122,36 @@ def test_agreement_with_lm_eval_many_responses(records, reference):
     assert agreement.differences == []
 
 
-MARKUP = st.sampled_from(["*", "**", "***", "-", "\n", "\n\n", ",", ".", "!", "?", '"', "'", "<<", ">>",
-                          "[x]", "P.S.", "Section 1", "******", "{", "}", "```", "  ", "THE", "the", "é", "über"])
+MARKUP = st.sampled_from(
+    [
+        "*",
+        "**",
+        "***",
+        "-",
+        "\n",
+        "\n\n",
+        ",",
+        ".",
+        "!",
+        "?",
+        '"',
+        "'",
+        "<<",
+        ">>",
+        "[x]",
+        "P.S.",
+        "Section 1",
+        "******",
+        "{",
+        "}",
+        "```",
+        "  ",
+        "THE",
+        "the",
+        "é",
+        "über",
+    ]
+)
 WORDISH = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), max_size=12)
 
 
@@ -124,7 +164,6 @@ def test_generated_text_agrees_with_lm_eval(records, reference, index, pieces):
 
 def test_reference_import_attempted_no_download(reference):
     import nltk
-
     from ifeval_reference import refuse_download
 
     assert nltk.download is refuse_download

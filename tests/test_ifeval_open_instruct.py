@@ -10,9 +10,9 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ifeval_reference import load_reference
 
 import rlvr
-from ifeval_reference import load_reference
 from rlvr.ifeval_checks import IF_FUNCTION_CHECKS, IFEVALG_CHECKS, MULTI_CHECKS, BadKwargs, build_check
 from rlvr.ifeval_checks.text import rule_sentences
 from rlvr.verdict import BAD_GROUND_TRUTH, MISMATCH, NO_ANSWER, OK
@@ -25,16 +25,32 @@ ENGLISH = "This is a fine day and we walk to the park together."
 
 # (instruction id, kwargs, response that follows, response that breaks)
 IFEVALG_CASES = [
-    ("copy:repeat_phrase", {"phrase": PHRASE, "small_n": 2},
-     "The early cat catches the worm. The early bird eats the worm.", f"{PHRASE}. {PHRASE}."),
-    ("copy:repeat_phrase", {"phrase": PHRASE, "small_n": 2},      # only the last span must change
-     f"{PHRASE}. The early cat catches the worm.", "The early cat catches the worm. The early cat eats the worm."),
-    ("copy:repeat_phrase", {"phrase": PHRASE, "small_n": 1},
-     "The early cat catches the worm", "The early cat catches the worm. The early bird eats the worm."),
+    (
+        "copy:repeat_phrase",
+        {"phrase": PHRASE, "small_n": 2},
+        "The early cat catches the worm. The early bird eats the worm.",
+        f"{PHRASE}. {PHRASE}.",
+    ),
+    (
+        "copy:repeat_phrase",
+        {"phrase": PHRASE, "small_n": 2},  # only the last span must change
+        f"{PHRASE}. The early cat catches the worm.",
+        "The early cat catches the worm. The early cat eats the worm.",
+    ),
+    (
+        "copy:repeat_phrase",
+        {"phrase": PHRASE, "small_n": 1},
+        "The early cat catches the worm",
+        "The early cat catches the worm. The early bird eats the worm.",
+    ),
     ("copy:copy", {"prompt_to_repeat": PROMPT}, " WRITE A POEM ABOUT THE SEA. ", "Write a poem about the sea"),
     ("copy:copying_simple", {"prompt_to_repeat": PROMPT}, PROMPT.lower(), "Sure. " + PROMPT),
-    ("copy:copying_multiple", {"prompt_to_repeat": "Hi there", "N": 2},
-     "Hi there\n******\nhi there", "Hi there\n******\nHi there\n******\nHi there"),
+    (
+        "copy:copying_multiple",
+        {"prompt_to_repeat": "Hi there", "N": 2},
+        "Hi there\n******\nhi there",
+        "Hi there\n******\nHi there\n******\nHi there",
+    ),
     ("new:copy_span_idx", {"prompt_to_repeat": PROMPT, "n_start": 8, "n_end": 13}, "POEM", "poem a"),
     ("detectable_format:sentence_hyphens", {}, "I am here.-You are there.", "I am here. - You are there."),
     ("detectable_format:sentence_hyphens", {}, "One sentence only.", "One. Two."),
@@ -42,16 +58,34 @@ IFEVALG_CASES = [
     ("detectable_format:square_brackets", {}, "[Hello] [world!]", "[Hello] world"),
     ("keywords:word_once", {"keyword": "sea"}, "The SEA is wide.", "sea and seaside"),
     ("keywords:word_once", {"keyword": "C++"}, "I like C++.", "I like C."),
-    ("keywords:word_count_different_numbers", {"keyword": "wave", "frequency": 2, "relation": "at least"},
-     "wave Wave", "one wave"),
-    ("keywords:word_count_different_numbers", {"keyword": "wave", "frequency": 2, "relation": "less than"},
-     "one wave", "wave wave"),
-    ("keywords:exclude_word_harder", {"keyword": "sea", "instruction": PROMPT}, "sea, the Sea, seaside", "the sea is wide"),
+    (
+        "keywords:word_count_different_numbers",
+        {"keyword": "wave", "frequency": 2, "relation": "at least"},
+        "wave Wave",
+        "one wave",
+    ),
+    (
+        "keywords:word_count_different_numbers",
+        {"keyword": "wave", "frequency": 2, "relation": "less than"},
+        "one wave",
+        "wave wave",
+    ),
+    (
+        "keywords:exclude_word_harder",
+        {"keyword": "sea", "instruction": PROMPT},
+        "sea, the Sea, seaside",
+        "the sea is wide",
+    ),
     ("paragraphs:paragraphs", {}, "One.\n***\nTwo.", "One.\n***\nTwo.\n***\nThree."),
     ("paragraphs:paragraphs", {}, "***\nOne.\n***\nTwo.\n***", "One.\n***\n***\nTwo."),
     ("paragraphs:paragraphs2", {}, "One.\n\nTwo.", "One.\n\n\n\nTwo."),
     ("first_word:first_word_sent", {"first_word": "I"}, "I came. i saw! I won?", "I came. You saw."),
-    ("first_word:first_word_sent", {"first_word": ["Mr."]}, "Mr. Smith came. Mr. Jones left.", "Mr Smith came. Mr Jones left."),
+    (
+        "first_word:first_word_sent",
+        {"first_word": ["Mr."]},
+        "Mr. Smith came. Mr. Jones left.",
+        "Mr Smith came. Mr Jones left.",
+    ),
     ("first_word:first_word_answer", {"first_word": "Hello"}, "HELLO world", "Hello, world"),
     ("last_word:last_word_sent", {"last_word": "end"}, "This is the end. Or is it the END?", "The end. Not here."),
     ("last_word:last_word_answer", {"last_word": "bye"}, "Say goodbye and BYE!", "bye now"),
@@ -64,12 +98,21 @@ IFEVALG_CASES = [
     ("letters:letter_counting", {"N": 5, "relation": "at least"}, "ab-cd-E", "ab cd"),
     ("letters:letter_counting2", {"letter": "z", "let_frequency": 2, "let_relation": "at least"}, "Zz", "z"),
     ("count:counting_composition", {"n_sent": 2, "n_words": 3}, COMPOSITION, COMPOSITION.replace("***", "* * *")),
-    ("count:counting_composition", {"n_sent": 2, "n_words": 3}, COMPOSITION, COMPOSITION.replace("Be good.", "Be very good.")),
+    (
+        "count:counting_composition",
+        {"n_sent": 2, "n_words": 3},
+        COMPOSITION,
+        COMPOSITION.replace("Be good.", "Be very good."),
+    ),
     ("count:count_unique", {}, "One two three.", "Hi. Bye."),
     ("count:count_increment_word", {"keyword1": "cat", "keyword2": "dog"}, "cat dog DOG", "cat cat dog dog"),
     ("keywords:palindrome", {}, "I saw a racecar", "no such words here"),
-    ("keywords:keyword_specific_position", {"keyword": "sea", "n": 2, "m": 3}, "Hi there. I love sea waves.",
-     "Hi there. I love Sea waves."),
+    (
+        "keywords:keyword_specific_position",
+        {"keyword": "sea", "n": 2, "m": 3},
+        "Hi there. I love sea waves.",
+        "Hi there. I love Sea waves.",
+    ),
     ("keywords:start_end", {}, "Sea is the sea", "Sea is the sea."),
 ]
 
@@ -87,14 +130,29 @@ FUNCTION_CASES = [
     ("validate_word_constraint", {"N": 3, "quantifier": "at least"}, "a b c", "a b"),
     ("verify_sentence_constraint", {"N": 2, "quantifier": "at most"}, "Mr. Smith came. He left.", "One. Two. Three."),
     ("verify_sentence_constraint", {"N": 4, "quantifier": "around"}, "One. Two. Three.", "One. Two."),
-    ("validate_paragraphs", {"N": 2, "first_word": "Then", "i": 2}, "First.\n\nThenceforth more.", "First.\n\nthen more."),
-    ("validate_paragraphs", {"N": 2, "first_word": "Then", "i": 2}, "First.\n\n  Then more.", "First.\n\nThen.\n\nMore."),
+    (
+        "validate_paragraphs",
+        {"N": 2, "first_word": "Then", "i": 2},
+        "First.\n\nThenceforth more.",
+        "First.\n\nthen more.",
+    ),
+    (
+        "validate_paragraphs",
+        {"N": 2, "first_word": "Then", "i": 2},
+        "First.\n\n  Then more.",
+        "First.\n\nThen.\n\nMore.",
+    ),
     ("verify_postscript", {"postscript_marker": "P.S."}, "Hi.\nP.S. see you", "Hi.\nP.S.  "),
     ("validate_placeholders", {"N": 2}, "[a] [b]", "[a] only"),
     ("verify_bullet_points", {"N": 2}, "* a\n  - b", "* a\n** b\n- c"),
     ("validate_title", {}, "<<>> x", "<< x\n>>"),
     ("validate_choice", {"options": ["yes", "no"]}, "I say yes", "maybe"),
-    ("validate_choice", {"options": "('My answer is yes.', 'My answer is no.')"}, "My answer is no.", "My answer is maybe."),
+    (
+        "validate_choice",
+        {"options": "('My answer is yes.', 'My answer is no.')"},
+        "My answer is no.",
+        "My answer is maybe.",
+    ),
     ("validate_highlighted_sections", {"N": 2}, "** and *a*", "*a* only"),
     ("validate_sections", {"N": 2, "section_splitter": "Section"}, "SECTION 1 a section 2 b", "Section 1 a Section b"),
     ("validate_json_format", {}, ' {"a": 1} ', '```json\n{"a": 1}\n```'),
@@ -115,8 +173,9 @@ def _ids(cases):
     return [f"{case[0]}-{index}" for index, case in enumerate(cases)]
 
 
-@pytest.mark.parametrize("instruction_id,kwargs,good,bad", IFEVALG_CASES + FUNCTION_CASES,
-                         ids=_ids(IFEVALG_CASES + FUNCTION_CASES))
+@pytest.mark.parametrize(
+    "instruction_id,kwargs,good,bad", IFEVALG_CASES + FUNCTION_CASES, ids=_ids(IFEVALG_CASES + FUNCTION_CASES)
+)
 def test_follows_and_breaks(instruction_id, kwargs, good, bad):
     check = build_check(instruction_id, kwargs, MULTI_CHECKS)
     assert check.follows(good) is True
@@ -129,30 +188,46 @@ def test_every_new_id_and_function_has_cases():
     assert len(MULTI_CHECKS) == 25 + 58 + 29 + 25
 
 
-@pytest.mark.parametrize("instruction_id,kwargs", [
-    ("new:copy_span_idx", {"prompt_to_repeat": PROMPT, "n_start": 5, "n_end": 5}),
-    ("copy:repeat_phrase", {"phrase": PHRASE, "small_n": 0}),
-    ("copy:copying_multiple", {"prompt_to_repeat": PROMPT}),                        # N missing
-    ("count:counting_composition", {"n_sent": 0, "n_words": 3}),
-    ("letters:letter_counting", {"N": 3, "relation": "at most"}),
-    ("keywords:keyword_specific_position", {"keyword": [], "n": 1, "m": 1}),
-    ("keywords:exclude_word_harder", {"instruction": PROMPT}),                       # keyword missing
-    ("validate_word_constraint", {"N": 3, "quantifier": "exactly"}),
-    ("verify_letter_frequency", {"letter": "ab", "N": 1}),
-    ("validate_paragraphs", {"N": 2, "first_word": "x", "i": 3}),
-    ("validate_choice", {"options": "yes"}),
-    ("validate_lowercase", {"N": 3}),                                               # takes no arguments
-    ("validate_placeholders", {"N": float("nan")}),
-    ("count:lowercase_counting", {"N": float("inf")}),
-])
+@pytest.mark.parametrize(
+    "instruction_id,kwargs",
+    [
+        ("new:copy_span_idx", {"prompt_to_repeat": PROMPT, "n_start": 5, "n_end": 5}),
+        ("copy:repeat_phrase", {"phrase": PHRASE, "small_n": 0}),
+        ("copy:copying_multiple", {"prompt_to_repeat": PROMPT}),  # N missing
+        ("count:counting_composition", {"n_sent": 0, "n_words": 3}),
+        ("letters:letter_counting", {"N": 3, "relation": "at most"}),
+        ("keywords:keyword_specific_position", {"keyword": [], "n": 1, "m": 1}),
+        ("keywords:exclude_word_harder", {"instruction": PROMPT}),  # keyword missing
+        ("validate_word_constraint", {"N": 3, "quantifier": "exactly"}),
+        ("verify_letter_frequency", {"letter": "ab", "N": 1}),
+        ("validate_paragraphs", {"N": 2, "first_word": "x", "i": 3}),
+        ("validate_choice", {"options": "yes"}),
+        ("validate_lowercase", {"N": 3}),  # takes no arguments
+        ("validate_placeholders", {"N": float("nan")}),
+        ("count:lowercase_counting", {"N": float("inf")}),
+    ],
+)
 def test_bad_arguments_fail_closed(instruction_id, kwargs):
     with pytest.raises(BadKwargs):
         build_check(instruction_id, kwargs, MULTI_CHECKS)
 
 
 # allenai/RLVR-IFeval stores every argument of every function, null where unused.
-ALL_ARGUMENTS = ("N", "quantifier", "end_phrase", "keyword_list", "word", "forbidden_words", "letter", "i",
-                 "first_word", "postscript_marker", "options", "section_splitter", "original_prompt")
+ALL_ARGUMENTS = (
+    "N",
+    "quantifier",
+    "end_phrase",
+    "keyword_list",
+    "word",
+    "forbidden_words",
+    "letter",
+    "i",
+    "first_word",
+    "postscript_marker",
+    "options",
+    "section_splitter",
+    "original_prompt",
+)
 
 
 def rlvr_ifeval_record(func_name: str, **arguments) -> str:
@@ -175,12 +250,27 @@ def test_func_name_without_arguments_is_checked_on_the_answer():
     assert verdict.score == 1.0 and verdict.reason == OK
 
 
-@pytest.mark.parametrize("truth", [
-    [{"func_name": "validate_no_commas"}, {"func_name": "verify_keywords", "keyword_list": ["sea"]}],
-    json.dumps([{"func_name": "validate_no_commas"}, {"instruction_id": ["keywords:word_once"], "kwargs": [{"keyword": "sea"}]}]),
-    str([{"instruction_id": ["punctuation:no_comma", "keywords:existence"], "kwargs": [None, {"keywords": ["sea"]}]}]),
-    [rlvr_ifeval_record("validate_no_commas"), rlvr_ifeval_record("verify_keywords", keyword_list=["sea"])],
-])
+@pytest.mark.parametrize(
+    "truth",
+    [
+        [{"func_name": "validate_no_commas"}, {"func_name": "verify_keywords", "keyword_list": ["sea"]}],
+        json.dumps(
+            [
+                {"func_name": "validate_no_commas"},
+                {"instruction_id": ["keywords:word_once"], "kwargs": [{"keyword": "sea"}]},
+            ]
+        ),
+        str(
+            [
+                {
+                    "instruction_id": ["punctuation:no_comma", "keywords:existence"],
+                    "kwargs": [None, {"keywords": ["sea"]}],
+                }
+            ]
+        ),
+        [rlvr_ifeval_record("validate_no_commas"), rlvr_ifeval_record("verify_keywords", keyword_list=["sea"])],
+    ],
+)
 def test_lists_and_mixed_forms(truth):
     assert rlvr.compute_reward("waves meet the sea", truth, "if_multi") == 1.0
     assert rlvr.compute_reward("waves, meet", truth, "if_multi") == 0.0
@@ -190,14 +280,23 @@ def test_lists_and_mixed_forms(truth):
 @pytest.mark.parametrize("task", ["ifeval", "ifbench"])
 def test_open_instruct_forms_only_in_if_multi(task):
     assert rlvr.verify("a b", {"func_name": "validate_no_commas"}, task).reason == BAD_GROUND_TRUTH
-    assert rlvr.verify("a b", {"instruction_id_list": ["keywords:palindrome"], "kwargs": [{}]}, task).reason == BAD_GROUND_TRUTH
+    assert (
+        rlvr.verify("a b", {"instruction_id_list": ["keywords:palindrome"], "kwargs": [{}]}, task).reason
+        == BAD_GROUND_TRUTH
+    )
 
 
-@pytest.mark.parametrize("truth", [
-    {"func_name": "no_such_function"}, {"func_name": 7}, {"func_name": None},
-    {"func_name": "verify_keywords"}, {"func_name": "verify_keywords", "keyword_list": "sea"},
-    [{"func_name": "validate_no_commas"}, {"func_name": "validate_end"}],
-])
+@pytest.mark.parametrize(
+    "truth",
+    [
+        {"func_name": "no_such_function"},
+        {"func_name": 7},
+        {"func_name": None},
+        {"func_name": "verify_keywords"},
+        {"func_name": "verify_keywords", "keyword_list": "sea"},
+        [{"func_name": "validate_no_commas"}, {"func_name": "validate_end"}],
+    ],
+)
 def test_bad_func_name_ground_truths(truth):
     verdict = rlvr.verify("text", truth, "if_multi")
     assert verdict.score == 0.0 and verdict.reason == BAD_GROUND_TRUTH
@@ -210,9 +309,13 @@ ENCODINGS = (lambda value: value, json.dumps, repr)
 
 
 @settings(max_examples=120, deadline=None)
-@given(picks=st.lists(st.integers(0, len(GOOD_RECORDS) - 1), min_size=1, max_size=4),
-       encoding=st.sampled_from(ENCODINGS), response=st.text(max_size=300), loose=st.booleans(),
-       reasoning=st.booleans())
+@given(
+    picks=st.lists(st.integers(0, len(GOOD_RECORDS) - 1), min_size=1, max_size=4),
+    encoding=st.sampled_from(ENCODINGS),
+    response=st.text(max_size=300),
+    loose=st.booleans(),
+    reasoning=st.booleans(),
+)
 def test_new_forms_never_raise_deterministic_in_range(picks, encoding, response, loose, reasoning):
     records = [GOOD_RECORDS[i] for i in picks]
     truth = encoding(records if len(records) > 1 else records[0])
@@ -225,7 +328,11 @@ def test_new_forms_never_raise_deterministic_in_range(picks, encoding, response,
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 30) | st.floats() | st.sampled_from([float("nan"), float("inf")])
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 30)
+    | st.floats()
+    | st.sampled_from([float("nan"), float("inf")])
     | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
     max_leaves=8,
@@ -233,12 +340,21 @@ JSON_VALUES = st.recursive(
 
 
 @settings(max_examples=150, deadline=None)
-@given(name=st.sampled_from(sorted(MULTI_CHECKS)), arguments=st.dictionaries(
-    st.sampled_from(ALL_ARGUMENTS + ("keyword", "phrase", "small_n", "n", "m", "prompt_to_repeat", "relation")),
-    JSON_VALUES, max_size=4), response=st.text(max_size=200))
+@given(
+    name=st.sampled_from(sorted(MULTI_CHECKS)),
+    arguments=st.dictionaries(
+        st.sampled_from(ALL_ARGUMENTS + ("keyword", "phrase", "small_n", "n", "m", "prompt_to_repeat", "relation")),
+        JSON_VALUES,
+        max_size=4,
+    ),
+    response=st.text(max_size=200),
+)
 def test_arbitrary_arguments_never_error(name, arguments, response):
-    truth = ({"func_name": name, **arguments} if name in IF_FUNCTION_CHECKS
-             else {"instruction_id": [name], "kwargs": [arguments]})
+    truth = (
+        {"func_name": name, **arguments}
+        if name in IF_FUNCTION_CHECKS
+        else {"instruction_id": [name], "kwargs": [arguments]}
+    )
     verdict = rlvr.verify(response, truth, "if_multi")
     assert verdict.reason in (OK, MISMATCH, NO_ANSWER, BAD_GROUND_TRUTH), verdict
     assert 0.0 <= verdict.score <= 1.0
@@ -252,8 +368,30 @@ def lm_eval_util(tmp_path_factory):
     return instructions_util
 
 
-SPLITTER_PIECES = ["Mr.", " Smith", " Dr. No", " U.S.A.", " He", " went", ". ", "? ", "! ", "...", '"', "\u201d",
-                   " x.com", " 3.14", " Ph.D.", " Inc.", " This", "\n", " a. ", " J. K.", " <stop>", "It"]
+SPLITTER_PIECES = [
+    "Mr.",
+    " Smith",
+    " Dr. No",
+    " U.S.A.",
+    " He",
+    " went",
+    ". ",
+    "? ",
+    "! ",
+    "...",
+    '"',
+    "\u201d",
+    " x.com",
+    " 3.14",
+    " Ph.D.",
+    " Inc.",
+    " This",
+    "\n",
+    " a. ",
+    " J. K.",
+    " <stop>",
+    "It",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

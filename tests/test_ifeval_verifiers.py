@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import data_file
 
 import rlvr
-from shared_data import data_file
 from rlvr.verdict import BAD_GROUND_TRUTH, MISMATCH, NO_ANSWER, OK
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,9 @@ def ifbench_records():
     return load("ifbench/IFBench_test.jsonl")
 
 
-@pytest.mark.parametrize("task,relative,count", [("ifeval", "ifeval/input_data.jsonl", 541), ("ifbench", "ifbench/IFBench_test.jsonl", 300)])
+@pytest.mark.parametrize(
+    "task,relative,count", [("ifeval", "ifeval/input_data.jsonl", 541), ("ifbench", "ifbench/IFBench_test.jsonl", 300)]
+)
 def test_every_record_loads_and_every_check_runs(task, relative, count):
     records = load(relative)
     assert len(records) == count
@@ -65,7 +67,8 @@ def test_partial_credit_all_or_nothing_and_detail():
     verdict = rlvr.verify("No commas Here at all today my friend.", truth, "ifeval")
     assert verdict.score == 0.5 and not verdict.correct and verdict.reason == MISMATCH
     assert verdict.detail["instructions"] == [
-        {"id": "punctuation:no_comma", "followed": True}, {"id": "change_case:english_lowercase", "followed": False},
+        {"id": "punctuation:no_comma", "followed": True},
+        {"id": "change_case:english_lowercase", "followed": False},
     ]
     assert rlvr.verify("No commas Here at all today my friend.", truth, "ifeval", all_or_nothing=True).score == 0.0
     assert rlvr.verify("no commas here at all today my friend.", truth, "ifeval").reason == OK
@@ -79,13 +82,21 @@ def test_loose_forgives_a_preamble_line():
     assert rlvr.compute_reward(response, truth, "ifeval", loose=True) == 1.0
 
 
-@pytest.mark.parametrize("truth", [
-    {"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [None, {"N": 2}]},
-    [{"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [{}, {"N": 2}]}],
-    str([{"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [{}, {"N": 2}]}]),
-    json.dumps([json.dumps({"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [{}, {"N": 2}]})]),
-    [{"instruction_id": ["punctuation:no_comma"], "kwargs": [{}]}, {"instruction_id": ["count:numbers"], "kwargs": [{"N": 2}]}],
-])
+@pytest.mark.parametrize(
+    "truth",
+    [
+        {"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [None, {"N": 2}]},
+        [{"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [{}, {"N": 2}]}],
+        str([{"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [{}, {"N": 2}]}]),
+        json.dumps(
+            [json.dumps({"instruction_id": ["punctuation:no_comma", "count:numbers"], "kwargs": [{}, {"N": 2}]})]
+        ),
+        [
+            {"instruction_id": ["punctuation:no_comma"], "kwargs": [{}]},
+            {"instruction_id": ["count:numbers"], "kwargs": [{"N": 2}]},
+        ],
+    ],
+)
 def test_if_multi_ground_truth_forms(truth):
     from rlvr.verifiers.if_multi import compute_reward
 
@@ -94,10 +105,19 @@ def test_if_multi_ground_truth_forms(truth):
 
 
 @pytest.mark.parametrize("task", ["ifeval", "ifbench", "if_multi"])
-@pytest.mark.parametrize("truth", [
-    None, 3, "not json", "[]", {"instruction_id_list": []}, {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}, {}]},
-    {"instruction_id_list": ["no:such"], "kwargs": [{}]}, {"instruction_id_list": ["count:numbers"], "kwargs": [{}]},
-])
+@pytest.mark.parametrize(
+    "truth",
+    [
+        None,
+        3,
+        "not json",
+        "[]",
+        {"instruction_id_list": []},
+        {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}, {}]},
+        {"instruction_id_list": ["no:such"], "kwargs": [{}]},
+        {"instruction_id_list": ["count:numbers"], "kwargs": [{}]},
+    ],
+)
 def test_bad_ground_truths(task, truth):
     verdict = rlvr.verify("text", truth, task)
     assert verdict.score == 0.0 and verdict.reason == BAD_GROUND_TRUTH
@@ -115,8 +135,11 @@ def test_module_level_two_argument_compute_reward():
 
     no_comma = {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
     two_numbers = {"instruction_id_list": ["count:numbers"], "kwargs": [{"N": 2}]}
-    assert [ifeval.compute_reward("a b", no_comma), ifbench.compute_reward("1 and 2", two_numbers),
-            if_multi.compute_reward("a b", no_comma)] == [1.0, 1.0, 1.0]
+    assert [
+        ifeval.compute_reward("a b", no_comma),
+        ifbench.compute_reward("1 and 2", two_numbers),
+        if_multi.compute_reward("a b", no_comma),
+    ] == [1.0, 1.0, 1.0]
     assert ifbench.compute_reward("1, 2 and 3", two_numbers) == 0.0
 
 
@@ -142,8 +165,10 @@ def test_language_detection_is_the_same_in_fresh_processes():
         texts = ["Ciao", "Hola amigo", "ok ok", "Das ist gut", "merci beaucoup", "tak", "si"]
         print([detect_language(t) for t in texts])
     """)
-    outputs = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-               for _ in range(3)}
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        for _ in range(3)
+    }
     assert len(outputs) == 1
 
 

@@ -12,9 +12,9 @@ import threading
 import time
 
 import pytest
-from shared_data import data_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import data_file
 
 import rlvr
 from rlvr.integrations.messages import completion_text
@@ -36,9 +36,7 @@ def real_batch(n: int = 120):
     completions = []
     for i, row in enumerate(rows):
         gold = gold_number(row["answer"]).replace(",", "")
-        completions.append(
-            [f"The answer is {gold}.", f"The answer is {int(gold) + 1}.", "I cannot tell."][i % 3]
-        )
+        completions.append([f"The answer is {gold}.", f"The answer is {int(gold) + 1}.", "I cannot tell."][i % 3])
     return completions, [row["answer"] for row in rows]
 
 
@@ -66,11 +64,16 @@ def test_rewards_match_rlvr_per_completion_in_order():
 def test_conversational_completions_use_the_last_assistant_message():
     completions, answers = real_batch(30)
     conversations = [
-        [{"role": "assistant", "content": "Let me call a tool."}, {"role": "tool", "content": "The answer is 0."},
-         {"role": "assistant", "content": [{"type": "text", "text": "Done. "}, {"type": "text", "text": c}]}]
+        [
+            {"role": "assistant", "content": "Let me call a tool."},
+            {"role": "tool", "content": "The answer is 0."},
+            {"role": "assistant", "content": [{"type": "text", "text": "Done. "}, {"type": "text", "text": c}]},
+        ]
         for c in completions
     ]
-    assert trl_call(reward_func("gsm8k"), conversations, answers) == trl_call(reward_func("gsm8k"), completions, answers)
+    assert trl_call(reward_func("gsm8k"), conversations, answers) == trl_call(
+        reward_func("gsm8k"), completions, answers
+    )
 
 
 def test_options_reach_the_verifier():
@@ -97,8 +100,11 @@ def test_outcome_counts_are_logged_per_batch():
     rewards = trl_call(reward_func("gsm8k"), completions, answers, log_metric=lambda k, v: logged.append((k, v)))
     assert len(rewards) == 12
     assert dict(logged) == {
-        "rlvr/gsm8k/correct": 4.0, "rlvr/gsm8k/wrong": 4.0, "rlvr/gsm8k/no_answer": 2.0,
-        "rlvr/gsm8k/timeout": 0.0, "rlvr/gsm8k/error": 2.0,
+        "rlvr/gsm8k/correct": 4.0,
+        "rlvr/gsm8k/wrong": 4.0,
+        "rlvr/gsm8k/no_answer": 2.0,
+        "rlvr/gsm8k/timeout": 0.0,
+        "rlvr/gsm8k/error": 2.0,
     }
     assert [k for k, _ in logged] == [f"rlvr/gsm8k/{name}" for name in OUTCOMES]
 
@@ -106,8 +112,13 @@ def test_outcome_counts_are_logged_per_batch():
 def test_outcome_buckets():
     assert outcome(rlvr.Verdict(score=1.0, correct=True)) == "correct"
     assert outcome(rlvr.Verdict(score=0.1, correct=False, reason="mismatch")) == "wrong"
-    for reason, bucket in [("no_answer", "no_answer"), ("timeout", "timeout"), ("error", "error"),
-                           ("bad_ground_truth", "error"), ("unknown_task", "error")]:
+    for reason, bucket in [
+        ("no_answer", "no_answer"),
+        ("timeout", "timeout"),
+        ("error", "error"),
+        ("bad_ground_truth", "error"),
+        ("unknown_task", "error"),
+    ]:
         assert outcome(rlvr.Verdict.failure(reason)) == bucket
 
 
@@ -174,15 +185,37 @@ def test_async_variant_does_not_block_the_event_loop():
 # Values a trainer could hand over: text, chat messages (well- and ill-formed), and junk.
 _text = st.text(max_size=60)
 _scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), _text, st.binary(max_size=8))
-_content = st.one_of(_text, st.none(), st.integers(), st.lists(st.one_of(
-    st.fixed_dictionaries({"type": st.sampled_from(["text", "image"]), "text": st.one_of(_text, st.integers())}),
-    _text), max_size=3))
-_message = st.fixed_dictionaries({"role": st.sampled_from(["assistant", "user", "tool", "system"]), "content": _content})
-_junk = st.recursive(_scalar, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                      st.dictionaries(_text, inner, max_size=3)), max_leaves=6)
+_content = st.one_of(
+    _text,
+    st.none(),
+    st.integers(),
+    st.lists(
+        st.one_of(
+            st.fixed_dictionaries(
+                {"type": st.sampled_from(["text", "image"]), "text": st.one_of(_text, st.integers())}
+            ),
+            _text,
+        ),
+        max_size=3,
+    ),
+)
+_message = st.fixed_dictionaries(
+    {"role": st.sampled_from(["assistant", "user", "tool", "system"]), "content": _content}
+)
+_junk = st.recursive(
+    _scalar,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
+    max_leaves=6,
+)
 _completion = st.one_of(_text, st.lists(_message, max_size=4), _message, _junk)
-_answer = st.one_of(st.none(), _text, st.integers(), st.floats(allow_nan=True),
-                    st.sampled_from(["#### 18", "72", "#### 1,080", "####", ""]), _junk)
+_answer = st.one_of(
+    st.none(),
+    _text,
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.sampled_from(["#### 18", "72", "#### 1,080", "####", ""]),
+    _junk,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -15,8 +15,8 @@ import statistics
 
 import pytest
 import torch
-from shared_data import data_file
 from datasets import Dataset
+from shared_data import data_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import GRPOConfig, GRPOTrainer
 
@@ -44,8 +44,16 @@ class Spy:
         self.calls = []
 
     def record(self, prompts, completions, completion_ids, kwargs, rewards):
-        self.calls.append({"prompts": prompts, "completions": completions, "completion_ids": completion_ids,
-                           "answers": kwargs["answer"], "rewards": rewards, "keys": set(kwargs)})
+        self.calls.append(
+            {
+                "prompts": prompts,
+                "completions": completions,
+                "completion_ids": completion_ids,
+                "answers": kwargs["answer"],
+                "rewards": rewards,
+                "keys": set(kwargs),
+            }
+        )
         return rewards
 
     def __call__(self, prompts, completions, completion_ids=None, **kwargs):
@@ -97,8 +105,13 @@ def run_grpo(model_dir, output_dir, reward, dataset):
             seed=0,
             generation_kwargs={"suppress_tokens": [i for i in range(len(tokenizer)) if i not in allowed_ids]},
         )
-        trainer = GRPOTrainer(model=model, reward_funcs=[reward], args=config, train_dataset=Dataset.from_list(dataset),
-                              processing_class=tokenizer)
+        trainer = GRPOTrainer(
+            model=model,
+            reward_funcs=[reward],
+            args=config,
+            train_dataset=Dataset.from_list(dataset),
+            processing_class=tokenizer,
+        )
         before = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
         trainer.train()
     finally:

@@ -12,9 +12,9 @@ import json
 import logging
 
 import verifiers as vf
-from shared_data import data_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import data_file
 from verifiers.types import AssistantMessage, State, UserMessage
 
 import rlvr
@@ -41,8 +41,11 @@ def boxed_answers(rows):
     out = []
     for i, row in enumerate(rows):
         gold = int(row["answer"].rpartition("####")[2].replace(",", ""))
-        out.append(["So the result is \\boxed{%d}." % gold, "So the result is \\boxed{%d}." % (gold - 1),
-                    "I am not sure."][i % 3])
+        out.append(
+            ["So the result is \\boxed{%d}." % gold, "So the result is \\boxed{%d}." % (gold - 1), "I am not sure."][
+                i % 3
+            ]
+        )
     return out
 
 
@@ -73,8 +76,11 @@ def test_rubric_logs_no_error_for_bad_samples(caplog):
     # The Rubric would catch an exception, log it and score 0; rlvr's reward never gets there.
     row = gsm8k(1)[0]
     bad = [None, 42, [{"role": "assistant", "content": None}], [AssistantMessage(content=[{"type": "image"}])]]
-    states = [rollout_state(i, {**row, "answer": answer}, completion)
-              for i, completion in enumerate(bad) for answer in (row["answer"], "", "#### x")]
+    states = [
+        rollout_state(i, {**row, "answer": answer}, completion)
+        for i, completion in enumerate(bad)
+        for answer in (row["answer"], "", "#### x")
+    ]
     rubric = vf.Rubric(funcs=[reward_func("gsm8k")])
     with caplog.at_level(logging.ERROR):
         asyncio.run(rubric.score_group(states))
@@ -83,15 +89,22 @@ def test_rubric_logs_no_error_for_bad_samples(caplog):
 
 
 _text = st.text(max_size=60)
-_junk = st.recursive(st.one_of(st.none(), st.integers(), st.floats(), _text),
-                     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
-                     max_leaves=6)
-_message = st.builds(lambda role, content: {"role": role, "content": content},
-                     st.sampled_from(["assistant", "user", "tool"]), st.one_of(_text, st.none(), _junk))
+_junk = st.recursive(
+    st.one_of(st.none(), st.integers(), st.floats(), _text),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
+    max_leaves=6,
+)
+_message = st.builds(
+    lambda role, content: {"role": role, "content": content},
+    st.sampled_from(["assistant", "user", "tool"]),
+    st.one_of(_text, st.none(), _junk),
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(_text, st.lists(_message, max_size=4), _junk), st.one_of(_text, st.sampled_from(["#### 18", "7"]), _junk))
+@given(
+    st.one_of(_text, st.lists(_message, max_size=4), _junk), st.one_of(_text, st.sampled_from(["#### 18", "7"]), _junk)
+)
 def test_never_raises(completion, answer):
     reward = reward_func("gsm8k")(completion=completion, answer=answer, prompt=[], state={}, info={})
     assert isinstance(reward, float) and 0.0 <= reward <= 1.0
@@ -102,13 +115,16 @@ def test_readme_example_single_turn_env_scores_with_rlvr():
 
     rows = gsm8k(6)
     rubric = vf.Rubric(funcs=[reward_func("gsm8k", mode="boxed")], weights=[1.0])
-    env = vf.SingleTurnEnv(dataset=Dataset.from_list(rows), system_prompt="Put the final answer in \\boxed{}.",
-                           rubric=rubric)
+    env = vf.SingleTurnEnv(
+        dataset=Dataset.from_list(rows), system_prompt="Put the final answer in \\boxed{}.", rubric=rubric
+    )
     dataset = env.get_dataset()
     assert list(dataset["answer"]) == [row["answer"] for row in rows]
     texts = boxed_answers(rows)
-    states = [rollout_state(i, {"question": row["question"], "answer": row["answer"]}, [AssistantMessage(content=t)])
-              for i, (row, t) in enumerate(zip(dataset, texts))]
+    states = [
+        rollout_state(i, {"question": row["question"], "answer": row["answer"]}, [AssistantMessage(content=t)])
+        for i, (row, t) in enumerate(zip(dataset, texts))
+    ]
     asyncio.run(env.rubric.score_group(states))  # the env's rubric group around ours
     expected = [rlvr.compute_reward(t, r["answer"], task="gsm8k", mode="boxed") for t, r in zip(texts, rows)]
     assert [s["metrics"]["rlvr_gsm8k"] for s in states] == expected == [1.0, 0.0, 0.0] * 2

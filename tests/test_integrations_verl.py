@@ -11,9 +11,9 @@ import logging
 
 import numpy as np
 import pytest
-from shared_data import data_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import data_file
 
 import rlvr
 from rlvr.integrations.verl import DATA_SOURCES, _plain, compute_score, compute_score_batch, task_for
@@ -99,8 +99,10 @@ def test_numpy_values_from_parquet_are_plain_values():
     # ground truths (IFEval's instruction lists, code tests) as numpy object arrays.
     assert compute_score("openai/gsm8k", "#### 18", np.int64(18))["score"] == 1.0
     assert compute_score("openai/gsm8k", "#### 18", np.str_("18"))["score"] == 1.0
-    gold = {"instruction_id_list": np.array(["a", "b"], dtype=object),
-            "kwargs": np.array([{"n": np.int64(3)}, None], dtype=object)}
+    gold = {
+        "instruction_id_list": np.array(["a", "b"], dtype=object),
+        "kwargs": np.array([{"n": np.int64(3)}, None], dtype=object),
+    }
     assert _plain(gold) == {"instruction_id_list": ["a", "b"], "kwargs": [{"n": 3}, None]}
     assert type(_plain(gold)["kwargs"][0]["n"]) is int
 
@@ -117,17 +119,20 @@ def test_batch_form_equals_per_sample_form_in_input_order():
 
 
 _text = st.text(max_size=40)
-_junk = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), _text),
-                     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
-                     max_leaves=6)
+_junk = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), _text),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
+    max_leaves=6,
+)
 _source = st.one_of(st.sampled_from(sorted(DATA_SOURCES) + ["gsm8k", "unmapped"]), _junk)
 _options = st.one_of(st.none(), st.just({"gsm8k": {"mode": "boxed"}}), st.dictionaries(_text, _junk, max_size=2))
 _task_map = st.one_of(st.none(), st.dictionaries(_text, _junk, max_size=2), _junk)
 
 
 @settings(max_examples=200, deadline=None)
-@given(_source, st.one_of(_text, _junk), st.one_of(st.sampled_from(["18", "#### 7"]), _junk), _junk, _task_map,
-       _options)
+@given(
+    _source, st.one_of(_text, _junk), st.one_of(st.sampled_from(["18", "#### 7"]), _junk), _junk, _task_map, _options
+)
 def test_compute_score_never_raises(source, solution, ground_truth, extra_info, task_map, options):
     result = compute_score(source, solution, ground_truth, extra_info, task_map=task_map, options=options)
     assert set(result) == RESULT_KEYS and 0.0 <= result["score"] <= 1.0
@@ -137,6 +142,7 @@ def test_compute_score_never_raises(source, solution, ground_truth, extra_info, 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(_source, st.one_of(_text, _junk), _junk), max_size=6), _task_map, _options)
 def test_compute_score_batch_never_raises(rows, task_map, options):
-    results = compute_score_batch([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                                  task_map=task_map, options=options)
+    results = compute_score_batch(
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], task_map=task_map, options=options
+    )
     assert len(results) == len(rows) and all(0.0 <= r["score"] <= 1.0 for r in results)

@@ -38,10 +38,15 @@ def verl_api():
     from verl.utils.reward_score import default_compute_score
     from verl.workers.reward_manager.batch import BatchRewardManager
 
-    return SimpleNamespace(OmegaConf=OmegaConf, DataProto=DataProto, NaiveRewardManager=NaiveRewardManager,
-                           process_validation_metrics=process_validation_metrics,
-                           get_custom_reward_fn=get_custom_reward_fn, default_compute_score=default_compute_score,
-                           BatchRewardManager=BatchRewardManager)
+    return SimpleNamespace(
+        OmegaConf=OmegaConf,
+        DataProto=DataProto,
+        NaiveRewardManager=NaiveRewardManager,
+        process_validation_metrics=process_validation_metrics,
+        get_custom_reward_fn=get_custom_reward_fn,
+        default_compute_score=default_compute_score,
+        BatchRewardManager=BatchRewardManager,
+    )
 
 
 def gsm8k_samples(n: int = 45):
@@ -52,15 +57,19 @@ def gsm8k_samples(n: int = 45):
     samples = []
     for i, row in enumerate(rows):
         gold = row["answer"].rpartition("####")[2].strip().replace(",", "")
-        solution = [f"{row['answer'].rpartition('####')[0].strip()}\n#### {gold}", f"#### {int(gold) + 3}",
-                    "I do not know."][i % 3]
+        solution = [
+            f"{row['answer'].rpartition('####')[0].strip()}\n#### {gold}",
+            f"#### {int(gold) + 3}",
+            "I do not know.",
+        ][i % 3]
         samples.append({"question": row["question"], "solution": solution, "ground_truth": gold})
     return samples
 
 
 def reward_config(verl_api, path: str, name: str, **reward_kwargs):
-    return verl_api.OmegaConf.create({"reward": {"custom_reward_function": {
-        "path": path, "name": name, "reward_kwargs": reward_kwargs}}})
+    return verl_api.OmegaConf.create(
+        {"reward": {"custom_reward_function": {"path": path, "name": name, "reward_kwargs": reward_kwargs}}}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +86,19 @@ def data_proto(verl_api, tokenizer, samples, data_sources):
     p_len, r_len, pad = max(map(len, prompts)), max(map(len, responses)), tokenizer.pad_token_id
     prompt_ids = torch.tensor([[pad] * (p_len - len(p)) + p for p in prompts])
     response_ids = torch.tensor([r + [pad] * (r_len - len(r)) for r in responses])
-    mask = torch.tensor([[0] * (p_len - len(p)) + [1] * len(p) + [1] * len(r) + [0] * (r_len - len(r))
-                         for p, r in zip(prompts, responses)])
+    mask = torch.tensor(
+        [
+            [0] * (p_len - len(p)) + [1] * len(p) + [1] * len(r) + [0] * (r_len - len(r))
+            for p, r in zip(prompts, responses)
+        ]
+    )
     return verl_api.DataProto.from_dict(
-        tensors={"prompts": prompt_ids, "responses": response_ids, "attention_mask": mask,
-                 "input_ids": torch.cat([prompt_ids, response_ids], dim=1)},
+        tensors={
+            "prompts": prompt_ids,
+            "responses": response_ids,
+            "attention_mask": mask,
+            "input_ids": torch.cat([prompt_ids, response_ids], dim=1),
+        },
         non_tensors={
             "data_source": np.array(data_sources, dtype=object),
             "reward_model": np.array([{"ground_truth": s["ground_truth"], "style": "rule"} for s in samples]),
@@ -93,8 +110,11 @@ def data_proto(verl_api, tokenizer, samples, data_sources):
 @pytest.mark.parametrize("path", ["file", "pkg"])
 def test_verl_loads_compute_score_by_path_with_reward_kwargs(path, verl_api):
     module_path = rlvr_verl.__file__ if path == "file" else "pkg://rlvr.integrations.verl"
-    fn = verl_api.get_custom_reward_fn(reward_config(verl_api, module_path, "compute_score",
-                                            task_map={"my/gsm8k": "gsm8k"}, options={"gsm8k": {"mode": "hash"}}))
+    fn = verl_api.get_custom_reward_fn(
+        reward_config(
+            verl_api, module_path, "compute_score", task_map={"my/gsm8k": "gsm8k"}, options={"gsm8k": {"mode": "hash"}}
+        )
+    )
     # reward_kwargs arrive as OmegaConf containers; the options must still take effect.
     assert fn(data_source="my/gsm8k", solution_str="#### 18", ground_truth="18", extra_info={})["score"] == 1.0
     hash_only = fn(data_source="openai/gsm8k", solution_str="The answer is 18.", ground_truth="18", extra_info={})
@@ -104,7 +124,9 @@ def test_verl_loads_compute_score_by_path_with_reward_kwargs(path, verl_api):
 def test_differential_with_verls_gsm8k_scorer_on_real_rows(verl_api):
     default_compute_score = verl_api.default_compute_score
     for s in gsm8k_samples():
-        ours = rlvr_verl.compute_score("openai/gsm8k", s["solution"], s["ground_truth"], options={"gsm8k": {"mode": "hash"}})
+        ours = rlvr_verl.compute_score(
+            "openai/gsm8k", s["solution"], s["ground_truth"], options={"gsm8k": {"mode": "hash"}}
+        )
         assert ours["score"] == default_compute_score("openai/gsm8k", s["solution"], s["ground_truth"])
     # Where they differ on purpose: verl compares strings, rlvr compares numbers.
     assert default_compute_score("openai/gsm8k", "#### 18.0", "18") == 0.0
@@ -117,7 +139,7 @@ def test_naive_reward_manager_calls_compute_score_per_sample(verl_api, tokenizer
     manager = verl_api.NaiveRewardManager(verl_api.OmegaConf.create({}), tokenizer, fn)
     batch = data_proto(verl_api, tokenizer, samples, ["openai/gsm8k"] * len(samples))
     for i, sample in enumerate(samples):
-        out = manager.loop.run_until_complete(manager.run_single(batch[i:i + 1]))
+        out = manager.loop.run_until_complete(manager.run_single(batch[i : i + 1]))
         expected = rlvr.verify(sample["solution"], sample["ground_truth"], task="gsm8k")
         assert out["reward_score"] == expected.score
         assert out["reward_extra_info"]["reason"] == expected.reason
@@ -132,18 +154,21 @@ def test_batch_reward_manager_with_compute_score_batch(verl_api, tokenizer):
     batch = data_proto(verl_api, tokenizer, samples, sources)
     out = manager(batch, return_dict=True)
     rewards = out["reward_tensor"].sum(dim=1).tolist()
-    expected = [rlvr.compute_reward(s["solution"], s["ground_truth"], task="gsm8k") if src != "searchR1_nq" else 0.0
-                for s, src in zip(samples, sources)]
+    expected = [
+        rlvr.compute_reward(s["solution"], s["ground_truth"], task="gsm8k") if src != "searchR1_nq" else 0.0
+        for s, src in zip(samples, sources)
+    ]
     assert rewards == expected and 0 < sum(expected) < len(expected)
     # The reward sits on the last valid response token, as verl's advantage code expects.
-    last = batch.batch["attention_mask"][:, batch.batch["prompts"].shape[1]:].sum(dim=1) - 1
+    last = batch.batch["attention_mask"][:, batch.batch["prompts"].shape[1] :].sum(dim=1) - 1
     assert out["reward_tensor"][torch.arange(len(samples)), last].tolist() == expected
     info = out["reward_extra_info"]
     assert info["reason"][2::3] == ["unknown_task"] * 10
     # verl's validation metrics accept our extra fields (numbers averaged, strings skipped).
     metrics = verl_api.process_validation_metrics(list(sources), [str(i // 3) for i in range(30)], dict(info))
     assert metrics["openai/gsm8k"]["acc"]["mean@1"] == pytest.approx(
-        sum(e for e, s in zip(expected, sources) if s == "openai/gsm8k") / 10)
+        sum(e for e, s in zip(expected, sources) if s == "openai/gsm8k") / 10
+    )
     assert "reason" not in metrics["openai/gsm8k"] and "detail" not in metrics["openai/gsm8k"]
 
 
@@ -153,14 +178,15 @@ def test_math_rewards_work_beside_verls_hydra(verl_api):
     needs antlr4 4.11) refuses to start with a clear reason instead of scoring wrongly."""
     from importlib.metadata import version
 
-    from math_data import load_problems, subset
-
     import hydra
+    from math_data import load_problems, subset
 
     assert int(hydra.__version__.split(".")[0]) >= 1
     problems = subset(load_problems(), 60)
     for problem in problems:
-        right = rlvr_verl.compute_score("lighteval/MATH", f"So the answer is $\\boxed{{{problem.answer}}}$.", problem.solution)
+        right = rlvr_verl.compute_score(
+            "lighteval/MATH", f"So the answer is $\\boxed{{{problem.answer}}}$.", problem.solution
+        )
         assert right["score"] == 1.0, (problem.index, right["reason"])
     wrong = rlvr_verl.compute_score("lighteval/MATH", "\\boxed{-12345}", problems[0].solution)
     assert wrong["score"] == 0.0

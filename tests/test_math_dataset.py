@@ -29,8 +29,10 @@ def sweep(problems, everything) -> list[str]:
         other = verifier.verify(f"\\boxed{{{other_answer}}}", problem.answer)
         results = (own.score, boxed.score, other.score)
         if results != (1.0, 1.0, 0.0) and key not in EXCEPTIONS:
-            failures.append(f"{key} answer={problem.answer!r} other={other_answer!r} scores={results} "
-                            f"reasons={(own.reason, boxed.reason, other.reason)}")
+            failures.append(
+                f"{key} answer={problem.answer!r} other={other_answer!r} scores={results} "
+                f"reasons={(own.reason, boxed.reason, other.reason)}"
+            )
     return failures
 
 

@@ -45,8 +45,9 @@ def run_math_verify_differential(problems, everything):
     table = collections.Counter()
     by_label = collections.defaultdict(collections.Counter)
     disagreements = []
-    for gold, completion, truth, label in tqdm(list(math_verify_pairs(problems, everything)), desc="vs math-verify",
-                                               disable=len(problems) < 1000):
+    for gold, completion, truth, label in tqdm(
+        list(math_verify_pairs(problems, everything)), desc="vs math-verify", disable=len(problems) < 1000
+    ):
         ours = verifier.verify(completion, gold).correct
         theirs = math_verify_says(gold, completion)
         table[(ours, theirs)] += 1
@@ -60,7 +61,9 @@ def run_math_verify_differential(problems, everything):
         print(f"  {label:14s} {dict(counts)}")
     for label, gold, completion, truth, ours, theirs in disagreements:
         right = "ours" if ours == truth else "MATH-VERIFY"
-        print(f"  [{label}] gold={gold!r} completion={completion!r} truth={truth} ours={ours} math-verify={theirs}: {right} right")
+        print(
+            f"  [{label}] gold={gold!r} completion={completion!r} truth={truth} ours={ours} math-verify={theirs}: {right} right"
+        )
     return [d for d in disagreements if d[4] != d[3]]
 
 
@@ -94,7 +97,10 @@ def minerva_completions(problems, everything):
         wrong = different_answer(everything, positions[id(problem)])
         candidates = [text for _, text in rewritings(problem.answer)] + [wrong]
         for text in candidates:
-            yield problem.solution, f"{problem.solution}\nFinal Answer: The final answer is ${text}$. I hope it is correct."
+            yield (
+                problem.solution,
+                f"{problem.solution}\nFinal Answer: The final answer is ${text}$. I hope it is correct.",
+            )
         yield problem.solution, problem.solution  # no "Final Answer" line: both give 0
 
 
@@ -102,8 +108,9 @@ def run_minerva_differential(problems, everything):
     verifier = rlvr.get_verifier("math", mode="minerva")
     table = collections.Counter()
     differences = []
-    for solution, completion in tqdm(list(minerva_completions(problems, everything)), desc="vs lm-eval minerva",
-                                     disable=len(problems) < 1000):
+    for solution, completion in tqdm(
+        list(minerva_completions(problems, everything)), desc="vs lm-eval minerva", disable=len(problems) < 1000
+    ):
         ours = verifier.verify(completion, solution)
         theirs = lm_eval_exact_match(completion, solution)
         table[(ours.correct, theirs)] += 1
@@ -128,10 +135,19 @@ def test_minerva_mode_matches_lm_eval_on_all_problems():
     assert run_minerva_differential(everything, everything) == []
 
 
-MINERVA_PIECES = st.sampled_from([
-    "Final Answer: The final answer is", " I hope it is correct", "I hope it is correct.", ".", "\n", " ", "x",
-    "$\\frac{1}{2}$", "5",
-])
+MINERVA_PIECES = st.sampled_from(
+    [
+        "Final Answer: The final answer is",
+        " I hope it is correct",
+        "I hope it is correct.",
+        ".",
+        "\n",
+        " ",
+        "x",
+        "$\\frac{1}{2}$",
+        "5",
+    ]
+)
 
 
 @settings(max_examples=500, deadline=None)

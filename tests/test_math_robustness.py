@@ -25,12 +25,56 @@ def verifier():
     return verifier
 
 
-LATEX_PIECES = st.sampled_from([
-    "\\frac", "\\sqrt", "\\boxed", "\\fbox", "{", "}", "(", ")", "[", "]", "^", "_", "\\pi", "\\infty",
-    "x", "y", "=", ",", "+", "-", "\\cdot", "!", "\\bmod", "\\text{", "\\left(", "\\right)", "$", "\\%",
-    "\\begin{pmatrix}", "\\end{pmatrix}", "&", "\\\\", "\\cup", "\\{", "\\}", "0", "1", "2", "9", ".", " ",
-    "^\\circ", "\\dfrac", "Final Answer: The final answer is ", ". I hope it is correct.", "answer: ",
-])
+LATEX_PIECES = st.sampled_from(
+    [
+        "\\frac",
+        "\\sqrt",
+        "\\boxed",
+        "\\fbox",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "^",
+        "_",
+        "\\pi",
+        "\\infty",
+        "x",
+        "y",
+        "=",
+        ",",
+        "+",
+        "-",
+        "\\cdot",
+        "!",
+        "\\bmod",
+        "\\text{",
+        "\\left(",
+        "\\right)",
+        "$",
+        "\\%",
+        "\\begin{pmatrix}",
+        "\\end{pmatrix}",
+        "&",
+        "\\\\",
+        "\\cup",
+        "\\{",
+        "\\}",
+        "0",
+        "1",
+        "2",
+        "9",
+        ".",
+        " ",
+        "^\\circ",
+        "\\dfrac",
+        "Final Answer: The final answer is ",
+        ". I hope it is correct.",
+        "answer: ",
+    ]
+)
 latex_like = st.lists(LATEX_PIECES, max_size=30).map("".join)
 any_text = st.one_of(st.text(max_size=200), latex_like)
 modes = st.sampled_from(["boxed", "lenient", "minerva"])

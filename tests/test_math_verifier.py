@@ -157,8 +157,9 @@ def test_minerva_mode_refuses_to_start_without_sympys_latex_parser(monkeypatch):
 
     # Here antlr4 4.11 is installed: sympy's parse_latex works and minerva mode starts.
     assert symbolic.minerva_unavailable() is None
-    assert rlvr.verify("Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct.", "0.5",
-                       task="math", mode="minerva").correct
+    assert rlvr.verify(
+        "Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct.", "0.5", task="math", mode="minerva"
+    ).correct
     # With antlr4 4.9.3 (verl's environment) sympy raises ImportError; see test_integrations_verl_real.
     monkeypatch.setattr(symbolic, "minerva_unavailable", lambda: "LaTeX parsing requires antlr4 4.11")
     with pytest.raises(ValueError, match="minerva.*antlr4 4.11"):

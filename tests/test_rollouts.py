@@ -20,7 +20,11 @@ from rlvr.rollouts import (
 
 
 def record(i, scores=(1.0, 0.0), difficulty=None, text="some answer"):
-    rec = {"id": f"p{i}", "prompt": f"prompt {i}", "responses": [{"text": text, "score": s, "correct": s == 1.0, "metadata": {}} for s in scores]}
+    rec = {
+        "id": f"p{i}",
+        "prompt": f"prompt {i}",
+        "responses": [{"text": text, "score": s, "correct": s == 1.0, "metadata": {}} for s in scores],
+    }
     if difficulty is not None:
         rec["difficulty"] = difficulty
     return rec
@@ -28,7 +32,7 @@ def record(i, scores=(1.0, 0.0), difficulty=None, text="some answer"):
 
 def test_write_then_read_round_trips(tmp_path):
     records = [record(i, difficulty="easy") for i in range(5)]
-    records[0]["responses"][0]["text"] = "unicode ✓ and \"quotes\"\nnew line"
+    records[0]["responses"][0]["text"] = 'unicode ✓ and "quotes"\nnew line'
     write_rollouts(tmp_path / "r.jsonl", records)
     assert read_rollouts(tmp_path / "r.jsonl") == records
 

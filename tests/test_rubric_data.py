@@ -49,7 +49,10 @@ def test_load_json_array_with_raw_tabs(tmp_path: Path):
 
 def test_load_jsonl_and_compact_records(tmp_path: Path):
     path = tmp_path / "rubrics.jsonl"
-    lines = [json.dumps(WIDE).replace("Tenth", "Ten\\tth"), json.dumps({"task_id": 7, "prompt": "P", "rubrics": ["a", " ", "b"]})]
+    lines = [
+        json.dumps(WIDE).replace("Tenth", "Ten\\tth"),
+        json.dumps({"task_id": 7, "prompt": "P", "rubrics": ["a", " ", "b"]}),
+    ]
     path.write_text("\n".join(lines).replace("\\t", "\t") + "\n\n")
     wide, compact = load_rubric_dataset(path)
     assert wide.rubrics == ("First", "Second", "Ten\tth")
@@ -58,8 +61,11 @@ def test_load_jsonl_and_compact_records(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "record, message",
-    [({"rubric - 1. criterion": "x"}, "no prompt"), ({"prompt": "p"}, "no rubric criteria"),
-     ({"prompt": "p", "rubric - 1. criterion": 3}, "must be a string")],
+    [
+        ({"rubric - 1. criterion": "x"}, "no prompt"),
+        ({"prompt": "p"}, "no rubric criteria"),
+        ({"prompt": "p", "rubric - 1. criterion": 3}, "must be a string"),
+    ],
 )
 def test_records_that_cannot_be_used_are_reported_not_dropped(tmp_path: Path, record, message):
     path = tmp_path / "bad.json"
@@ -124,7 +130,11 @@ def test_split_is_the_same_in_another_process(tmp_path: Path):
         "print(','.join(r.task_id for r in split_dataset(load_rubric_dataset(sys.argv[1]), 0.1, 7)[1]))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True,
-        cwd=Path(__file__).resolve().parents[1], env={"PYTHONHASHSEED": "123", "PATH": ""},
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={"PYTHONHASHSEED": "123", "PATH": ""},
     )
     assert out.stdout.strip().split(",") == test_ids

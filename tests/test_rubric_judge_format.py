@@ -52,7 +52,10 @@ def test_fenced_json_block_with_prose_around_it():
         ('[{"index": 1, "met": true}]', '"rubrics" list'),
         ('{"rubrics": {"index": 1, "met": true}}', '"rubrics" list'),
         ('{"rubrics": [{"index": 1, "met": true}]}', "misses rubric(s) [2]"),
-        ('{"rubrics": [{"index": 1, "met": true}, {"index": 1, "met": true}, {"index": 2, "met": true}]}', "more than once"),
+        (
+            '{"rubrics": [{"index": 1, "met": true}, {"index": 1, "met": true}, {"index": 2, "met": true}]}',
+            "more than once",
+        ),
         ('{"rubrics": [{"index": 0, "met": true}, {"index": 1, "met": true}]}', "index"),
         ('{"rubrics": [{"index": 1, "met": true}, {"index": 3, "met": true}]}', "index"),
         ('{"rubrics": [{"index": true, "met": true}, {"index": 2, "met": true}]}', "index"),
@@ -121,13 +124,18 @@ def test_a_repeated_rubric_is_rejected(decisions, data):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 45) | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.sampled_from(["index", "met", "reason", "x"]), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(st.sampled_from(["index", "met", "reason", "x"]), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
 @settings(LOADED_MACHINE, max_examples=300)
-@given(content=st.one_of(st.text(max_size=200), json_values.map(lambda v: json.dumps({"rubrics": v}))), n=st.integers(1, 5))
+@given(
+    content=st.one_of(st.text(max_size=200), json_values.map(lambda v: json.dumps({"rubrics": v}))), n=st.integers(1, 5)
+)
 def test_any_content_gives_a_complete_verdict_or_judge_output_error(content, n):
     try:
         parsed = parse_verdict(content, n)
@@ -147,7 +155,9 @@ def test_unfence_returns_the_fenced_body(body):
 @LOADED_MACHINE
 @given(
     response=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="<>"), max_size=80),
-    criteria=st.lists(st.text(alphabet="abc \"'.,", min_size=1, max_size=20).map(str.strip).filter(bool), min_size=1, max_size=8),
+    criteria=st.lists(
+        st.text(alphabet="abc \"'.,", min_size=1, max_size=20).map(str.strip).filter(bool), min_size=1, max_size=8
+    ),
 )
 def test_scripted_judge_reads_back_the_prompt_we_write(response, criteria):
     messages = build_messages("p", response, criteria)

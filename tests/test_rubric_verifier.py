@@ -196,8 +196,18 @@ def test_cache_can_be_disabled(judge):
 def test_cache_key_covers_model_prompt_response_and_rubrics():
     base = cache_key("m", "p", "r", ["a", "b"])
     assert base == cache_key("m", "p", "r", ("a", "b"))
-    assert len({base, cache_key("m2", "p", "r", ["a", "b"]), cache_key("m", "p2", "r", ["a", "b"]),
-                cache_key("m", "p", "r2", ["a", "b"]), cache_key("m", "p", "r", ["b", "a"])}) == 5
+    assert (
+        len(
+            {
+                base,
+                cache_key("m2", "p", "r", ["a", "b"]),
+                cache_key("m", "p2", "r", ["a", "b"]),
+                cache_key("m", "p", "r2", ["a", "b"]),
+                cache_key("m", "p", "r", ["b", "a"]),
+            }
+        )
+        == 5
+    )
 
 
 def test_batch_runs_within_the_concurrency_limit():
@@ -240,9 +250,16 @@ def test_identical_completions_in_one_batch_share_one_judge_call():
 
 @pytest.mark.parametrize(
     "ground_truth",
-    [RUBRICS, json.dumps(RUBRICS), {"task_id": "t", "prompt": "Describe a fruit.",
-                                    **{f"rubric - {i}. criterion": r for i, r in enumerate(RUBRICS, 1)},
-                                    "rubric - 1. criterion_type": "metadata"}],
+    [
+        RUBRICS,
+        json.dumps(RUBRICS),
+        {
+            "task_id": "t",
+            "prompt": "Describe a fruit.",
+            **{f"rubric - {i}. criterion": r for i, r in enumerate(RUBRICS, 1)},
+            "rubric - 1. criterion_type": "metadata",
+        },
+    ],
 )
 def test_ground_truth_forms(judge, ground_truth):
     assert make(judge).verify(THREE_OF_FOUR, ground_truth).score == 0.75
@@ -313,7 +330,11 @@ def test_the_readme_example_runs_and_prints_its_verdicts():
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run(
         [sys.executable, str(root / "examples" / "rubric_local_judge.py")],
-        capture_output=True, text=True, timeout=60, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
     )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()

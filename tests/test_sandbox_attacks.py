@@ -67,8 +67,11 @@ def test_fork_bomb_is_contained_and_leaves_no_process(pool):
     assert run_one(pool, "print(1)")[1].stdout == "1\n"  # the worker still serves
 
 
-@pytest.mark.parametrize("program", ["data = bytearray(10**11)\n", "chunks = []\nwhile True:\n    chunks.append(bytearray(10**7))\n"],
-                         ids=["one-huge-allocation", "growing"])
+@pytest.mark.parametrize(
+    "program",
+    ["data = bytearray(10**11)\n", "chunks = []\nwhile True:\n    chunks.append(bytearray(10**7))\n"],
+    ids=["one-huge-allocation", "growing"],
+)
 def test_memory_bomb_is_stopped_and_reported(pool, program):
     # Generous time: touching 256 MiB of fresh pages takes a second or two on a busy VM.
     _, outcome, _ = run_one(pool, program, limits=Limits(test_timeout=15.0, memory_mb=256))
@@ -89,13 +92,7 @@ def test_infinite_output_is_capped_and_stopped_early(pool):
 
 
 def test_sleeping_child_that_outlives_the_parent_is_killed(pool):
-    program = (
-        "import os, time\n"
-        "if os.fork() == 0:\n"
-        "    os.setsid()\n"
-        "    time.sleep(120)\n"
-        "print('parent done')\n"
-    )
+    program = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(120)\nprint('parent done')\n"
     _, outcome, seconds = run_one(pool, program)
     assert outcome.stdout == "parent done\n" and not outcome.timed_out
     assert seconds < 2  # the grandchild holds stdout open, yet the harness does not wait for it
@@ -198,7 +195,9 @@ def test_killing_the_parent_and_everyone_fails_and_the_pool_survives():
         single.close()
 
 
-MBPP_TRUTH = {"test_list": ["assert add(1, 2) == 3", "assert add(2, 2) == 4", "assert abs(add(0.5, 0.25) - 0.75) < 1e-9"]}
+MBPP_TRUTH = {
+    "test_list": ["assert add(1, 2) == 3", "assert add(2, 2) == 4", "assert abs(add(0.5, 0.25) - 0.75) < 1e-9"]
+}
 
 HACKS = {
     "exit 0 before tests": "import sys\nsys.exit(0)\ndef add(a, b):\n    return 0\n",
@@ -260,7 +259,11 @@ def test_asserts_of_one_program_share_a_child_as_in_mbpps_own_harness(pool):
 
 def test_a_hung_test_retires_its_child_and_the_next_test_gets_a_fresh_one(pool):
     program = "def add(a, b):\n    while a == 1:\n        pass\n    return a + b\n"
-    tests = [AssertTest("assert add(1, 2) == 3\n"), AssertTest("assert add(2, 2) == 4\n"), AssertTest("assert add(3, 4) == 7\n")]
+    tests = [
+        AssertTest("assert add(1, 2) == 3\n"),
+        AssertTest("assert add(2, 2) == 4\n"),
+        AssertTest("assert add(3, 4) == 7\n"),
+    ]
     result = pool.run(program, tests, Limits(test_timeout=1.0, memory_mb=512), timeout=10)
     assert [o.passed for o in result.outcomes] == [False, True, True]
     assert result.outcomes[0].timed_out and not result.outcomes[1].timed_out

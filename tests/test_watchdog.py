@@ -122,7 +122,9 @@ def test_counters_and_latency_histogram(pool):
         pool.call(operator.add, 1, 2)
     after = pool.stats()
     assert after.calls == before.calls + 50
-    assert sum(count for _, count in after.latency_histogram) == sum(count for _, count in before.latency_histogram) + 50
+    assert (
+        sum(count for _, count in after.latency_histogram) == sum(count for _, count in before.latency_histogram) + 50
+    )
     # Warm calls take well under 20 ms (typically 0.1 ms), not a process start each.
     fast = sum(count for bound, count in after.latency_histogram if bound <= 0.02)
     assert fast - sum(count for bound, count in before.latency_histogram if bound <= 0.02) >= 45

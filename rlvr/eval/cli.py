@@ -1,9 +1,9 @@
 """The `rlvr-eval` command line: pass-at-k, greedy, score, report.
 
-    rlvr-eval greedy --model PATH --task gsm8k --data ../shared/data/gsm8k/test.jsonl --output runs/base
-    rlvr-eval pass-at-k --model PATH --task math500 --n 16 --k 1,4,16 --data ... --output runs/ckpt
-    rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifier-option mode=strict
-    rlvr-eval report runs/base runs/ckpt
+rlvr-eval greedy --model PATH --task gsm8k --data ../shared/data/gsm8k/test.jsonl --output runs/base
+rlvr-eval pass-at-k --model PATH --task math500 --n 16 --k 1,4,16 --data ... --output runs/ckpt
+rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifier-option mode=strict
+rlvr-eval report runs/base runs/ckpt
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rlvr.eval.prompts import FORMATS
 from rlvr.eval.tasks import TASKS
@@ -46,35 +47,80 @@ def parse_options(items: Sequence[str] | None) -> dict[str, Any]:
 
 def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> None:
     model = parser.add_argument_group("model and backend")
-    model.add_argument("--model", required=True, help="checkpoint directory or hub id (for --backend openai: the served model name)")
-    model.add_argument("--backend", choices=["vllm", "hf", "openai"], default="vllm", help="vllm (default), hf (transformers, CPU fallback) or openai (an OpenAI-compatible server)")
-    model.add_argument("--tensor-parallel-size", type=int, default=1, help="vLLM tensor parallelism (GPUs per model copy)")
+    model.add_argument(
+        "--model", required=True, help="checkpoint directory or hub id (for --backend openai: the served model name)"
+    )
+    model.add_argument(
+        "--backend",
+        choices=["vllm", "hf", "openai"],
+        default="vllm",
+        help="vllm (default), hf (transformers, CPU fallback) or openai (an OpenAI-compatible server)",
+    )
+    model.add_argument(
+        "--tensor-parallel-size", type=int, default=1, help="vLLM tensor parallelism (GPUs per model copy)"
+    )
     model.add_argument("--data-parallel-size", type=int, default=1, help="vLLM data parallelism (model copies)")
-    model.add_argument("--backend-option", action="append", metavar="KEY=VALUE", help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), hf batch_size/dtype/device, openai base_url/concurrency")
+    model.add_argument(
+        "--backend-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), hf batch_size/dtype/device, openai base_url/concurrency",
+    )
     data = parser.add_argument_group("data and prompts")
     data.add_argument("--task", required=True, choices=sorted(TASKS), help="evaluation task")
     data.add_argument("--data", help="data file in the upstream format (default: the Hugging Face hub, needs network)")
     data.add_argument("--split", help="split (MBPP: test/validation/train/prompt by task_id; hub split otherwise)")
     data.add_argument("--limit", type=int, help="evaluate only the first N examples")
     data.add_argument("--shots", type=int, default=0, help="few-shot exemplars (default 0)")
-    data.add_argument("--fewshot-data", help="records to draw few-shot exemplars from (for --prompt-format gsm8k: GSM8K's train split)")
-    data.add_argument("--prompt-format", choices=sorted(FORMATS), help="prompt format (default: the task's standard one)")
-    data.add_argument("--chat-template", choices=["auto", "on", "off"], default="auto", help="auto: only when the tokenizer has one (chat models)")
+    data.add_argument(
+        "--fewshot-data",
+        help="records to draw few-shot exemplars from (for --prompt-format gsm8k: GSM8K's train split)",
+    )
+    data.add_argument(
+        "--prompt-format", choices=sorted(FORMATS), help="prompt format (default: the task's standard one)"
+    )
+    data.add_argument(
+        "--chat-template",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="auto: only when the tokenizer has one (chat models)",
+    )
     data.add_argument("--stop", action="append", help="stop sequence (repeatable; replaces the format's defaults)")
     sampling = parser.add_argument_group("sampling")
     if not greedy:
-        sampling.add_argument("--k", type=parse_ks, default=(1, 2, 4, 8, 16), help="comma-separated k for pass@k (default 1,2,4,8,16; k > n are left out)")
+        sampling.add_argument(
+            "--k",
+            type=parse_ks,
+            default=(1, 2, 4, 8, 16),
+            help="comma-separated k for pass@k (default 1,2,4,8,16; k > n are left out)",
+        )
         sampling.add_argument("--n", type=int, default=16, help="samples per prompt (default 16)")
         sampling.add_argument("--temperature", type=float, default=1.0)
         sampling.add_argument("--top-p", type=float, default=0.95)
         sampling.add_argument("--top-k", type=int, default=-1, help="-1: no top-k cut")
-    sampling.add_argument("--max-tokens", type=int, default=1024, help="generation budget per sample; the truncation rate is reported")
-    sampling.add_argument("--seed", type=int, default=0, help="run seed; every request gets its own seed from (seed, prompt id, sample index)")
+    sampling.add_argument(
+        "--max-tokens", type=int, default=1024, help="generation budget per sample; the truncation rate is reported"
+    )
+    sampling.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="run seed; every request gets its own seed from (seed, prompt id, sample index)",
+    )
     run = parser.add_argument_group("scoring and output")
-    run.add_argument("--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict or timeout=5")
-    run.add_argument("--output", required=True, help="output directory (summary.json, completions.jsonl, per_prompt.jsonl)")
+    run.add_argument(
+        "--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict or timeout=5"
+    )
+    run.add_argument(
+        "--output", required=True, help="output directory (summary.json, completions.jsonl, per_prompt.jsonl)"
+    )
     run.add_argument("--resume", action="store_true", help="continue an interrupted run in --output")
-    run.add_argument("--chunk-size", type=int, default=32, help="prompts generated per chunk; a chunk is verified while the next one generates")
+    run.add_argument(
+        "--chunk-size",
+        type=int,
+        default=32,
+        help="prompts generated per chunk; a chunk is verified while the next one generates",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,17 +131,37 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     commands = parser.add_subparsers(dest="command", title="subcommands", metavar="SUBCOMMAND")
-    pass_k = commands.add_parser("pass-at-k", help="sample n completions per prompt and report pass@k", description="Sample n completions per prompt and report unbiased pass@k.")
+    pass_k = commands.add_parser(
+        "pass-at-k",
+        help="sample n completions per prompt and report pass@k",
+        description="Sample n completions per prompt and report unbiased pass@k.",
+    )
     _add_generation_arguments(pass_k, greedy=False)
-    greedy = commands.add_parser("greedy", help="one greedy completion per prompt (temperature 0, n=1)", description="One greedy completion per prompt (temperature 0, n=1).")
+    greedy = commands.add_parser(
+        "greedy",
+        help="one greedy completion per prompt (temperature 0, n=1)",
+        description="One greedy completion per prompt (temperature 0, n=1).",
+    )
     _add_generation_arguments(greedy, greedy=True)
-    score = commands.add_parser("score", help="(re)score saved completions, no model needed", description="Verify saved completions (rollout JSONL with ground_truth and responses) and print a summary.")
+    score = commands.add_parser(
+        "score",
+        help="(re)score saved completions, no model needed",
+        description="Verify saved completions (rollout JSONL with ground_truth and responses) and print a summary.",
+    )
     score.add_argument("--task", required=True, help="evaluation task (gsm8k, math500, ...) or verifier task")
-    score.add_argument("--completions", required=True, help="completions.jsonl of a run, or any rollout JSONL with ground_truth")
-    score.add_argument("--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict")
+    score.add_argument(
+        "--completions", required=True, help="completions.jsonl of a run, or any rollout JSONL with ground_truth"
+    )
+    score.add_argument(
+        "--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict"
+    )
     score.add_argument("--k", type=parse_ks, default=(1, 2, 4, 8, 16), help="k for pass@k (default 1,2,4,8,16)")
     score.add_argument("--output", help="write the rescored completions, summary.json and per_prompt.jsonl here")
-    report = commands.add_parser("report", help="print or compare saved runs and plot them", description="Print saved runs side by side (deltas against the first) and write PNG plots.")
+    report = commands.add_parser(
+        "report",
+        help="print or compare saved runs and plot them",
+        description="Print saved runs side by side (deltas against the first) and write PNG plots.",
+    )
     report.add_argument("runs", nargs="+", metavar="DIR", help="rlvr-eval output directories")
     report.add_argument("--plot-dir", help="where the PNG plots go (default: the first run's directory)")
     return parser

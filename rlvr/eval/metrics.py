@@ -9,8 +9,9 @@ someone else's completions are all summarised by the same code.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from statistics import mean
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from rlvr.eval.passk import pass_at_k
 from rlvr.rollouts import Record
@@ -36,7 +37,9 @@ def available_ks(records: Sequence[Record], ks: Iterable[int]) -> list[int]:
 
 
 def _shares(counter: Counter, total: int) -> dict[str, float]:
-    return {str(key): count / total for key, count in sorted(counter.items(), key=lambda kv: str(kv[0]))} if total else {}
+    return (
+        {str(key): count / total for key, count in sorted(counter.items(), key=lambda kv: str(kv[0]))} if total else {}
+    )
 
 
 def summarize(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, Any]:

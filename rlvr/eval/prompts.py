@@ -21,10 +21,11 @@ prompt in chat markup produces garbage.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
 @lru_cache(maxsize=1)
@@ -68,9 +69,18 @@ class PromptFormat:
 FORMATS: dict[str, PromptFormat] = {
     f.name: f
     for f in [
-        PromptFormat("gsm8k", lambda d: f"Question: {d['question']}\nAnswer:", lambda d: d["answer"], ("Question:", "</s>", "<|im_end|>")),
         PromptFormat(
-            "gsm8k_cot", lambda d: f"Q: {d['question']}\nA:", lambda d: d["target"], ("Q:", "</s>", "<|im_end|>"), builtin_shots="gsm8k_cot"
+            "gsm8k",
+            lambda d: f"Question: {d['question']}\nAnswer:",
+            lambda d: d["answer"],
+            ("Question:", "</s>", "<|im_end|>"),
+        ),
+        PromptFormat(
+            "gsm8k_cot",
+            lambda d: f"Q: {d['question']}\nA:",
+            lambda d: d["target"],
+            ("Q:", "</s>", "<|im_end|>"),
+            builtin_shots="gsm8k_cot",
         ),
         PromptFormat(
             "minerva_math",
@@ -80,7 +90,9 @@ FORMATS: dict[str, PromptFormat] = {
             builtin_shots="minerva_math",
         ),
         PromptFormat("raw", lambda d: d["prompt"], None, ()),
-        PromptFormat("mbpp", _mbpp_text, lambda d: d["code"] + "\n[DONE]", ("[DONE]",), target_delimiter="", builtin_shots="mbpp"),
+        PromptFormat(
+            "mbpp", _mbpp_text, lambda d: d["code"] + "\n[DONE]", ("[DONE]",), target_delimiter="", builtin_shots="mbpp"
+        ),
         PromptFormat("humaneval", lambda d: d["prompt"], None, ("\nclass", "\ndef", "\n#", "\nif", "\nprint")),
         PromptFormat("apps", _apps_text, None, ()),
     ]
@@ -94,7 +106,9 @@ def get_format(name: str) -> PromptFormat:
         raise ValueError(f"unknown prompt format {name!r}; known formats: {sorted(FORMATS)}") from None
 
 
-def fewshot_examples(fmt: PromptFormat, shots: int, pool: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def fewshot_examples(
+    fmt: PromptFormat, shots: int, pool: Sequence[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The first `shots` exemplars: the format's own when it ships them, else from `pool`
     (the records of `--fewshot-data`). Raises when too few are available, rather than
     silently running with fewer shots than asked."""
@@ -124,4 +138,6 @@ def use_chat_template(mode: str, tokenizer: Any) -> bool:
 
 def apply_chat_template(tokenizer: Any, prompt: str) -> str:
     """The prompt as a single user turn, with the assistant turn opened."""
-    return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
+    return tokenizer.apply_chat_template(
+        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+    )

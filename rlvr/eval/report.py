@@ -7,8 +7,9 @@ the runs whose data has levels, because curves are compared faster than tables.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 Run = tuple[str, dict[str, Any]]
 
@@ -34,13 +35,20 @@ def metric_rows(summary: dict[str, Any]) -> dict[str, Any]:
     m = summary["metrics"]
     rows: dict[str, Any] = {"prompts": m["num_prompts"], "samples": m["num_samples"]}
     rows.update({f"pass@{k}": v for k, v in m["pass@k"].items()})
-    rows.update({name: m.get(name) for name in ("mean_score", "truncation_rate", "mean_completion_tokens", "verification_coverage")})
+    rows.update(
+        {
+            name: m.get(name)
+            for name in ("mean_score", "truncation_rate", "mean_completion_tokens", "verification_coverage")
+        }
+    )
     rows.update({f"format[{form}]": share for form, share in m.get("format_rates", {}).items()})
     rows.update({f"reason[{reason}]": count for reason, count in m.get("reasons", {}).items()})
     for field, groups in summary.get("strata", {}).items():
         rows.update({f"{field}={value}": group["pass@1"] for value, group in groups.items()})
     timing = summary.get("timing") or {}
-    rows.update({name: timing[name] for name in ("tokens_per_s", "responses_per_s", "wall_s") if timing.get(name) is not None})
+    rows.update(
+        {name: timing[name] for name in ("tokens_per_s", "responses_per_s", "wall_s") if timing.get(name) is not None}
+    )
     return rows
 
 
@@ -54,7 +62,8 @@ def format_table(runs: Sequence[Run]) -> str:
     for name in names:
         values = [column.get(name) for column in columns]
         deltas = [
-            _fmt(v - values[0]) if isinstance(v, (int, float)) and isinstance(values[0], (int, float)) else "-" for v in values[1:]
+            _fmt(v - values[0]) if isinstance(v, (int, float)) and isinstance(values[0], (int, float)) else "-"
+            for v in values[1:]
         ]
         table.append([name] + [_fmt(v) for v in values] + deltas)
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]

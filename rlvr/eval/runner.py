@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
@@ -80,7 +81,14 @@ def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list
     return [fmt.render(e.doc, shots) for e in examples], stops
 
 
-def make_record(example: Example, prompt: str, generations: Sequence[Generation], seeds: Sequence[int], verdicts: Sequence[Any], source: str) -> Record:
+def make_record(
+    example: Example,
+    prompt: str,
+    generations: Sequence[Generation],
+    seeds: Sequence[int],
+    verdicts: Sequence[Any],
+    source: str,
+) -> Record:
     """A rollout record for one prompt (see rlvr.rollouts), with the data's strata fields."""
     responses = []
     for generation, seed, verdict in zip(generations, seeds, verdicts):
@@ -94,16 +102,41 @@ def make_record(example: Example, prompt: str, generations: Sequence[Generation]
         }
         if isinstance(verdict.detail, dict) and "form" in verdict.detail:
             meta["form"] = verdict.detail["form"] or "none"
-        responses.append({"text": generation.text, "score": verdict.score, "correct": verdict.correct, "finish_reason": generation.finish_reason, "metadata": meta})
-    return {"id": example.id, "prompt": prompt, "ground_truth": example.ground_truth, "responses": responses, "source": source, **example.fields}
+        responses.append(
+            {
+                "text": generation.text,
+                "score": verdict.score,
+                "correct": verdict.correct,
+                "finish_reason": generation.finish_reason,
+                "metadata": meta,
+            }
+        )
+    return {
+        "id": example.id,
+        "prompt": prompt,
+        "ground_truth": example.ground_truth,
+        "responses": responses,
+        "source": source,
+        **example.fields,
+    }
 
 
-def _verify_chunk(verifier: Verifier, examples: Sequence[Example], prompts: Sequence[str], generations: Sequence[Generation], seeds: Sequence[int], n: int, source: str) -> tuple[list[Record], float]:
+def _verify_chunk(
+    verifier: Verifier,
+    examples: Sequence[Example],
+    prompts: Sequence[str],
+    generations: Sequence[Generation],
+    seeds: Sequence[int],
+    n: int,
+    source: str,
+) -> tuple[list[Record], float]:
     started = time.perf_counter()
     truths = [e.ground_truth for e in examples for _ in range(n)]
     verdicts = verifier.verify_batch([g.text for g in generations], truths)
     records = [
-        make_record(e, p, generations[i * n : (i + 1) * n], seeds[i * n : (i + 1) * n], verdicts[i * n : (i + 1) * n], source)
+        make_record(
+            e, p, generations[i * n : (i + 1) * n], seeds[i * n : (i + 1) * n], verdicts[i * n : (i + 1) * n], source
+        )
         for i, (e, p) in enumerate(zip(examples, prompts))
     ]
     return records, time.perf_counter() - started
@@ -133,7 +166,9 @@ def _drop_partial_last_line(path: Path) -> None:
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         keep = data.rfind(b"\n") + 1
-        print(f"rlvr-eval: {path}: dropping an incomplete last record ({len(data) - keep} bytes); it is generated again")
+        print(
+            f"rlvr-eval: {path}: dropping an incomplete last record ({len(data) - keep} bytes); it is generated again"
+        )
         path.write_bytes(data[:keep])
 
 
@@ -153,15 +188,21 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
     if backend is None:
         options = dict(config.backend_options)
         if config.backend == "vllm":
-            options.update(tensor_parallel_size=config.tensor_parallel_size, data_parallel_size=config.data_parallel_size, seed=config.seed)
+            options.update(
+                tensor_parallel_size=config.tensor_parallel_size,
+                data_parallel_size=config.data_parallel_size,
+                seed=config.seed,
+            )
         backend = make_backend(config.backend, config.model, config.chat_template, **options)
     timing = {"generation_s": 0.0, "verification_s": 0.0, "verification_tail_s": 0.0, "generated_tokens": 0}
     started = time.perf_counter()
     correct = samples = 0
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlvr-eval-verify") as verify_pool, RolloutWriter(Path(config.output) / COMPLETIONS) as writer, tqdm(
-            total=len(examples), initial=len(done), desc=f"{config.task} ({backend.name})", unit="prompt"
-        ) as bar:
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlvr-eval-verify") as verify_pool,
+            RolloutWriter(Path(config.output) / COMPLETIONS) as writer,
+            tqdm(total=len(examples), initial=len(done), desc=f"{config.task} ({backend.name})", unit="prompt") as bar,
+        ):
             pending: deque[Future] = deque()
 
             def collect(block: bool) -> None:
@@ -174,30 +215,55 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
                         correct += sum(r["correct"] for r in record["responses"])
                         samples += len(record["responses"])
                     bar.update(len(records))
-                    bar.set_postfix(acc=f"{correct / max(samples, 1):.3f}", tok_s=f"{timing['generated_tokens'] / max(timing['generation_s'], 1e-9):.0f}")
+                    bar.set_postfix(
+                        acc=f"{correct / max(samples, 1):.3f}",
+                        tok_s=f"{timing['generated_tokens'] / max(timing['generation_s'], 1e-9):.0f}",
+                    )
 
             for chunk in static_batches(todo, config.chunk_size):
                 prompts = [backend.format_prompt(p) for _, p in chunk]
                 requests = [
-                    Request(e.id, j, prompt, request_seed(config.seed, e.id, j)) for (e, _), prompt in zip(chunk, prompts) for j in range(config.n)
+                    Request(e.id, j, prompt, request_seed(config.seed, e.id, j))
+                    for (e, _), prompt in zip(chunk, prompts)
+                    for j in range(config.n)
                 ]
                 t0 = time.perf_counter()
                 generations = backend.generate(requests, sampling)
                 timing["generation_s"] += time.perf_counter() - t0
                 timing["generated_tokens"] += sum(g.num_tokens for g in generations)
                 seeds = [r.seed for r in requests]
-                pending.append(verify_pool.submit(_verify_chunk, verifier, [e for e, _ in chunk], prompts, generations, seeds, config.n, config.task))
+                pending.append(
+                    verify_pool.submit(
+                        _verify_chunk,
+                        verifier,
+                        [e for e, _ in chunk],
+                        prompts,
+                        generations,
+                        seeds,
+                        config.n,
+                        config.task,
+                    )
+                )
                 collect(block=False)
             tail = time.perf_counter()
             collect(block=True)
             timing["verification_tail_s"] = time.perf_counter() - tail
-        versions = {"rlvr": rlvr.__version__, **backend.versions(), "verifier": {"task": task.verifier, "options": verifier.describe_options()}}
+        versions = {
+            "rlvr": rlvr.__version__,
+            **backend.versions(),
+            "verifier": {"task": task.verifier, "options": verifier.describe_options()},
+        }
     finally:
         if own_backend:
             backend.close()
     timing["wall_s"] = time.perf_counter() - started
     timing["tokens_per_s"] = timing["generated_tokens"] / timing["generation_s"] if timing["generation_s"] else None
-    return write_results(Path(config.output), list(iter_rollouts(Path(config.output) / COMPLETIONS)), config.k, {"config": asdict(config), "versions": versions, "timing": timing})
+    return write_results(
+        Path(config.output),
+        list(iter_rollouts(Path(config.output) / COMPLETIONS)),
+        config.k,
+        {"config": asdict(config), "versions": versions, "timing": timing},
+    )
 
 
 def write_results(out: Path, records: Sequence[Record], ks: Sequence[int], header: dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ a ground truth is an error naming it, not a silent skip.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
@@ -24,7 +25,9 @@ from rlvr.rollouts import Record, RolloutFormatError, iter_rollouts, record_name
 BATCH = 256
 
 
-def rescore(records: Sequence[Record], task: str, verifier_options: dict[str, Any] | None = None, progress: bool = True) -> list[Record]:
+def rescore(
+    records: Sequence[Record], task: str, verifier_options: dict[str, Any] | None = None, progress: bool = True
+) -> list[Record]:
     """Copies of `records` with every response verified by `task`'s verifier. `task` is an
     evaluation task (gsm8k, math500, ...) or a verifier task name."""
     verifier_task = TASKS[task].verifier if task in TASKS else task
@@ -38,10 +41,17 @@ def rescore(records: Sequence[Record], task: str, verifier_options: dict[str, An
     with tqdm(total=len(pairs), desc=f"scoring {task}", unit="response", disable=not progress) as bar:
         for start in range(0, len(pairs), BATCH):
             batch = pairs[start : start + BATCH]
-            verdicts = verifier.verify_batch([rescored[i]["responses"][j]["text"] for i, j in batch], [rescored[i]["ground_truth"] for i, _ in batch])
+            verdicts = verifier.verify_batch(
+                [rescored[i]["responses"][j]["text"] for i, j in batch], [rescored[i]["ground_truth"] for i, _ in batch]
+            )
             for (i, j), verdict in zip(batch, verdicts):
                 response = rescored[i]["responses"][j]
-                meta = {**(response.get("metadata") or {}), "reason": verdict.reason, "extracted": verdict.extracted, "detail": verdict.detail}
+                meta = {
+                    **(response.get("metadata") or {}),
+                    "reason": verdict.reason,
+                    "extracted": verdict.extracted,
+                    "detail": verdict.detail,
+                }
                 meta.pop("form", None)
                 if isinstance(verdict.detail, dict) and "form" in verdict.detail:
                     meta["form"] = verdict.detail["form"] or "none"
@@ -52,7 +62,13 @@ def rescore(records: Sequence[Record], task: str, verifier_options: dict[str, An
     return rescored
 
 
-def score_file(completions: str | Path, task: str, verifier_options: dict[str, Any] | None = None, ks: Sequence[int] = (1, 2, 4, 8, 16), output: str | Path | None = None) -> dict[str, Any]:
+def score_file(
+    completions: str | Path,
+    task: str,
+    verifier_options: dict[str, Any] | None = None,
+    ks: Sequence[int] = (1, 2, 4, 8, 16),
+    output: str | Path | None = None,
+) -> dict[str, Any]:
     """Rescore a completions file; write completions.jsonl, summary.json and per_prompt.jsonl to
     `output` when given. Returns the summary."""
     # Unscored input is the normal case here, so no coverage warning on reading.

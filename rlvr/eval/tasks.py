@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 # The official MBPP split by task_id (Austin et al., 2021).
 MBPP_SPLITS = {"prompt": range(1, 11), "test": range(11, 511), "validation": range(511, 601), "train": range(601, 975)}
@@ -59,12 +60,14 @@ def _gsm8k(doc: dict[str, Any], index: int) -> Example:
 
 
 def _math_level(level: Any) -> str:
-    """"Level 5" as MATH writes it, from MATH's "Level 5" or MATH-500's 5."""
+    """ "Level 5" as MATH writes it, from MATH's "Level 5" or MATH-500's 5."""
     return level if isinstance(level, str) else f"Level {level}"
 
 
 def _math(doc: dict[str, Any], index: int) -> Example:
-    return Example(str(doc.get("idx", index)), doc, doc["solution"], {"level": _math_level(doc["level"]), "subject": doc["type"]})
+    return Example(
+        str(doc.get("idx", index)), doc, doc["solution"], {"level": _math_level(doc["level"]), "subject": doc["type"]}
+    )
 
 
 def _math500(doc: dict[str, Any], index: int) -> Example:
@@ -81,7 +84,11 @@ def _instructions(doc: dict[str, Any], index: int) -> Example:
 def _mbpp(doc: dict[str, Any], index: int) -> Example:
     # The sanitized file names the task text `prompt` and lists imports apart from the tests.
     setup = doc.get("test_setup_code") or "\n".join(doc.get("test_imports") or [])
-    truth = {"test_list": doc["test_list"], "test_setup_code": setup, "challenge_test_list": doc.get("challenge_test_list") or []}
+    truth = {
+        "test_list": doc["test_list"],
+        "test_setup_code": setup,
+        "challenge_test_list": doc.get("challenge_test_list") or [],
+    }
     return Example(str(doc["task_id"]), doc, truth)
 
 
@@ -115,11 +122,33 @@ TASKS: dict[str, EvalTask] = {
     for task in [
         EvalTask("gsm8k", "gsm8k", "gsm8k", _gsm8k, lambda d: d["answer"], ("openai/gsm8k", "main", "test")),
         EvalTask("math", "math", "minerva_math", _math, lambda d: d["solution"], None),
-        EvalTask("math500", "math", "minerva_math", _math500, lambda d: d["solution"], ("HuggingFaceH4/MATH-500", None, "test")),
+        EvalTask(
+            "math500",
+            "math",
+            "minerva_math",
+            _math500,
+            lambda d: d["solution"],
+            ("HuggingFaceH4/MATH-500", None, "test"),
+        ),
         EvalTask("ifeval", "ifeval", "raw", _instructions, None, ("google/IFEval", None, "train")),
         EvalTask("ifbench", "ifbench", "raw", _instructions, None, ("allenai/IFBench_test", None, "train")),
-        EvalTask("mbpp", "mbpp", "mbpp", _mbpp, lambda d: d["code"], ("google-research-datasets/mbpp", "full", "test"), _mbpp_split),
-        EvalTask("humaneval", "humaneval", "humaneval", _humaneval, lambda d: d["canonical_solution"], ("openai/openai_humaneval", None, "test")),
+        EvalTask(
+            "mbpp",
+            "mbpp",
+            "mbpp",
+            _mbpp,
+            lambda d: d["code"],
+            ("google-research-datasets/mbpp", "full", "test"),
+            _mbpp_split,
+        ),
+        EvalTask(
+            "humaneval",
+            "humaneval",
+            "humaneval",
+            _humaneval,
+            lambda d: d["canonical_solution"],
+            ("openai/openai_humaneval", None, "test"),
+        ),
         EvalTask("apps", "apps", "apps", _apps, _apps_reference, ("codeparrot/apps", "all", "test")),
     ]
 }
@@ -153,7 +182,9 @@ def _hub_records(task: EvalTask, split: str | None) -> list[dict[str, Any]]:
     return [dict(row) for row in load_dataset(path, config, split=split or default_split)]
 
 
-def load_examples(task_name: str, data: str | Path | None = None, split: str | None = None, limit: int | None = None) -> list[Example]:
+def load_examples(
+    task_name: str, data: str | Path | None = None, split: str | None = None, limit: int | None = None
+) -> list[Example]:
     """The examples of a task, from `data` (a file in the upstream format) or the hub.
 
     `split` selects the MBPP split by task_id (default "test") and the hub split; `limit`

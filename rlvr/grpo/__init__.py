@@ -17,4 +17,14 @@ from rlvr.grpo.diagnose import Advice, diagnose
 from rlvr.grpo.reward import PreflightReport, preflight_reward
 from rlvr.grpo.session import Session, init_grpo, init_sft, load
 
-__all__ = ["Advice", "PreflightReport", "Session", "SessionConfig", "diagnose", "init_grpo", "init_sft", "load", "preflight_reward"]
+__all__ = [
+    "Advice",
+    "PreflightReport",
+    "Session",
+    "SessionConfig",
+    "diagnose",
+    "init_grpo",
+    "init_sft",
+    "load",
+    "preflight_reward",
+]

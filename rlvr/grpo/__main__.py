@@ -1,19 +1,19 @@
 """`python -m rlvr.grpo --config FILE.yaml`: a whole GRPO loop from a config file.
 
-    session:            # the settings of init_grpo (see rlvr.grpo.SessionConfig)
-      base_model: path/or/hub-id
-      reward: gsm8k
-      group_size: 8
-      learning_rate: 1.0e-6
-    data: train.jsonl   # records {"prompt", "ground_truth", "id"?}
-    steps: 100
-    subset_size: 16     # prompts per step (null: the whole pool every step)
-    num_iterations: 1
-    save_every: 50      # checkpoint every N steps (and at the end); null: only at the end
-    sft:                # optional warm start first: records {"prompt", "response"}
-      data: sft.jsonl
-      num_epochs: 1
-      learning_rate: 1.0e-5
+session:            # the settings of init_grpo (see rlvr.grpo.SessionConfig)
+  base_model: path/or/hub-id
+  reward: gsm8k
+  group_size: 8
+  learning_rate: 1.0e-6
+data: train.jsonl   # records {"prompt", "ground_truth", "id"?}
+steps: 100
+subset_size: 16     # prompts per step (null: the whole pool every step)
+num_iterations: 1
+save_every: 50      # checkpoint every N steps (and at the end); null: only at the end
+sft:                # optional warm start first: records {"prompt", "response"}
+  data: sft.jsonl
+  num_epochs: 1
+  learning_rate: 1.0e-5
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def run(config: dict[str, Any]) -> Path:
     if config.get("sft"):
         sft_config = dict(config["sft"])
         sft_dir = Path(settings.get("output_dir") or "runs/grpo-from-config") / "sft"
-        sft = rlvr.grpo.init_sft(settings["base_model"], learning_rate=sft_config.get("learning_rate", 1e-5), output_dir=str(sft_dir))
+        sft = rlvr.grpo.init_sft(
+            settings["base_model"], learning_rate=sft_config.get("learning_rate", 1e-5), output_dir=str(sft_dir)
+        )
         sft.train_sft_step(read_jsonl(sft_config["data"]), num_epochs=sft_config.get("num_epochs", 1))
         settings["base_model"] = str(sft.save("warm_start"))
         sft.finish()
@@ -53,7 +55,9 @@ def run(config: dict[str, Any]) -> Path:
     steps, save_every = int(config.get("steps", 1)), config.get("save_every")
     bar = tqdm(range(steps), desc="GRPO")
     for step in bar:
-        metrics = session.train_grpo_step(pool, num_iterations=config.get("num_iterations", 1), subset_size=config.get("subset_size"))
+        metrics = session.train_grpo_step(
+            pool, num_iterations=config.get("num_iterations", 1), subset_size=config.get("subset_size")
+        )
         bar.set_postfix(reward=f"{metrics['reward_mean']:.3f}", no_signal=f"{metrics['no_signal_rate']:.2f}")
         if save_every and (step + 1) % save_every == 0:
             session.save(f"step{step + 1}")

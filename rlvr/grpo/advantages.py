@@ -53,7 +53,7 @@ def group_advantages(rewards: torch.Tensor, method: str = "grpo", eps: float = G
         advantages = centred
     else:
         raise ValueError(f"unknown advantage method {method!r}")
-    constant = (rewards.max(dim=1).values == rewards.min(dim=1).values)
+    constant = rewards.max(dim=1).values == rewards.min(dim=1).values
     value = rewards[:, 0]
     all0 = int((constant & (value == 0)).sum())
     all1 = int((constant & (value == 1)).sum())

@@ -94,7 +94,9 @@ class SessionConfig:
             )
         if self.scheduler_total_steps is not None:
             _require(self.scheduler_total_steps > self.warmup_steps, "scheduler_total_steps must exceed warmup_steps")
-        _require(self.rollout_backend in BACKENDS, f"rollout_backend must be one of {BACKENDS}, got {self.rollout_backend!r}")
+        _require(
+            self.rollout_backend in BACKENDS, f"rollout_backend must be one of {BACKENDS}, got {self.rollout_backend!r}"
+        )
         _require(self.lora_rank is None or self.lora_rank >= 1, f"lora_rank must be None or >= 1, got {self.lora_rank}")
 
     @property
@@ -107,7 +109,7 @@ class SessionConfig:
         return values
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "SessionConfig":
+    def from_dict(cls, values: dict[str, Any]) -> SessionConfig:
         """Build from a mapping (a YAML file's section); unknown keys are an error, not ignored."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def validate_records(data: Any, fields: Sequence[str], call: str) -> None:
     """Raise ValueError naming the first bad record: data must be a non-empty list of dicts with
     each of `fields`; "prompt" and "response" must be non-empty strings."""
     if not isinstance(data, (list, tuple)) or not data:
-        raise ValueError(f"{call} needs a non-empty list of records {{{', '.join(map(repr, fields))}}}, got {type(data).__name__}")
+        raise ValueError(
+            f"{call} needs a non-empty list of records {{{', '.join(map(repr, fields))}}}, got {type(data).__name__}"
+        )
     for index, record in enumerate(data):
         if not isinstance(record, dict):
             raise ValueError(f"{call}: record {index} is a {type(record).__name__}, not a dict: {record!r:.200}")

@@ -115,9 +115,9 @@ def accuracy(session: Any, problems: list[dict[str, str]]) -> float:
 
 def run(config: DemoConfig, output: Path, progress: bool = True) -> dict[str, Any]:
     """Build the model, warm-start with SFT, train with GRPO; returns the summary it also writes."""
-    import rlvr.grpo
-
     import torch
+
+    import rlvr.grpo
 
     # One thread: on a 2-core machine shared with other jobs, two OpenMP threads ran ~10x slower.
     torch.set_num_threads(config.threads)
@@ -125,12 +125,29 @@ def run(config: DemoConfig, output: Path, progress: bool = True) -> dict[str, An
     output.mkdir(parents=True, exist_ok=True)
     train, held_out = make_splits(config)
     corpus = [p["prompt"] + p["response"] for p in train[:2000]]
-    model_dir = build_tiny_model(output / "base_model", corpus, TinyModelConfig(
-        vocab_size=config.vocab_size, hidden_size=config.hidden_size, intermediate_size=config.intermediate_size,
-        num_layers=config.num_layers, num_heads=config.num_heads, max_position_embeddings=128, seed=config.seed, split_digits=True,
-    ))
-    sft = rlvr.grpo.init_sft(str(model_dir), learning_rate=config.sft_learning_rate, batch_size=32, micro_batch_size=32,
-                             seed=config.seed, output_dir=str(output / "sft"), max_tokens=config.max_tokens)
+    model_dir = build_tiny_model(
+        output / "base_model",
+        corpus,
+        TinyModelConfig(
+            vocab_size=config.vocab_size,
+            hidden_size=config.hidden_size,
+            intermediate_size=config.intermediate_size,
+            num_layers=config.num_layers,
+            num_heads=config.num_heads,
+            max_position_embeddings=128,
+            seed=config.seed,
+            split_digits=True,
+        ),
+    )
+    sft = rlvr.grpo.init_sft(
+        str(model_dir),
+        learning_rate=config.sft_learning_rate,
+        batch_size=32,
+        micro_batch_size=32,
+        seed=config.seed,
+        output_dir=str(output / "sft"),
+        max_tokens=config.max_tokens,
+    )
     demonstrator = random.Random(f"{config.seed}:demonstrator")
     demonstrations = [careless(p, demonstrator, config.demonstrator_error_rate) for p in train[: config.sft_examples]]
     chunk = max(1, len(demonstrations) // 10)  # one pass in ten calls, so the warm start shows its progress
@@ -141,10 +158,20 @@ def run(config: DemoConfig, output: Path, progress: bool = True) -> dict[str, An
     sft.finish()
 
     session = rlvr.grpo.init_grpo(
-        base_model=str(warm), reward="gsm8k", group_size=config.group_size, learning_rate=config.learning_rate,
-        max_tokens=config.max_tokens, temperature=config.temperature, beta=config.beta, warmup_steps=config.warmup_steps,
-        scheduler=config.scheduler, scheduler_total_steps=config.grpo_steps if config.scheduler != "constant" else None,
-        micro_batch_size=64, seed=config.seed, output_dir=str(output), rollout_backend="hf",
+        base_model=str(warm),
+        reward="gsm8k",
+        group_size=config.group_size,
+        learning_rate=config.learning_rate,
+        max_tokens=config.max_tokens,
+        temperature=config.temperature,
+        beta=config.beta,
+        warmup_steps=config.warmup_steps,
+        scheduler=config.scheduler,
+        scheduler_total_steps=config.grpo_steps if config.scheduler != "constant" else None,
+        micro_batch_size=64,
+        seed=config.seed,
+        output_dir=str(output),
+        rollout_backend="hf",
     )
     curve = [(0, before)]
     pool = [{"prompt": p["prompt"], "ground_truth": p["ground_truth"]} for p in train]
@@ -159,8 +186,12 @@ def run(config: DemoConfig, output: Path, progress: bool = True) -> dict[str, An
     session.finish()
     grpo_time = sum(r["step_time_s"] for r in trace)
     summary = {
-        "config": asdict(config), "held_out_accuracy_before": before, "held_out_accuracy_after": after,
-        "held_out_curve": curve, "wall_time_s": time.perf_counter() - started, "grpo_time_s": grpo_time,
+        "config": asdict(config),
+        "held_out_accuracy_before": before,
+        "held_out_accuracy_after": after,
+        "held_out_curve": curve,
+        "wall_time_s": time.perf_counter() - started,
+        "grpo_time_s": grpo_time,
         "sampled_tokens_per_s": sum(r["completion_len_mean"] * r["samples"] for r in trace) / grpo_time,
         "advice": [str(a) for a in rlvr.grpo.diagnose(trace)],
     }
@@ -201,9 +232,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.steps <= DemoConfig.warmup_steps:
         parser.error(f"--steps must exceed the {DemoConfig.warmup_steps} warmup steps of the cosine schedule")
     summary = run(DemoConfig(grpo_steps=args.steps, threads=args.threads), args.output)
-    print(f"held-out accuracy: {summary['held_out_accuracy_before']:.1%} -> {summary['held_out_accuracy_after']:.1%} "
-          f"in {summary['wall_time_s']:.0f} s ({summary['sampled_tokens_per_s']:.0f} sampled tokens/s); "
-          f"trace: {args.output / 'trace.jsonl'}, curve: {args.output / 'reward_curve.png'}")
+    print(
+        f"held-out accuracy: {summary['held_out_accuracy_before']:.1%} -> {summary['held_out_accuracy_after']:.1%} "
+        f"in {summary['wall_time_s']:.0f} s ({summary['sampled_tokens_per_s']:.0f} sampled tokens/s); "
+        f"trace: {args.output / 'trace.jsonl'}, curve: {args.output / 'reward_curve.png'}"
+    )
 
 
 if __name__ == "__main__":

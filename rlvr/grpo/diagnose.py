@@ -9,8 +9,9 @@ cut off (mostly all-0 groups); converged or too easy (mostly all-1 groups); or c
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 WINDOW = 5
 MOSTLY = 0.6
@@ -44,8 +45,13 @@ def diagnose(metrics: Sequence[dict[str, Any]] | dict[str, Any], window: int = W
     advice: list[Advice] = []
     errors = _mean(recent, "reward_error_rate")
     if errors > 0:
-        advice.append(Advice("reward_errors", "fix the reward first: it raised, timed out or met a bad ground truth; read reward_debug.log",
-                             f"reward_error_rate {errors:.2f} over the last {len(recent)} steps"))
+        advice.append(
+            Advice(
+                "reward_errors",
+                "fix the reward first: it raised, timed out or met a bad ground truth; read reward_debug.log",
+                f"reward_error_rate {errors:.2f} over the last {len(recent)} steps",
+            )
+        )
     spike = _kl_spike(history, recent)
     if spike:
         advice.append(Advice("kl_spike", "lower the learning rate (or raise beta); check adam_eps is not tiny", spike))
@@ -55,14 +61,35 @@ def diagnose(metrics: Sequence[dict[str, Any]] | dict[str, Any], window: int = W
     all0, all1 = _share(recent, "no_signal_all0"), _share(recent, "no_signal_all1")
     if all0 >= MOSTLY:
         truncation = _mean(recent, "truncation_rate")
-        hint = f"; {truncation:.0%} of completions hit max_tokens: raise max_tokens" if truncation > TRUNCATION_LIMIT else ""
-        advice.append(Advice("mostly_all0", "too hard or the reward too strict: use easier prompts (or SFT first), check the reward on "
-                             f"sampled completions, check truncation{hint}", f"{all0:.0%} of groups all-0"))
+        hint = (
+            f"; {truncation:.0%} of completions hit max_tokens: raise max_tokens"
+            if truncation > TRUNCATION_LIMIT
+            else ""
+        )
+        advice.append(
+            Advice(
+                "mostly_all0",
+                "too hard or the reward too strict: use easier prompts (or SFT first), check the reward on "
+                f"sampled completions, check truncation{hint}",
+                f"{all0:.0%} of groups all-0",
+            )
+        )
     if all1 >= MOSTLY:
-        advice.append(Advice("mostly_all1", "converged or too easy: sample held-out prompts and save; raise the difficulty to continue",
-                             f"{all1:.0%} of groups all-1"))
+        advice.append(
+            Advice(
+                "mostly_all1",
+                "converged or too easy: sample held-out prompts and save; raise the difficulty to continue",
+                f"{all1:.0%} of groups all-1",
+            )
+        )
     if not advice:
-        advice.append(Advice("healthy", "carry on", f"reward {_mean(recent, 'reward_mean'):.3f}, no-signal {_mean(recent, 'no_signal_rate'):.0%}"))
+        advice.append(
+            Advice(
+                "healthy",
+                "carry on",
+                f"reward {_mean(recent, 'reward_mean'):.3f}, no-signal {_mean(recent, 'no_signal_rate'):.0%}",
+            )
+        )
     return advice
 
 

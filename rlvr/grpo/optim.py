@@ -9,7 +9,7 @@ optimizer steps of a fresh session, and never restarts when training continues w
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 
@@ -19,7 +19,10 @@ from rlvr.grpo.config import SessionConfig
 def build_optimizer(parameters: Iterable[torch.nn.Parameter], config: SessionConfig) -> torch.optim.AdamW:
     return torch.optim.AdamW(
         [p for p in parameters if p.requires_grad],
-        lr=config.learning_rate, eps=config.adam_eps, betas=config.adam_betas, weight_decay=config.weight_decay,
+        lr=config.learning_rate,
+        eps=config.adam_eps,
+        betas=config.adam_betas,
+        weight_decay=config.weight_decay,
     )
 
 
@@ -38,10 +41,16 @@ def learning_rate_at(step: int, config: SessionConfig) -> float:
     return base * (1.0 - progress)
 
 
-def optimizer_step(optimizer: torch.optim.Optimizer, parameters: list[torch.nn.Parameter], lr: float, max_grad_norm: float | None) -> float:
+def optimizer_step(
+    optimizer: torch.optim.Optimizer, parameters: list[torch.nn.Parameter], lr: float, max_grad_norm: float | None
+) -> float:
     """Clip gradients, set the rate, step, zero the gradients; returns the pre-clip gradient norm."""
     grads = [p.grad for p in parameters if p.grad is not None]
-    norm = torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm if max_grad_norm else float("inf")) if grads else torch.tensor(0.0)
+    norm = (
+        torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm if max_grad_norm else float("inf"))
+        if grads
+        else torch.tensor(0.0)
+    )
     for group in optimizer.param_groups:
         group["lr"] = lr
     optimizer.step()

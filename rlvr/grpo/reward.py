@@ -6,8 +6,9 @@ from __future__ import annotations
 import inspect
 import random
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from rlvr.api import get_verifier
 from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, OK, TIMEOUT
@@ -106,8 +107,14 @@ def preflight_reward(
     and the distribution of scores and reasons."""
     scorer = reward if isinstance(reward, Reward) else Reward(reward, options)
     for index, example in enumerate(examples):
-        if not isinstance(example, dict) or not isinstance(example.get("completion"), str) or "ground_truth" not in example:
-            raise ValueError(f"examples[{index}] must be a dict with a str 'completion' and a 'ground_truth': {example!r:.200}")
+        if (
+            not isinstance(example, dict)
+            or not isinstance(example.get("completion"), str)
+            or "ground_truth" not in example
+        ):
+            raise ValueError(
+                f"examples[{index}] must be a dict with a str 'completion' and a 'ground_truth': {example!r:.200}"
+            )
     chosen = random.Random(seed).sample(list(examples), min(samples, len(examples)))
     completions = [e["completion"] for e in chosen]
     truths = [e["ground_truth"] for e in chosen]
@@ -123,7 +130,9 @@ def preflight_reward(
     failures = [(i, s) for i, s in enumerate(first) if s.reason in FAILURE_REASONS]
     if failures:
         i, s = failures[0]
-        report.problems.append(f"{len(failures)} of {len(chosen)} scored as failures, e.g. {s.reason}: {s.detail} (completion {completions[i]!r:.80})")
+        report.problems.append(
+            f"{len(failures)} of {len(chosen)} scored as failures, e.g. {s.reason}: {s.detail} (completion {completions[i]!r:.80})"
+        )
     differing = sum(a.score != b.score for a, b in zip(first, second))
     if differing:
         report.problems.append(f"not deterministic: {differing} of {len(chosen)} scores changed on a second run")

@@ -10,8 +10,9 @@ each one is reproducible from its seed alone.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 
@@ -69,7 +70,13 @@ class HFRollouts:
         """Nothing to do: HF rollouts sample from the training model's own weights."""
 
     @torch.no_grad()
-    def generate(self, prompt_ids: Sequence[list[int]], seeds: Sequence[int], temperature: float | None = None, max_tokens: int | None = None) -> list[Completion]:
+    def generate(
+        self,
+        prompt_ids: Sequence[list[int]],
+        seeds: Sequence[int],
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> list[Completion]:
         """One completion per prompt, sampled with its seed (temperature and budget default to the session's)."""
         temperature = self.temperature if temperature is None else temperature
         max_tokens = max_tokens or self.max_tokens
@@ -79,7 +86,9 @@ class HFRollouts:
             out += self._generate_batch(prompt_ids[window], seeds[window], temperature, max_tokens)
         return out
 
-    def _generate_batch(self, prompt_ids: Sequence[list[int]], seeds: Sequence[int], temperature: float, max_tokens: int) -> list[Completion]:
+    def _generate_batch(
+        self, prompt_ids: Sequence[list[int]], seeds: Sequence[int], temperature: float, max_tokens: int
+    ) -> list[Completion]:
         from transformers import GenerationConfig, LogitsProcessorList
 
         device = next(self.model.parameters()).device
@@ -93,14 +102,19 @@ class HFRollouts:
             attention[row, width - len(ids) :] = 1
         stop_ids = eos_ids(self.tokenizer, self.model)
         config = GenerationConfig(
-            max_new_tokens=max_tokens, do_sample=False, num_beams=1,
-            eos_token_id=sorted(stop_ids), pad_token_id=filler,
+            max_new_tokens=max_tokens,
+            do_sample=False,
+            num_beams=1,
+            eos_token_id=sorted(stop_ids),
+            pad_token_id=filler,
         )
         was_training = self.model.training
         self.model.eval()
         try:
             generated = self.model.generate(
-                input_ids=input_ids.to(device), attention_mask=attention.to(device), generation_config=config,
+                input_ids=input_ids.to(device),
+                attention_mask=attention.to(device),
+                generation_config=config,
                 logits_processor=LogitsProcessorList([PerRequestSampler(seeds, temperature, device)]),
             )
         finally:
@@ -117,7 +131,9 @@ class VLLMRollouts:
     before each rollout. vLLM's SamplingParams takes a seed per request, and its token ids stop
     at the end token, so lengths come straight from the output."""
 
-    def __init__(self, model: Any, tokenizer: Any, max_tokens: int, temperature: float, model_path: str, **engine_options: Any) -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, max_tokens: int, temperature: float, model_path: str, **engine_options: Any
+    ) -> None:
         # The engine must live in this process for the in-place weight copy below to reach it.
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         from vllm import LLM
@@ -136,14 +152,27 @@ class VLLMRollouts:
         self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(state)})
         self.llm.reset_prefix_cache()
 
-    def generate(self, prompt_ids: Sequence[list[int]], seeds: Sequence[int], temperature: float | None = None, max_tokens: int | None = None) -> list[Completion]:
+    def generate(
+        self,
+        prompt_ids: Sequence[list[int]],
+        seeds: Sequence[int],
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> list[Completion]:
         from vllm import SamplingParams
 
         temperature = self.temperature if temperature is None else temperature
         max_tokens = max_tokens or self.max_tokens
         params = [
-            SamplingParams(n=1, temperature=temperature, top_p=1.0, top_k=-1, max_tokens=max_tokens,
-                           seed=int(seed), stop_token_ids=sorted(self.stop_ids))
+            SamplingParams(
+                n=1,
+                temperature=temperature,
+                top_p=1.0,
+                top_k=-1,
+                max_tokens=max_tokens,
+                seed=int(seed),
+                stop_token_ids=sorted(self.stop_ids),
+            )
             for seed in seeds
         ]
         prompts = [{"prompt_token_ids": list(ids)} for ids in prompt_ids]
@@ -152,7 +181,9 @@ class VLLMRollouts:
         for output in outputs:
             sample = output.outputs[0]
             ids, _ = cut_at_eos(list(sample.token_ids), self.stop_ids)
-            completions.append(Completion(ids, self.tokenizer.decode(ids, skip_special_tokens=True), sample.finish_reason == "length"))
+            completions.append(
+                Completion(ids, self.tokenizer.decode(ids, skip_special_tokens=True), sample.finish_reason == "length")
+            )
         return completions
 
 

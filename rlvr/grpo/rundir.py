@@ -1,12 +1,12 @@
 """The session directory: what a researcher (or an agent) reads to follow and audit a run.
 
-    config.yaml        the session's settings
-    reward_source.py   the source of the reward function used
-    trace.jsonl        one JSON record per step (the metrics `train_*_step` returns)
-    training_debug.log one line per step and per micro-batch: losses, lr, gradient norm
-    sampling_debug.log one JSON line per sampled completion: step, prompt id, sample index, seed, text
-    reward_debug.log   one JSON line per scored completion: score, correct, reason, extracted answer
-    checkpoints/NAME/  what `save(NAME)` wrote
+config.yaml        the session's settings
+reward_source.py   the source of the reward function used
+trace.jsonl        one JSON record per step (the metrics `train_*_step` returns)
+training_debug.log one line per step and per micro-batch: losses, lr, gradient norm
+sampling_debug.log one JSON line per sampled completion: step, prompt id, sample index, seed, text
+reward_debug.log   one JSON line per scored completion: score, correct, reason, extracted answer
+checkpoints/NAME/  what `save(NAME)` wrote
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class RunDirectory:
         self.path.mkdir(parents=True, exist_ok=True)
 
     @classmethod
-    def fresh(cls, output_dir: str | None, kind: str) -> "RunDirectory":
+    def fresh(cls, output_dir: str | None, kind: str) -> RunDirectory:
         return cls(output_dir or Path("runs") / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     def write_config(self, config: dict[str, Any]) -> None:

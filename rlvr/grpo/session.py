@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -30,13 +31,26 @@ class Session:
     """A policy, its optimizer, an optional frozen reference, a reward and a session directory.
     Build it with init_grpo, init_sft or load, not directly."""
 
-    def __init__(self, config: SessionConfig, reward: RewardSpec, kind: str, weights: str | None = None, state: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        config: SessionConfig,
+        reward: RewardSpec,
+        kind: str,
+        weights: str | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> None:
         from transformers import AutoTokenizer
 
         self.config, self.kind = config, kind
         self.reward = Reward(reward, config.reward_options) if reward is not None else None
-        self.device = torch.device(config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
-        dtype = getattr(torch, config.dtype) if config.dtype != "auto" else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
+        self.device = torch.device(
+            config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+        )
+        dtype = (
+            getattr(torch, config.dtype)
+            if config.dtype != "auto"
+            else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
+        )
         weights = weights or config.base_model
         self.tokenizer = AutoTokenizer.from_pretrained(weights)
         self.model = self._policy(weights, dtype)
@@ -49,7 +63,9 @@ class Session:
         self.sample_calls = state.get("sample_calls", 0)
         self.rng = random.Random(f"{config.seed}:{self.step}")
         self.pools = PoolWalker(self.rng)
-        self.run = RunDirectory(state["run_dir"]) if state.get("run_dir") else RunDirectory.fresh(config.output_dir, kind)
+        self.run = (
+            RunDirectory(state["run_dir"]) if state.get("run_dir") else RunDirectory.fresh(config.output_dir, kind)
+        )
         self.run.write_config({"kind": kind, **config.to_dict()})
         if self.reward is not None:
             self.run.write_reward_source(self.reward.source())
@@ -95,19 +111,31 @@ class Session:
         if backend == "vllm":
             if self.config.lora_rank is not None:
                 raise ValueError("vLLM rollouts with LoRA are not supported; use rollout_backend='hf'")
-            return VLLMRollouts(self.model, self.tokenizer, self.config.max_tokens, self.config.temperature, weights,
-                                gpu_memory_utilization=self.config.vllm_gpu_memory_utilization, **self.config.vllm_options)
+            return VLLMRollouts(
+                self.model,
+                self.tokenizer,
+                self.config.max_tokens,
+                self.config.temperature,
+                weights,
+                gpu_memory_utilization=self.config.vllm_gpu_memory_utilization,
+                **self.config.vllm_options,
+            )
         return HFRollouts(self.model, self.tokenizer, self.config.max_tokens, self.config.temperature)
+
     # ---- the step-wise API -------------------------------------------------------------
 
-    def train_grpo_step(self, data: Sequence[dict[str, Any]], num_iterations: int = 1, subset_size: int | None = None) -> dict[str, Any]:
+    def train_grpo_step(
+        self, data: Sequence[dict[str, Any]], num_iterations: int = 1, subset_size: int | None = None
+    ) -> dict[str, Any]:
         """Sample group_size completions for each prompt of the next subset of `data`
         ([{"prompt", "ground_truth", "id"?}]; all of it when subset_size is None), score them,
         and train `num_iterations` optimizer steps on the groups that carry a signal.
         Returns this step's metrics (also appended to trace.jsonl)."""
         self._check_open()
         if self.reward is None:
-            raise ValueError("this session has no reward: start GRPO with init_grpo(reward=...) or load(path, reward=...)")
+            raise ValueError(
+                "this session has no reward: start GRPO with init_grpo(reward=...) or load(path, reward=...)"
+            )
         validate_records(data, ("prompt", "ground_truth"), "train_grpo_step")
         if num_iterations < 1:
             raise ValueError(f"num_iterations must be >= 1, got {num_iterations}")
@@ -132,12 +160,26 @@ class Session:
         flat_adv = groups.advantages.flatten()
         if keep:
             update = grpo_update(
-                self.model, self.reference, self._optimizer_step,
-                [expanded[i] for i in keep], [completions[i].token_ids for i in keep], flat_adv[keep], self.config, num_iterations,
+                self.model,
+                self.reference,
+                self._optimizer_step,
+                [expanded[i] for i in keep],
+                [completions[i].token_ids for i in keep],
+                flat_adv[keep],
+                self.config,
+                num_iterations,
             )
         else:
-            update = {"loss": None, "kl_mean": None, "kl_max": None, "clip_frac": None, "entropy": None,
-                      "grad_norm": None, "lr": learning_rate_at(self.optimizer_steps, self.config), "trained_tokens": 0.0}
+            update = {
+                "loss": None,
+                "kl_mean": None,
+                "kl_max": None,
+                "clip_frac": None,
+                "entropy": None,
+                "grad_norm": None,
+                "lr": learning_rate_at(self.optimizer_steps, self.config),
+                "trained_tokens": 0.0,
+            }
         elapsed = time.perf_counter() - started
         lengths = [len(c.token_ids) for c in completions]
         correct = [s.correct for s in scores if s.correct is not None]
@@ -190,19 +232,36 @@ class Session:
             order = self.rng.sample(range(len(data)), len(data))
             for start in range(0, len(order), self.config.batch_size):
                 batch = order[start : start + self.config.batch_size]
-                out = sft_update(self.model, self._optimizer_step, [prompts[i] for i in batch], [responses[i] for i in batch], self.config.micro_batch_size)
+                out = sft_update(
+                    self.model,
+                    self._optimizer_step,
+                    [prompts[i] for i in batch],
+                    [responses[i] for i in batch],
+                    self.config.micro_batch_size,
+                )
                 losses.append(out["loss"])
                 norms.append(out["grad_norm"])
                 tokens += out["trained_tokens"]
                 rate = out["lr"]
         elapsed = time.perf_counter() - started
-        return self._finish_step({
-            "step": self.step, "kind": "sft", "loss": sum(losses) / len(losses), "loss_last": losses[-1],
-            "grad_norm": sum(norms) / len(norms), "lr": rate, "optimizer_steps": self.optimizer_steps,
-            "trained_tokens": tokens, "tokens_per_s": tokens / elapsed, "step_time_s": elapsed,
-        })
+        return self._finish_step(
+            {
+                "step": self.step,
+                "kind": "sft",
+                "loss": sum(losses) / len(losses),
+                "loss_last": losses[-1],
+                "grad_norm": sum(norms) / len(norms),
+                "lr": rate,
+                "optimizer_steps": self.optimizer_steps,
+                "trained_tokens": tokens,
+                "tokens_per_s": tokens / elapsed,
+                "step_time_s": elapsed,
+            }
+        )
 
-    def sample(self, prompts: Sequence[str], n: int = 1, temperature: float | None = None, max_tokens: int | None = None) -> list[list[str]]:
+    def sample(
+        self, prompts: Sequence[str], n: int = 1, temperature: float | None = None, max_tokens: int | None = None
+    ) -> list[list[str]]:
         """`n` completions for each prompt (spot checks on held-out prompts); temperature 0 is
         greedy. Seeds are per request, as in training; the samples go to sampling_debug.log."""
         self._check_open()
@@ -214,11 +273,21 @@ class Session:
         expanded = [self._encode_prompt(p) for p in prompts for _ in range(n)]
         self.rollouts.sync()
         completions = self.rollouts.generate(expanded, seeds, temperature=temperature, max_tokens=max_tokens)
-        self.run.sampling([
-            {"step": self.step, "call": f"sample{call}", "prompt_id": i // n, "sample_index": i % n, "seed": seeds[i],
-             "completion": c.text, "length": len(c.token_ids), "truncated": c.truncated}
-            for i, c in enumerate(completions)
-        ])
+        self.run.sampling(
+            [
+                {
+                    "step": self.step,
+                    "call": f"sample{call}",
+                    "prompt_id": i // n,
+                    "sample_index": i % n,
+                    "seed": seeds[i],
+                    "completion": c.text,
+                    "length": len(c.token_ids),
+                    "truncated": c.truncated,
+                }
+                for i, c in enumerate(completions)
+            ]
+        )
         return [[c.text for c in completions[i * n : (i + 1) * n]] for i in range(len(prompts))]
 
     def save(self, name: str) -> Path:
@@ -228,9 +297,15 @@ class Session:
         self.model.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
         torch.save(self.optimizer.state_dict(), path / "optimizer.pt")
-        state = {"kind": self.kind, "config": self.config.to_dict(), "step": self.step, "optimizer_steps": self.optimizer_steps,
-                 "sample_calls": self.sample_calls, "run_dir": str(self.run.path.resolve()),
-                 "reward_is_callable": self.reward is not None and self.reward.function is not None}
+        state = {
+            "kind": self.kind,
+            "config": self.config.to_dict(),
+            "step": self.step,
+            "optimizer_steps": self.optimizer_steps,
+            "sample_calls": self.sample_calls,
+            "run_dir": str(self.run.path.resolve()),
+            "reward_is_callable": self.reward is not None and self.reward.function is not None,
+        }
         (path / "session.json").write_text(json.dumps(state, indent=1))
         self.run.training(f"saved checkpoint {path}")
         return path
@@ -252,7 +327,9 @@ class Session:
 
     def _encode_prompt(self, prompt: str) -> list[int]:
         if self.config.chat_template:
-            text = self.tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
+            text = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+            )
             return self.tokenizer(text, add_special_tokens=False).input_ids
         return self.tokenizer(prompt).input_ids
 
@@ -270,33 +347,70 @@ class Session:
         self.step += 1
         return metrics
 
-    def _log_samples(self, keys: list[str], seeds: list[int], records: list[dict], completions: list, scores: list) -> None:
+    def _log_samples(
+        self, keys: list[str], seeds: list[int], records: list[dict], completions: list, scores: list
+    ) -> None:
         group = self.config.group_size
-        self.run.sampling([
-            {"step": self.step, "prompt_id": keys[i // group], "sample_index": i % group, "seed": seeds[i],
-             "prompt": records[i // group]["prompt"] if i % group == 0 else None,
-             "completion": c.text, "length": len(c.token_ids), "truncated": c.truncated}
-            for i, c in enumerate(completions)
-        ])
-        self.run.rewards([
-            {"step": self.step, "prompt_id": keys[i // group], "sample_index": i % group, "score": s.score,
-             "correct": s.correct, "reason": s.reason, "extracted": s.extracted, "detail": s.detail or None}
-            for i, s in enumerate(scores)
-        ])
+        self.run.sampling(
+            [
+                {
+                    "step": self.step,
+                    "prompt_id": keys[i // group],
+                    "sample_index": i % group,
+                    "seed": seeds[i],
+                    "prompt": records[i // group]["prompt"] if i % group == 0 else None,
+                    "completion": c.text,
+                    "length": len(c.token_ids),
+                    "truncated": c.truncated,
+                }
+                for i, c in enumerate(completions)
+            ]
+        )
+        self.run.rewards(
+            [
+                {
+                    "step": self.step,
+                    "prompt_id": keys[i // group],
+                    "sample_index": i % group,
+                    "score": s.score,
+                    "correct": s.correct,
+                    "reason": s.reason,
+                    "extracted": s.extracted,
+                    "detail": s.detail or None,
+                }
+                for i, s in enumerate(scores)
+            ]
+        )
 
     def _check_open(self) -> None:
         if self.finished:
             raise RuntimeError("this session is finished; load a checkpoint to continue")
 
 
-def init_grpo(base_model: str, reward: str | Callable[[str, Any], float], group_size: int = 8, learning_rate: float = 1e-6,
-              max_tokens: int = 256, temperature: float = 1.0, beta: float = 0.0, lora_rank: int | None = None, **settings: Any) -> Session:
+def init_grpo(
+    base_model: str,
+    reward: str | Callable[[str, Any], float],
+    group_size: int = 8,
+    learning_rate: float = 1e-6,
+    max_tokens: int = 256,
+    temperature: float = 1.0,
+    beta: float = 0.0,
+    lora_rank: int | None = None,
+    **settings: Any,
+) -> Session:
     """Start a GRPO session on `base_model` with `reward`: an rlvr task name ("gsm8k", options in
     reward_options=...) or a callable compute_reward(completion, ground_truth) -> float.
     Other settings: see SessionConfig."""
     config = SessionConfig(
-        base_model=base_model, reward=reward if isinstance(reward, str) else None, group_size=group_size,
-        learning_rate=learning_rate, max_tokens=max_tokens, temperature=temperature, beta=beta, lora_rank=lora_rank, **settings,
+        base_model=base_model,
+        reward=reward if isinstance(reward, str) else None,
+        group_size=group_size,
+        learning_rate=learning_rate,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        beta=beta,
+        lora_rank=lora_rank,
+        **settings,
     )
     return Session(config, reward, "grpo")
 

@@ -4,14 +4,21 @@ accumulate into one optimizer step (per GRPO iteration, per SFT batch)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 
 from rlvr.grpo.config import SessionConfig
 from rlvr.grpo.loss import (
-    clipped_surrogate, completion_target_mask, k3_kl, normalised_sum, sequence_mask, token_entropy, token_logprobs,
+    clipped_surrogate,
+    completion_target_mask,
+    k3_kl,
+    normalised_sum,
+    sequence_mask,
+    token_entropy,
+    token_logprobs,
 )
 
 
@@ -84,7 +91,8 @@ def grpo_update(
                     stats["entropy_sum"] += float((token_entropy(logits.detach(), config.temperature) * mask).sum())
                     ref_logps.append(
                         token_logprobs(reference_logits(packed), packed.input_ids, config.temperature)
-                        if reference_logits is not None else None
+                        if reference_logits is not None
+                        else None
                     )
             token_loss, clipped = clipped_surrogate(
                 logp, old_logps[index], advantages[window].to(device), config.clip_eps, config.clip_high

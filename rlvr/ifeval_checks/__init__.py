@@ -23,6 +23,17 @@ from rlvr.ifeval_checks.registry import (
 )
 
 __all__ = [
-    "BadKwargs", "Check", "IF_FUNCTION_CHECKS", "IFBENCH_CHECKS", "IFEVAL_CHECKS", "IFEVALG_CHECKS",
-    "INSTRUCTION_CHECKS", "MULTI_CHECKS", "Outcome", "build_check", "follow_all", "follows", "loose_variants",
+    "BadKwargs",
+    "Check",
+    "IF_FUNCTION_CHECKS",
+    "IFBENCH_CHECKS",
+    "IFEVAL_CHECKS",
+    "IFEVALG_CHECKS",
+    "INSTRUCTION_CHECKS",
+    "MULTI_CHECKS",
+    "Outcome",
+    "build_check",
+    "follow_all",
+    "follows",
+    "loose_variants",
 ]

@@ -13,8 +13,9 @@ random draw. The verifiers turn it into a "bad_ground_truth" verdict.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar
 
 RELATIONS = ("less than", "at least")
 
@@ -68,7 +69,7 @@ def text_list(value: Any) -> tuple[str, ...]:
 
 
 def relation(value: Any) -> str:
-    """"less than" or "at least"."""
+    """ "less than" or "at least"."""
     if value not in RELATIONS:
         raise BadKwargs(f"relation must be one of {RELATIONS}, got {value!r}")
     return value

@@ -8,8 +8,8 @@ response, in strict mode) follows nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from rlvr.ifeval_checks.base import Check
 

@@ -43,7 +43,7 @@ QUANTIFIERS = ("at least", "around", "at most")
 
 
 def quantifier(value: Any) -> str:
-    """"at least", "around" or "at most"."""
+    """ "at least", "around" or "at most"."""
     if value not in QUANTIFIERS:
         raise BadKwargs(f"quantifier must be one of {QUANTIFIERS}, got {value!r}")
     return value
@@ -345,10 +345,29 @@ class ValidateNoCommas(NoComma):
 
 
 CHECKS = (
-    VerifyKeywords, VerifyKeywordFrequency, ValidateForbiddenWords, VerifyLetterFrequency,
-    ValidateResponseLanguage, VerifyParagraphCount, ValidateWordConstraint, VerifySentenceConstraint,
-    ValidateParagraphs, VerifyPostscript, ValidatePlaceholders, VerifyBulletPoints, ValidateTitle,
-    ValidateChoice, ValidateHighlightedSections, ValidateSections, ValidateJsonFormat, ValidateRepeatPrompt,
-    ValidateTwoResponses, ValidateUppercase, ValidateLowercase, ValidateFrequencyCapitalWords, ValidateEnd,
-    ValidateQuotation, ValidateNoCommas,
+    VerifyKeywords,
+    VerifyKeywordFrequency,
+    ValidateForbiddenWords,
+    VerifyLetterFrequency,
+    ValidateResponseLanguage,
+    VerifyParagraphCount,
+    ValidateWordConstraint,
+    VerifySentenceConstraint,
+    ValidateParagraphs,
+    VerifyPostscript,
+    ValidatePlaceholders,
+    VerifyBulletPoints,
+    ValidateTitle,
+    ValidateChoice,
+    ValidateHighlightedSections,
+    ValidateSections,
+    ValidateJsonFormat,
+    ValidateRepeatPrompt,
+    ValidateTwoResponses,
+    ValidateUppercase,
+    ValidateLowercase,
+    ValidateFrequencyCapitalWords,
+    ValidateEnd,
+    ValidateQuotation,
+    ValidateNoCommas,
 )

@@ -131,9 +131,33 @@ class EuropeanCapitals(Check):
 
     instruction_id = "custom:european_capitals_sort"
     ORDER = (
-        "Reykjavik", "Helsinki", "Oslo", "Tallinn", "Stockholm", "Riga", "Moscow", "Copenhagen", "Vilnius",
-        "Minsk", "Dublin", "Berlin", "Amsterdam", "Warsaw", "London", "Brussels", "Prague", "Luxembourg",
-        "Paris", "Vienna", "Bratislava", "Budapest", "Vaduz", "Chisinau", "Bern", "Ljubljana", "Zagreb",
+        "Reykjavik",
+        "Helsinki",
+        "Oslo",
+        "Tallinn",
+        "Stockholm",
+        "Riga",
+        "Moscow",
+        "Copenhagen",
+        "Vilnius",
+        "Minsk",
+        "Dublin",
+        "Berlin",
+        "Amsterdam",
+        "Warsaw",
+        "London",
+        "Brussels",
+        "Prague",
+        "Luxembourg",
+        "Paris",
+        "Vienna",
+        "Bratislava",
+        "Budapest",
+        "Vaduz",
+        "Chisinau",
+        "Bern",
+        "Ljubljana",
+        "Zagreb",
     )
 
     def follows(self, response: str) -> bool:
@@ -149,7 +173,7 @@ class MultipleChoiceQuestions(Check):
     _OPTION = re.compile(r"^[A-Ea-e][\.|\)]\s*\w+")
 
     def follows(self, response: str) -> bool:
-        if response[response.find("Question"):] != response:
+        if response[response.find("Question") :] != response:
             return False
         questions = self._SPLIT.split(response)
         if questions[0] == "":
@@ -212,6 +236,15 @@ class SentenceAlphabet(Check):
 
 
 CHECKS = (
-    CharacterReverse, WordReverse, CityCsv, SpecialCharacterCsv, QuotesCsv, DateFormatList,
-    EuropeanCapitals, MultipleChoiceQuestions, Multiples, ReverseNewline, SentenceAlphabet,
+    CharacterReverse,
+    WordReverse,
+    CityCsv,
+    SpecialCharacterCsv,
+    QuotesCsv,
+    DateFormatList,
+    EuropeanCapitals,
+    MultipleChoiceQuestions,
+    Multiples,
+    ReverseNewline,
+    SentenceAlphabet,
 )

@@ -234,7 +234,7 @@ class ItalicThesis(Check):
             end = value.find("</em>")
             if end == -1:
                 return False
-        return value[3:end].strip() != "" and value[end + 4:].strip() != ""
+        return value[3:end].strip() != "" and value[end + 4 :].strip() != ""
 
 
 class TitleCase(Check):
@@ -256,6 +256,18 @@ class TitleCase(Check):
 
 
 CHECKS = (
-    EmojiEnding, LineIndent, SpecialList, NewlineWords, SentencesThenBullets, NoWhitespace, Options,
-    OutputTemplate, NestedParentheses, QuoteExplanation, NestedQuotes, SubBullets, ItalicThesis, TitleCase,
+    EmojiEnding,
+    LineIndent,
+    SpecialList,
+    NewlineWords,
+    SentencesThenBullets,
+    NoWhitespace,
+    Options,
+    OutputTemplate,
+    NestedParentheses,
+    QuoteExplanation,
+    NestedQuotes,
+    SubBullets,
+    ItalicThesis,
+    TitleCase,
 )

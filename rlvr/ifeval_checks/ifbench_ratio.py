@@ -17,7 +17,8 @@ from rlvr.ifeval_checks.base import BadKwargs, Check, Param, integer, nonempty_t
 
 # NLTK's English stop word list (nltk_data corpora/stopwords/english, the long-standing
 # 179-word version), kept here so that no corpus download is needed.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself yourselves
 he him his himself she she's her hers herself it it's its itself they them their theirs themselves
 what which who whom this that that'll these those am is are was were be been being have has had
@@ -28,7 +29,8 @@ some such no nor not only own same so than too very s t can will just don don't 
 now d ll m o re ve y ain aren aren't couldn couldn't didn didn't doesn doesn't hadn hadn't hasn
 hasn't haven haven't isn isn't ma mightn mightn't mustn mustn't needn needn't shan shan't shouldn
 shouldn't wasn wasn't weren weren't won won't wouldn wouldn't
-""".split())
+""".split()
+)
 
 
 class StopWords(Check):
@@ -83,7 +85,7 @@ class Overlap(Check):
 
     @staticmethod
     def _trigrams(value: str) -> set[str]:
-        return {value[i:i + 3] for i in range(len(value) - 2)}
+        return {value[i : i + 3] for i in range(len(value) - 2)}
 
     def follows(self, response: str) -> bool:
         mine = self._trigrams(response)
@@ -140,12 +142,19 @@ class RepeatSpan(Check):
     def validate(self) -> None:
         if self.n_end < self.n_start:
             raise BadKwargs(f"{self.instruction_id}: n_end {self.n_end} < n_start {self.n_start}")
-        self._span = self.prompt_to_repeat[self.n_start:self.n_end + 1].strip().lower()
+        self._span = self.prompt_to_repeat[self.n_start : self.n_end + 1].strip().lower()
 
     def follows(self, response: str) -> bool:
         return response.strip().lower() == self._span
 
 
 CHECKS = (
-    StopWords, SentenceType, SentenceBalance, Overlap, SentenceWords, RepeatChange, RepeatSimple, RepeatSpan,
+    StopWords,
+    SentenceType,
+    SentenceBalance,
+    Overlap,
+    SentenceWords,
+    RepeatChange,
+    RepeatSimple,
+    RepeatSpan,
 )

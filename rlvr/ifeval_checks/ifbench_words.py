@@ -253,7 +253,20 @@ class WordsPosition(Check):
 
 
 CHECKS = (
-    AlphabetLoop, SingleVowelParagraph, ConsonantCluster, AlliterationIncrement, Palindromes, PrimeLengths,
-    StartVerb, LimitedRepeats, KeywordInSentence, OddEvenSyllables, LastWordFirstNext, ParagraphLastFirst,
-    IncrementingWordCount, NoConsecutiveFirstLetter, KeywordSpecificPosition, WordsPosition,
+    AlphabetLoop,
+    SingleVowelParagraph,
+    ConsonantCluster,
+    AlliterationIncrement,
+    Palindromes,
+    PrimeLengths,
+    StartVerb,
+    LimitedRepeats,
+    KeywordInSentence,
+    OddEvenSyllables,
+    LastWordFirstNext,
+    ParagraphLastFirst,
+    IncrementingWordCount,
+    NoConsecutiveFirstLetter,
+    KeywordSpecificPosition,
+    WordsPosition,
 )

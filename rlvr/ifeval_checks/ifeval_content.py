@@ -51,8 +51,7 @@ class ForbiddenWords(Check):
 
     def follows(self, response: str) -> bool:
         return not any(
-            re.search(r"\b" + re.escape(word) + r"\b", response, flags=re.IGNORECASE)
-            for word in self.forbidden_words
+            re.search(r"\b" + re.escape(word) + r"\b", response, flags=re.IGNORECASE) for word in self.forbidden_words
         )
 
 
@@ -151,6 +150,15 @@ class Postscript(Check):
 
 
 CHECKS = (
-    KeywordExistence, KeywordFrequency, ForbiddenWords, LetterFrequency, ResponseLanguage,
-    EnglishCapital, EnglishLowercase, CapitalWordFrequency, NoComma, Placeholders, Postscript,
+    KeywordExistence,
+    KeywordFrequency,
+    ForbiddenWords,
+    LetterFrequency,
+    ResponseLanguage,
+    EnglishCapital,
+    EnglishLowercase,
+    CapitalWordFrequency,
+    NoComma,
+    Placeholders,
+    Postscript,
 )

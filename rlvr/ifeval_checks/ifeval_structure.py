@@ -224,7 +224,18 @@ class Quotation(Check):
 
 
 CHECKS = (
-    NumberOfSentences, NumberOfParagraphs, NumberOfWords, NthParagraphFirstWord, BulletLists,
-    ConstrainedResponse, HighlightedSections, MultipleSections, JsonFormat, Title, TwoResponses,
-    RepeatPrompt, EndPhrase, Quotation,
+    NumberOfSentences,
+    NumberOfParagraphs,
+    NumberOfWords,
+    NthParagraphFirstWord,
+    BulletLists,
+    ConstrainedResponse,
+    HighlightedSections,
+    MultipleSections,
+    JsonFormat,
+    Title,
+    TwoResponses,
+    RepeatPrompt,
+    EndPhrase,
+    Quotation,
 )

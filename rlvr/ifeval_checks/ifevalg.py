@@ -122,7 +122,7 @@ class CopySpanIdx(Check):
     def validate(self) -> None:
         if self.n_end <= self.n_start:
             raise BadKwargs(f"{self.instruction_id}: n_end {self.n_end} <= n_start {self.n_start}")
-        self._span = self.prompt_to_repeat[self.n_start:self.n_end].strip().lower()
+        self._span = self.prompt_to_repeat[self.n_start : self.n_end].strip().lower()
 
     def follows(self, response: str) -> bool:
         return response.strip().lower() == self._span
@@ -342,8 +342,9 @@ class CountIncrementWord(Check):
     params = {"keyword1": Param(nonempty_text), "keyword2": Param(nonempty_text)}
 
     def follows(self, response: str) -> bool:
-        return (count_literal(self.keyword1.strip(), response) == 1
-                and count_literal(self.keyword2.strip(), response) == 2)
+        return (
+            count_literal(self.keyword1.strip(), response) == 1 and count_literal(self.keyword2.strip(), response) == 2
+        )
 
 
 class Palindrome(Check):
@@ -380,9 +381,33 @@ class StartEnd(Check):
 
 
 CHECKS = (
-    RepeatPhrase, Copy, CopySpanIdx, SentenceHyphens, NoAdjacentConsecutive, SquareBrackets, WordOnce,
-    WordCountDifferentNumbers, ExcludeWordHarder, TwoParagraphsDivider, TwoParagraphsBlankLine,
-    FirstWordSentence, FirstWordAnswer, LastWordSentence, LastWordAnswer, BigramWrapping, CopyingSimple,
-    CopyingMultiple, NoDot, NoExclamation, LowercaseCounting, LetterCounting, LetterCounting2,
-    CountingComposition, CountUnique, CountIncrementWord, Palindrome, KeywordPosition, StartEnd,
+    RepeatPhrase,
+    Copy,
+    CopySpanIdx,
+    SentenceHyphens,
+    NoAdjacentConsecutive,
+    SquareBrackets,
+    WordOnce,
+    WordCountDifferentNumbers,
+    ExcludeWordHarder,
+    TwoParagraphsDivider,
+    TwoParagraphsBlankLine,
+    FirstWordSentence,
+    FirstWordAnswer,
+    LastWordSentence,
+    LastWordAnswer,
+    BigramWrapping,
+    CopyingSimple,
+    CopyingMultiple,
+    NoDot,
+    NoExclamation,
+    LowercaseCounting,
+    LetterCounting,
+    LetterCounting2,
+    CountingComposition,
+    CountUnique,
+    CountIncrementWord,
+    Palindrome,
+    KeywordPosition,
+    StartEnd,
 )

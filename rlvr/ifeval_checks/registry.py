@@ -3,15 +3,16 @@ ids only open-instruct's IFEvalG has, and open-instruct's 25 older func_name fun
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rlvr.ifeval_checks import (
+    if_functions,
     ifbench_count,
     ifbench_custom,
     ifbench_format,
     ifbench_ratio,
     ifbench_words,
-    if_functions,
     ifeval_content,
     ifeval_structure,
     ifevalg,
@@ -33,7 +34,9 @@ IF_FUNCTION_CHECKS: dict[str, type[Check]] = {check.instruction_id: check for ch
 MULTI_CHECKS: dict[str, type[Check]] = {**INSTRUCTION_CHECKS, **IFEVALG_CHECKS, **IF_FUNCTION_CHECKS}
 
 
-def build_check(instruction_id: Any, kwargs: Mapping[str, Any] | None, registry: Mapping[str, type[Check]] | None = None) -> Check:
+def build_check(
+    instruction_id: Any, kwargs: Mapping[str, Any] | None, registry: Mapping[str, type[Check]] | None = None
+) -> Check:
     """The check for one instruction of a record; BadKwargs for an unknown id or bad arguments."""
     registry = INSTRUCTION_CHECKS if registry is None else registry
     if not isinstance(instruction_id, str) or instruction_id not in registry:

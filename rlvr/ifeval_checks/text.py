@@ -54,24 +54,32 @@ def sentences(text: str) -> tuple[str, ...]:
 # a dot that ends no sentence and "<stop>" a sentence end (so, as in the reference, a response
 # that itself contains "<stop>" is split there).
 _LETTER = "([A-Za-z])"
-_STARTERS = (r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s"
-             r"|However\s|That\s|This\s|Wherever)")
+_STARTERS = (
+    r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s"
+    r"|However\s|That\s|This\s|Wherever)"
+)
 _SUFFIXES = "(Inc|Ltd|Jr|Sr|Co)"
-_EARLY_RULES = tuple((re.compile(pattern), replacement) for pattern, replacement in (
-    ("(Mr|St|Mrs|Ms|Dr)[.]", r"\1<prd>"),
-    ("[.](com|net|org|io|gov|edu|me)", r"<prd>\1"),
-    ("([0-9])[.]([0-9])", r"\1<prd>\2"),
-))
+_EARLY_RULES = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        ("(Mr|St|Mrs|Ms|Dr)[.]", r"\1<prd>"),
+        ("[.](com|net|org|io|gov|edu|me)", r"<prd>\1"),
+        ("([0-9])[.]([0-9])", r"\1<prd>\2"),
+    )
+)
 _ELLIPSIS = re.compile(r"\.{2,}")
-_LATE_RULES = tuple((re.compile(pattern), replacement) for pattern, replacement in (
-    (r"\s" + _LETTER + "[.] ", r" \1<prd> "),
-    ("([A-Z][.][A-Z][.](?:[A-Z][.])?) " + _STARTERS, r"\1<stop> \2"),
-    (_LETTER + "[.]" + _LETTER + "[.]" + _LETTER + "[.]", r"\1<prd>\2<prd>\3<prd>"),
-    (_LETTER + "[.]" + _LETTER + "[.]", r"\1<prd>\2<prd>"),
-    (" " + _SUFFIXES + "[.] " + _STARTERS, r" \1<stop> \2"),
-    (" " + _SUFFIXES + "[.]", r" \1<prd>"),
-    (" " + _LETTER + "[.]", r" \1<prd>"),
-))
+_LATE_RULES = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\s" + _LETTER + "[.] ", r" \1<prd> "),
+        ("([A-Z][.][A-Z][.](?:[A-Z][.])?) " + _STARTERS, r"\1<stop> \2"),
+        (_LETTER + "[.]" + _LETTER + "[.]" + _LETTER + "[.]", r"\1<prd>\2<prd>\3<prd>"),
+        (_LETTER + "[.]" + _LETTER + "[.]", r"\1<prd>\2<prd>"),
+        (" " + _SUFFIXES + "[.] " + _STARTERS, r" \1<stop> \2"),
+        (" " + _SUFFIXES + "[.]", r" \1<prd>"),
+        (" " + _LETTER + "[.]", r" \1<prd>"),
+    )
+)
 # A closing quote after a sentence end moves before it, so that the quote stays in the sentence.
 _QUOTE_SWAPS = ((".\u201d", "\u201d."), ('."', '".'), ('!"', '"!'), ('?"', '"?'))
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from rlvr.api import get_verifier
 from rlvr.integrations.messages import completion_text

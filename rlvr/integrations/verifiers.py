@@ -15,7 +15,8 @@ classic API is in the 0.1 to 0.3 releases.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rlvr.api import get_verifier
 from rlvr.integrations.messages import completion_text

@@ -16,6 +16,17 @@ from rlvr.sandbox.pool import LANGUAGES, SandboxPool, shared_pool
 from rlvr.sandbox.result import AssertTest, CallTest, Opaque, RunResult, StdioTest, TestOutcome
 
 __all__ = [
-    "LANGUAGES", "AssertTest", "CallTest", "Isolation", "Limits", "Opaque", "RunResult", "SandboxPool",
-    "SandboxUnavailable", "StdioTest", "TestOutcome", "detect", "shared_pool",
+    "LANGUAGES",
+    "AssertTest",
+    "CallTest",
+    "Isolation",
+    "Limits",
+    "Opaque",
+    "RunResult",
+    "SandboxPool",
+    "SandboxUnavailable",
+    "StdioTest",
+    "TestOutcome",
+    "detect",
+    "shared_pool",
 ]

@@ -183,7 +183,9 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
                 shared = None
             started = time.monotonic()
             fresh = Child(job, zygote, slot, "stdio", test.get("stdin", ""), serves=1)
-            outcome = _ended({"passed": None, "value": None, "error": None, "timed_out": False}, fresh.finish(time_limit))
+            outcome = _ended(
+                {"passed": None, "value": None, "error": None, "timed_out": False}, fresh.finish(time_limit)
+            )
             outcome["seconds"] = round(time.monotonic() - started, 6)
         else:
             shared = shared or Child(job, zygote, slot, "rpc", "", serves=len(job["tests"]) - index)
@@ -220,9 +222,20 @@ class Child:
             os.chown(self.cwd, self.uid, self.uid)
         self.pipes = {name: os.pipe() for name in ("stdin", "stdout", "stderr", "program", "request", "answer")}
         self.reply, reply_child = socket.socketpair()
-        spec = {"cwd": self.cwd, "limits": {**limits, "cpu_seconds": limits["cpu_seconds"] * serves}, "uid": self.uid, "mode": mode}
-        child_fds = [self.pipes["stdin"][0], self.pipes["stdout"][1], self.pipes["stderr"][1], self.pipes["program"][0],
-                     self.pipes["request"][0], self.pipes["answer"][1]]
+        spec = {
+            "cwd": self.cwd,
+            "limits": {**limits, "cpu_seconds": limits["cpu_seconds"] * serves},
+            "uid": self.uid,
+            "mode": mode,
+        }
+        child_fds = [
+            self.pipes["stdin"][0],
+            self.pipes["stdout"][1],
+            self.pipes["stderr"][1],
+            self.pipes["program"][0],
+            self.pipes["request"][0],
+            self.pipes["answer"][1],
+        ]
         socket.send_fds(zygote, [json.dumps(spec).encode()], [reply_child.fileno(), *child_fds])
         reply_child.close()
         for fd in child_fds:
@@ -230,7 +243,9 @@ class Child:
         self.replies = Replies(self.reply)
         self.pid = (self.replies.next(self.started + limits["test_timeout"]) or {}).get("pid")
         self.overflow = threading.Event()
-        self.drains = [Drain(self.pipes[name][0], limits["output_bytes"], self._on_overflow) for name in ("stdout", "stderr")]
+        self.drains = [
+            Drain(self.pipes[name][0], limits["output_bytes"], self._on_overflow) for name in ("stdout", "stderr")
+        ]
         for drain in self.drains:
             drain.start()
         threading.Thread(target=_feed, args=(self.pipes, job["program"], stdin), daemon=True).start()
@@ -243,7 +258,9 @@ class Child:
     def drive(self, test: dict, time_limit: float) -> dict:
         """Run one call or assert test against the program within `time_limit` seconds."""
         started = time.monotonic()
-        channel = Channel(self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"])
+        channel = Channel(
+            self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"]
+        )
         outcome = {"passed": None, "value": None, "error": None, "timed_out": False}
         try:
             _drive(test, channel, outcome)
@@ -275,11 +292,16 @@ class Child:
         shutil.rmtree(self.cwd, ignore_errors=True)
         code, sig = status.get("exit_code"), status.get("signal")
         return {
-            "timed_out": timed_out or sig == signal.SIGXCPU, "error": "time limit exceeded" if timed_out else None,
-            "exit_code": code, "signal": sig, "output_limit": self.overflow.is_set(),
+            "timed_out": timed_out or sig == signal.SIGXCPU,
+            "error": "time limit exceeded" if timed_out else None,
+            "exit_code": code,
+            "signal": sig,
+            "output_limit": self.overflow.is_set(),
             "memory_exceeded": code == child.EXIT_MEMORY,
-            "stdout": self.drains[0].text(), "stderr": self.drains[1].text(),
-            "stdout_truncated": self.drains[0].truncated, "stderr_truncated": self.drains[1].truncated,
+            "stdout": self.drains[0].text(),
+            "stderr": self.drains[1].text(),
+            "stdout_truncated": self.drains[0].truncated,
+            "stderr_truncated": self.drains[1].truncated,
         }
 
 
@@ -328,8 +350,11 @@ def _called_with_literals_only(tree: ast.AST, name: str) -> bool:
     results (`abs(candidate(x) - y) < 1e-6`) keeps the real builtin, so a program cannot
     pass by redefining `abs`."""
     uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name]
-    calls = [node for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name]
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+    ]
     if not calls or len(calls) != len(uses):
         return False
     for call in calls:
@@ -347,7 +372,7 @@ def _feed(pipes: dict, program: str, stdin: str) -> None:
             wire_fd = pipes[name][1]
             view = memoryview(data.encode("utf-8", errors="replace"))
             while view:
-                view = view[os.write(wire_fd, view):]
+                view = view[os.write(wire_fd, view) :]
         except OSError:
             pass
         finally:

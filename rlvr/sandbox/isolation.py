@@ -20,7 +20,7 @@ import stat
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 # Host uids the sandboxed children run as: unprivileged, owned by nobody on the host, and one per
@@ -58,9 +58,25 @@ def bwrap_args(as_root: bool) -> list[str]:
         unshare = ["--unshare-all"]  # an unprivileged bwrap needs the user namespace too
     caps = ["--cap-drop", "ALL"] + [arg for cap in WORKER_CAPS for arg in ("--cap-add", cap)] if as_root else []
     return [
-        shutil.which("bwrap") or "bwrap", *unshare, "--die-with-parent", "--new-session",
-        "--ro-bind", "/", "/", *_python_visible(), "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-        "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", *caps,
+        shutil.which("bwrap") or "bwrap",
+        *unshare,
+        "--die-with-parent",
+        "--new-session",
+        "--ro-bind",
+        "/",
+        "/",
+        *_python_visible(),
+        "--size",
+        str(TMPFS_BYTES),
+        "--tmpfs",
+        "/tmp",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--chdir",
+        "/tmp",
+        *caps,
     ]
 
 
@@ -100,14 +116,18 @@ def _python_visible() -> list[str]:
             hidden.add(closed[0])
             args += ["--tmpfs", closed[0]]
         resolved = Path(prefix).resolve()
-        between = [folder for folder in reversed(resolved.parents) if folder > Path(closed[0]) and str(folder).startswith(closed[0] + "/")]
+        between = [
+            folder
+            for folder in reversed(resolved.parents)
+            if folder > Path(closed[0]) and str(folder).startswith(closed[0] + "/")
+        ]
         for folder in between:  # bwrap would create them as 0700, closed to the sandbox uid
             args += ["--perms", "0755", "--dir", str(folder)]
         args += ["--ro-bind", str(resolved), str(resolved)]
     return args
 
 
-@lru_cache(maxsize=None)
+@cache
 def detect(allow_weak_isolation: bool = False) -> Isolation:
     """The strongest isolation that works here; SandboxUnavailable if that is weak and not allowed."""
     as_root = os.geteuid() == 0
@@ -130,7 +150,10 @@ def _probe_bwrap(as_root: bool) -> str | None:
     try:
         probe = subprocess.run(
             [*bwrap_args(as_root), "readlink", "/proc/self/ns/net"],
-            capture_output=True, text=True, timeout=10, env=WORKER_ENV,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env=WORKER_ENV,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bwrap failed to start: {exc}"

@@ -18,14 +18,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Union
 
 from rlvr.sandbox import wire
 from rlvr.sandbox.isolation import WORKER_ENV, Isolation, detect, sandbox_uid, worker_command
 from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, TestOutcome
+from rlvr.workers.budget import worker_budget
 
 Test = Union[StdioTest, CallTest, AssertTest]
 LANGUAGES = ("python",)
@@ -55,8 +57,14 @@ class Worker:
         # bubblewrap's --die-with-parent fires when the *thread* that started it exits, so every
         # worker is started from one thread that lives as long as the process.
         self.process = _SPAWNER.submit(
-            subprocess.Popen, command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=WORKER_ENV, start_new_session=True, cwd="/",
+            subprocess.Popen,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=WORKER_ENV,
+            start_new_session=True,
+            cwd="/",
         ).result()
         self.buffer = b""
 
@@ -98,15 +106,16 @@ class Worker:
 class SandboxPool:
     """Runs programs against tests in sandbox workers; `run` may be called from any thread.
 
-    size: workers (default: one per core, at least 2). allow_weak_isolation: accept running
+    size: workers (default: `rlvr.workers.budget.worker_budget()`). allow_weak_isolation: accept running
     without namespaces when bubblewrap is unavailable (otherwise SandboxUnavailable is raised).
     isolation: force a level found by `detect` (benchmarks compare the levels with it).
     """
 
-    def __init__(self, size: int | None = None, allow_weak_isolation: bool = False,
-                 isolation: Isolation | None = None) -> None:
+    def __init__(
+        self, size: int | None = None, allow_weak_isolation: bool = False, isolation: Isolation | None = None
+    ) -> None:
         self.isolation = isolation or detect(allow_weak_isolation)
-        self.size = size or max(2, os.cpu_count() or 1)
+        self.size = size or worker_budget()
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._workers = [Worker(slot, self.isolation) for slot in range(self.size)]
@@ -114,8 +123,14 @@ class SandboxPool:
             self._idle.put(worker)
         self._closed = False
 
-    def run(self, program: str, tests: Sequence[Test], limits: Limits = Limits(), timeout: float = 30.0,
-            language: str = "python") -> RunResult:
+    def run(
+        self,
+        program: str,
+        tests: Sequence[Test],
+        limits: Limits = Limits(),
+        timeout: float = 30.0,
+        language: str = "python",
+    ) -> RunResult:
         """Run every test against `program` in sandboxed children (see harness.run_job) within
         `timeout` seconds in total, including any wait for a free worker. Never raises for anything
         the program does."""
@@ -132,7 +147,12 @@ class SandboxPool:
             budget = deadline - time.monotonic() - BUDGET_MARGIN
             if budget <= 0:
                 return self._failed(tests, isolation, started, "the time budget ran out before the tests started")
-            job = {"program": program, "tests": [t.to_wire() for t in tests], "limits": limits.to_wire(), "budget": budget}
+            job = {
+                "program": program,
+                "tests": [t.to_wire() for t in tests],
+                "limits": limits.to_wire(),
+                "budget": budget,
+            }
             reply = worker.run(job, deadline + HOST_GRACE)
         except WorkerLost as exc:
             worker = self._replace(worker)

@@ -73,7 +73,7 @@ class TestOutcome:
     seconds: float = 0.0
 
     @classmethod
-    def from_wire(cls, data: dict) -> "TestOutcome":
+    def from_wire(cls, data: dict) -> TestOutcome:
         value = data.get("value")
         if value is not None:
             value = wire.decode(value, lambda index, name: Opaque(name))

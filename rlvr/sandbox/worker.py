@@ -31,8 +31,25 @@ import wire
 
 # Modules programs commonly import, loaded once here so each forked child starts warm.
 PRELOAD = (
-    "array", "bisect", "cmath", "collections", "copy", "datetime", "decimal", "fractions", "functools",
-    "hashlib", "heapq", "itertools", "math", "operator", "random", "re", "statistics", "string", "typing",
+    "array",
+    "bisect",
+    "cmath",
+    "collections",
+    "copy",
+    "datetime",
+    "decimal",
+    "fractions",
+    "functools",
+    "hashlib",
+    "heapq",
+    "itertools",
+    "math",
+    "operator",
+    "random",
+    "re",
+    "statistics",
+    "string",
+    "typing",
 )
 for _name in PRELOAD:
     __import__(_name)
@@ -78,7 +95,9 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
             try:
                 harness.run_job(job, zygote, slot, out)
             except BaseException as exc:
-                out.write(json.dumps({"passed": False, "error": f"harness failure: {type(exc).__name__}: {exc}"}) + "\n")
+                out.write(
+                    json.dumps({"passed": False, "error": f"harness failure: {type(exc).__name__}: {exc}"}) + "\n"
+                )
         os._exit(0)
     os.close(write_end)
     data, finished = _read_until(read_end, time.monotonic() + job["budget"] + HARNESS_GRACE)

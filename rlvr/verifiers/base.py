@@ -14,13 +14,14 @@ string normalisation) is linear in the input by construction.
 from __future__ import annotations
 
 import json
-import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, TIMEOUT, Verdict
+from rlvr.workers.budget import worker_budget
 
 
 class VerificationTimeout(Exception):
@@ -114,9 +115,7 @@ class Verifier:
         up silently (broadcasting, truncating) would hand a trainer rewards for the wrong samples.
         """
         if len(completions) != len(ground_truths):
-            raise ValueError(
-                f"verify_batch got {len(completions)} completions but {len(ground_truths)} ground truths"
-            )
+            raise ValueError(f"verify_batch got {len(completions)} completions but {len(ground_truths)} ground truths")
         workers = min(self.batch_concurrency, len(completions))
         if workers <= 1:
             return [self.verify(c, g) for c, g in zip(completions, ground_truths)]
@@ -143,5 +142,5 @@ def structured_ground_truth(ground_truth: Any) -> Any:
 
 
 def default_concurrency() -> int:
-    """Threads for verify_batch of verifiers backed by worker processes: one per core, at least 2."""
-    return max(2, os.cpu_count() or 1)
+    """Threads for verify_batch of verifiers backed by worker processes: the worker budget, at least 2."""
+    return max(2, worker_budget())

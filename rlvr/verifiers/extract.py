@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 # \boxed or \fbox, not a longer macro name; group 1 is the spacing after the name.
 _BOXED = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])(\s*)")

@@ -11,7 +11,8 @@ Python-literal string of any of these. The completion's reasoning section (up to
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rlvr.api import reward_function
 from rlvr.ifeval_checks import MULTI_CHECKS

@@ -6,7 +6,8 @@ string. Options: loose, all_or_nothing, timeout. See rlvr/verifiers/instructions
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rlvr.api import reward_function
 from rlvr.ifeval_checks import IFEVAL_CHECKS

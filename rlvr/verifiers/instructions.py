@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from rlvr.ifeval_checks import (
     INSTRUCTION_CHECKS,

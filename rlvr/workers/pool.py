@@ -30,8 +30,9 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from rlvr.workers.protocol import receive_message, send_payload
 
@@ -41,7 +42,9 @@ _PID = struct.Struct("!q")
 # A fork of a warm zygote takes milliseconds; this bound only catches a wedged zygote.
 _SPAWN_REPLY_LIMIT = 10.0
 _ZYGOTE_EXIT_LIMIT = 5.0
-_ZYGOTE_COMMAND = "import json, sys; sys.path[:] = json.loads(sys.argv[2]); from rlvr.workers.zygote import main; main()"
+_ZYGOTE_COMMAND = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); from rlvr.workers.zygote import main; main()"
+)
 
 
 class JobTimeout(Exception):
@@ -128,7 +131,9 @@ class WatchdogPool:
             if self._zygote is None and not self._closed:
                 self._launch_zygote()
 
-    def call(self, function: Callable[..., Any], *args: Any, timeout: float | None = None, deadline: float | None = None) -> Any:
+    def call(
+        self, function: Callable[..., Any], *args: Any, timeout: float | None = None, deadline: float | None = None
+    ) -> Any:
         """`function(*args)` run in a worker; its return value.
 
         timeout: seconds the job may run (default: the pool's). deadline: a `time.monotonic()`
@@ -294,13 +299,21 @@ class WatchdogPool:
     def _launch_zygote(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [
-            sys.executable, "-c", _ZYGOTE_COMMAND, str(theirs.fileno()), json.dumps(sys.path),
-            json.dumps(list(self.preload)), str(self.memory_limit_mb * 2**20),
+            sys.executable,
+            "-c",
+            _ZYGOTE_COMMAND,
+            str(theirs.fileno()),
+            json.dumps(sys.path),
+            json.dumps(list(self.preload)),
+            str(self.memory_limit_mb * 2**20),
         ]
         try:
             self._zygote = subprocess.Popen(
-                command, pass_fds=(theirs.fileno(),), start_new_session=True,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                command,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
             )
         finally:
             theirs.close()

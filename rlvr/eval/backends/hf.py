@@ -10,7 +10,8 @@ text and cut off (finish reason "stop"), as vLLM does; EOS also gives "stop"; ru
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rlvr.eval.backends.base import Backend, Generation, Request, SamplingConfig
 from rlvr.eval.prompts import apply_chat_template, use_chat_template
@@ -21,7 +22,9 @@ class HFBackend(Backend):
 
     name = "hf"
 
-    def __init__(self, model: str, chat_template: str = "auto", batch_size: int = 16, dtype: str = "float32", device: str = "cpu") -> None:
+    def __init__(
+        self, model: str, chat_template: str = "auto", batch_size: int = 16, dtype: str = "float32", device: str = "cpu"
+    ) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -44,7 +47,12 @@ class HFBackend(Backend):
         import torch
         import transformers
 
-        return {"backend": self.name, "torch": torch.__version__, "transformers": transformers.__version__, "chat_template": self.chat}
+        return {
+            "backend": self.name,
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "chat_template": self.chat,
+        }
 
     def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Generation]:
         results: list[Generation] = []
@@ -67,7 +75,13 @@ class HFBackend(Backend):
         past = None
         with torch.inference_mode():
             for _ in range(sampling.max_tokens):
-                out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, past_key_values=past, use_cache=True)
+                out = self.model(
+                    input_ids=input_ids,
+                    attention_mask=attention,
+                    position_ids=positions,
+                    past_key_values=past,
+                    use_cache=True,
+                )
                 past = out.past_key_values
                 logits = out.logits[:, -1, :].float().cpu()
                 next_ids = []
@@ -82,7 +96,9 @@ class HFBackend(Backend):
                     if token in self.eos_ids:
                         finish[i] = "stop"
                         continue
-                    texts[i], stopped = cut_at_stop(self.tokenizer.decode(tokens[i], skip_special_tokens=True), sampling.stop)
+                    texts[i], stopped = cut_at_stop(
+                        self.tokenizer.decode(tokens[i], skip_special_tokens=True), sampling.stop
+                    )
                     if stopped:
                         finish[i] = "stop"
                 if all(f is not None for f in finish):

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Sequence
+from typing import Any
 
 from rlvr.eval.backends.base import Backend, Generation, Request, SamplingConfig
 
@@ -23,7 +24,15 @@ class OpenAIBackend(Backend):
 
     name = "openai"
 
-    def __init__(self, model: str, chat_template: str = "auto", base_url: str = "http://127.0.0.1:8000/v1", concurrency: int = 8, timeout: float = 600.0, api_key_env: str = "OPENAI_API_KEY") -> None:
+    def __init__(
+        self,
+        model: str,
+        chat_template: str = "auto",
+        base_url: str = "http://127.0.0.1:8000/v1",
+        concurrency: int = 8,
+        timeout: float = 600.0,
+        api_key_env: str = "OPENAI_API_KEY",
+    ) -> None:
         if chat_template not in ("auto", "on", "off"):
             raise ValueError(f"--chat-template must be auto, on or off, got {chat_template!r}")
         self.model = model

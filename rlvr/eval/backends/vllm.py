@@ -16,7 +16,8 @@ chunked prefill rewinds the request's torch.Generator, which CPU generators cann
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rlvr.eval.backends.base import Backend, Generation, Request, SamplingConfig
 from rlvr.eval.prompts import apply_chat_template, use_chat_template
@@ -25,7 +26,15 @@ from rlvr.eval.prompts import apply_chat_template, use_chat_template
 class VLLMBackend(Backend):
     name = "vllm"
 
-    def __init__(self, model: str, chat_template: str = "auto", tensor_parallel_size: int = 1, data_parallel_size: int = 1, seed: int = 0, **engine_options: Any) -> None:
+    def __init__(
+        self,
+        model: str,
+        chat_template: str = "auto",
+        tensor_parallel_size: int = 1,
+        data_parallel_size: int = 1,
+        seed: int = 0,
+        **engine_options: Any,
+    ) -> None:
         from vllm import LLM
 
         if data_parallel_size > 1:
@@ -41,7 +50,12 @@ class VLLMBackend(Backend):
     def versions(self) -> dict[str, Any]:
         import vllm
 
-        return {"backend": self.name, "vllm": vllm.__version__, "chat_template": self.chat, "engine_options": self.engine_options}
+        return {
+            "backend": self.name,
+            "vllm": vllm.__version__,
+            "chat_template": self.chat,
+            "engine_options": self.engine_options,
+        }
 
     def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Generation]:
         from vllm import SamplingParams

@@ -8,13 +8,21 @@ carries per-test outcomes and the isolation in force.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
 from rlvr.sandbox.pool import Test
 from rlvr.verdict import MISMATCH, OK, TIMEOUT, Verdict
-from rlvr.verifiers.base import BadGroundTruth, Deadline, Verifier, VerifierOptions, default_concurrency, structured_ground_truth
+from rlvr.verifiers.base import (
+    BadGroundTruth,
+    Deadline,
+    Verifier,
+    VerifierOptions,
+    default_concurrency,
+    structured_ground_truth,
+)
 from rlvr.verifiers.code.extract import extract_program
 
 
@@ -86,7 +94,10 @@ class CodeVerifier(Verifier):
         else:
             reason = MISMATCH
         detail = {
-            "passed": sum(passed), "total": len(passed), "fenced": fenced, "isolation": result.isolation,
+            "passed": sum(passed),
+            "total": len(passed),
+            "fenced": fenced,
+            "isolation": result.isolation,
             "tests": [_summary(ok, outcome) for ok, outcome in zip(passed, result.outcomes)],
         }
         if result.error:
@@ -98,7 +109,15 @@ def _summary(passed: bool, outcome: TestOutcome) -> dict:
     """What a log needs about one test: the verdict and the facts behind a failure."""
     summary: dict[str, Any] = {"passed": passed, "seconds": outcome.seconds}
     if not passed:
-        for name in ("error", "exit_code", "signal", "timed_out", "memory_exceeded", "output_limit", "stdout_truncated"):
+        for name in (
+            "error",
+            "exit_code",
+            "signal",
+            "timed_out",
+            "memory_exceeded",
+            "output_limit",
+            "stdout_truncated",
+        ):
             value = getattr(outcome, name)
             if value:
                 summary[name] = value

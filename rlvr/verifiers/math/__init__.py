@@ -24,11 +24,19 @@ from typing import Any
 
 from rlvr.api import reward_function
 from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
-from rlvr.verifiers.base import BadGroundTruth, Deadline, VerificationTimeout, Verifier, VerifierOptions, default_concurrency
+from rlvr.verifiers.base import (
+    BadGroundTruth,
+    Deadline,
+    VerificationTimeout,
+    Verifier,
+    VerifierOptions,
+    default_concurrency,
+)
 from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.extraction import MODE_FORMS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.workers import JobTimeout, WatchdogPool
+from rlvr.workers.budget import worker_budget
 
 # The zygote imports these once; every worker forked from it starts warm.
 PRELOAD = ("sympy", "latex2sympy2_extended", "rlvr.verifiers.math.symbolic:warm_up")
@@ -65,13 +73,13 @@ _pools_lock = threading.Lock()
 
 
 def shared_pool(sympy_timeout: float = 2.0, memory_limit_mb: int = 1024) -> WatchdogPool:
-    """The process-wide sympy pool for these settings (one worker per core, at least 2)."""
+    """The process-wide sympy pool for these settings (`worker_budget()` workers)."""
     key = (sympy_timeout, memory_limit_mb)
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
             pool = _pools[key] = WatchdogPool(
-                size=default_concurrency(), timeout=sympy_timeout, memory_limit_mb=memory_limit_mb, preload=PRELOAD
+                size=worker_budget(), timeout=sympy_timeout, memory_limit_mb=memory_limit_mb, preload=PRELOAD
             )
         return pool
 
@@ -105,7 +113,11 @@ class MathVerifier(Verifier):
             correct, settled_by = self._equivalent(answer, gold_answer(ground_truth), deadline, detail)
         detail["settled_by"] = settled_by
         return Verdict(
-            score=float(correct), correct=correct, extracted=extracted, reason=OK if correct else MISMATCH, detail=detail
+            score=float(correct),
+            correct=correct,
+            extracted=extracted,
+            reason=OK if correct else MISMATCH,
+            detail=detail,
         )
 
     def _equivalent(self, answer: str, gold: str, deadline: Deadline, detail: dict[str, Any]) -> tuple[bool, str]:

@@ -1,14 +1,14 @@
 """Finding the answer in a completion, by mode, and the gold answer in a ground truth.
 
-    boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
-    lenient  \\boxed, then "final answer is X", then "answer: X", then the last $...$
-    minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it is correct."
+boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
+lenient  \\boxed, then "final answer is X", then "answer: X", then the last $...$
+minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it is correct."
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from rlvr.verifiers.extract import last_boxed
 
@@ -21,9 +21,13 @@ _MINERVA_END = "I hope it is correct."
 # The lenient forms other than \boxed are looked for in the completion's tail, with bounded
 # answer lengths, so that no pattern can go quadratic on a hostile megabyte of text.
 LENIENT_TAIL = 20_000
-_FINAL_ANSWER_IS = re.compile(r"final answer is:?[ \t]*([^\n]{1,500}?)(?:\.?[ \t]*(?:I hope|$)|\.\s)", re.IGNORECASE | re.MULTILINE)
+_FINAL_ANSWER_IS = re.compile(
+    r"final answer is:?[ \t]*([^\n]{1,500}?)(?:\.?[ \t]*(?:I hope|$)|\.\s)", re.IGNORECASE | re.MULTILINE
+)
 _ANSWER_COLON = re.compile(r"answer[ \t]*:[ \t]*([^\n]{1,500}?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
-_INLINE_MATH = re.compile(r"\$\$([^$]{1,500})\$\$|\$([^$]{1,500})\$|\\\(((?:(?!\\\)).){1,500})\\\)|\\\[((?:(?!\\\]).){1,500})\\\]", re.S)
+_INLINE_MATH = re.compile(
+    r"\$\$([^$]{1,500})\$\$|\$([^$]{1,500})\$|\\\(((?:(?!\\\)).){1,500})\\\)|\\\[((?:(?!\\\]).){1,500})\\\]", re.S
+)
 
 
 def find_minerva_final(text: str) -> str | None:

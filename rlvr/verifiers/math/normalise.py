@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 
 # Spacing and sizing commands that never change a value.
-_NOISE = re.compile(r"(?<!\\)\\(?:displaystyle|textstyle|left|right|big|Big|bigg|Bigg|quad|qquad|[!,;: ])(?![A-Za-z])|~")
+_NOISE = re.compile(
+    r"(?<!\\)\\(?:displaystyle|textstyle|left|right|big|Big|bigg|Bigg|quad|qquad|[!,;: ])(?![A-Za-z])|~"
+)
 _LEFT_RIGHT_DOT = re.compile(r"\\(?:left|right)\.")
 _TEXT_MACRO = re.compile(r"\\(?:mbox|textrm|textnormal|textbf|textit|mathrm|mathbf|mathit|operatorname)(?![A-Za-z])")
 _FRAC_MACRO = re.compile(r"\\[dt]frac(?![A-Za-z])")
@@ -85,12 +87,13 @@ def strip_variable_prefix(text: str) -> str:
     """ "x=3" -> "3", "f(x)=2x" -> "2x", "x\\in[1,2)" -> "[1,2)"; an equation with more than
     one "=" is left alone."""
     match = _VARIABLE_PREFIX.match(text)
-    if match and "=" not in text[match.end():]:
-        return text[match.end():]
+    if match and "=" not in text[match.end() :]:
+        return text[match.end() :]
     return text
 
 
 # ---------------------------------------------------------------- structures
+
 
 @dataclass(frozen=True)
 class Answer:

@@ -85,7 +85,10 @@ def _differ_at_a_point(a: sympy.Expr, b: sympy.Expr) -> bool:
     """Whether a and b take clearly different values at one fixed point (the same point for
     every call, so verdicts stay deterministic). Rejects most mismatches without simplify;
     equal values prove nothing, and simplify decides those."""
-    point = {symbol: sympy.Rational(2 * k + 3, 7) for k, symbol in enumerate(sorted(a.free_symbols | b.free_symbols, key=str))}
+    point = {
+        symbol: sympy.Rational(2 * k + 3, 7)
+        for k, symbol in enumerate(sorted(a.free_symbols | b.free_symbols, key=str))
+    }
     x, y = sympy.N(a.subs(point), 15), sympy.N(b.subs(point), 15)
     if not (x.is_number and y.is_number and x.is_finite and y.is_finite):
         return False
@@ -147,7 +150,9 @@ def bounded_str(expression: Any, max_chars: int = MAX_STR_CHARS, max_nodes: int 
         if nodes > max_nodes:
             return f"<{type(expression).__name__} with more than {max_nodes} nodes>"
         if isinstance(node, sympy.Integer) and int(node).bit_length() > _MAX_INTEGER_BITS:
-            return f"<{type(expression).__name__} with an integer of about {int(int(node).bit_length() * 0.30103)} digits>"
+            return (
+                f"<{type(expression).__name__} with an integer of about {int(int(node).bit_length() * 0.30103)} digits>"
+            )
     text = str(expression)
     return text if len(text) <= max_chars else text[: max_chars - 3] + "..."
 

@@ -11,7 +11,8 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from typing import Callable, Generic, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 V = TypeVar("V")
 

@@ -16,9 +16,10 @@ import ssl
 import threading
 import time
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 
 from rlvr.verdict import TIMEOUT
 from rlvr.verifiers.base import Deadline

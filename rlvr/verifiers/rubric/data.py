@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from rlvr.verifiers.base import BadGroundTruth, structured_ground_truth
 

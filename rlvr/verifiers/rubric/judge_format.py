@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 SYSTEM_PROMPT = (
     "You are a strict grader. You receive a user prompt, a response to it and a numbered list of "

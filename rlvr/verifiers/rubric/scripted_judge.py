@@ -24,8 +24,9 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Sequence
+from typing import Any
 
 _BLOCK = re.compile(r"<(response|rubrics)>\n(.*?)\n</\1>", re.DOTALL)
 _NUMBERED = re.compile(r"(?m)^(\d+)\. ")

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
 from rlvr.verifiers.base import Deadline, Verifier, VerifierOptions
