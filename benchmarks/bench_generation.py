@@ -60,9 +60,16 @@ def gsm8k_records(count: int) -> list[dict]:
     return [{"prompt": f"Question: {r['question']}\nAnswer:", "ground_truth": r["answer"]} for r in rows]
 
 
-def timed(run: Callable[[], int]) -> tuple[int, float]:
+def timed(run: Callable[[], int], device: str) -> tuple[int, float]:
+    """Tokens `run` made and the seconds it took: CPU seconds of this process on a CPU (other jobs
+    on a shared machine do not count), wall seconds on an accelerator."""
+    if device == "cpu":
+        started = time.process_time()
+        return run(), time.process_time() - started
+    torch.cuda.synchronize()
     started = time.perf_counter()
     tokens = run()
+    torch.cuda.synchronize()
     return tokens, time.perf_counter() - started
 
 
@@ -89,7 +96,7 @@ def plain_generate(engine: HFEngine, prompts: list[str], setting: Setting, top_p
         ended = torch.isin(out[:, batch["input_ids"].shape[1] :], end_ids)
         return int(torch.where(ended.any(1), ended.int().argmax(1) + 1, ended.shape[1]).sum())
 
-    return lambda: timed(run)
+    return lambda: timed(run, setting.device)
 
 
 def engine_generate(engine: HFEngine, prompts: list[str], setting: Setting) -> Timed:
@@ -98,14 +105,14 @@ def engine_generate(engine: HFEngine, prompts: list[str], setting: Setting) -> T
         Request(str(i), j, p, request_seed(0, i, j)) for i, p in enumerate(prompts) for j in range(setting.samples)
     ]
     sampler = Sampler(temperature=1.0, max_tokens=setting.max_tokens)
-    return lambda: timed(lambda: sum(c.num_tokens for c in engine.generate(requests, sampler)))
+    return lambda: timed(lambda: sum(c.num_tokens for c in engine.generate(requests, sampler)), setting.device)
 
 
 def eval_backend(engine: HFEngine, model: str, setting: Setting, workdir: Path) -> Timed:
-    """rlvr-eval pass@k on GSM8K with the hf backend at its defaults; its own generation timing."""
+    """rlvr-eval pass@k on GSM8K with the hf backend at its defaults, timed end to end."""
     runs = iter(range(1_000_000))
 
-    def run() -> tuple[int, float]:
+    def run() -> int:
         config = EvalConfig(
             model=model,
             task="gsm8k",
@@ -117,14 +124,14 @@ def eval_backend(engine: HFEngine, model: str, setting: Setting, workdir: Path) 
             k=(1,),
             max_tokens=setting.max_tokens,
         )
-        timing = run_eval(config, backend=engine)["timing"]
-        return timing["generated_tokens"], timing["generation_s"]
+        return run_eval(config, backend=engine)["timing"]["generated_tokens"]
 
-    return run
+    return lambda: timed(run, setting.device)
 
 
 def grpo_rollouts(model: str, records: list[dict], setting: Setting, workdir: Path) -> Timed:
-    """One GRPO step (learning rate 0) on every prompt; the step's own rollout timing."""
+    """One GRPO step (learning rate 0) on every prompt, timed whole: a random model's groups all
+    score 0 and train nothing, so the step is its rollouts and their scoring."""
     session = rlvr.grpo.init_grpo(
         base_model=model,
         reward="gsm8k",
@@ -137,11 +144,11 @@ def grpo_rollouts(model: str, records: list[dict], setting: Setting, workdir: Pa
         output_dir=str(workdir / "grpo"),
     )
 
-    def run() -> tuple[int, float]:
+    def run() -> int:
         metrics = session.train_grpo_step(records)
-        return round(metrics["completion_len_mean"] * metrics["samples"]), metrics["rollout_time_s"]
+        return round(metrics["completion_len_mean"] * metrics["samples"])
 
-    return run
+    return lambda: timed(run, setting.device)
 
 
 def measure(paths: dict[str, Timed], repeats: int) -> dict[str, float]:
@@ -181,7 +188,8 @@ def table(rates: dict[str, float], setting: Setting, device_name: str) -> str:
     }
     lines = [
         f"device: {device_name}; {setting.prompts} prompts x {setting.samples} samples x {setting.max_tokens} tokens, "
-        f"temperature 1, {setting.dtype}, torch threads {setting.threads}",
+        f"temperature 1, {setting.dtype}, torch threads {setting.threads}; "
+        + ("CPU seconds of this process" if setting.device == "cpu" else "wall seconds"),
         "| path | tokens/s | vs plain `model.generate` |",
         "|---|---|---|",
     ]
