@@ -91,7 +91,6 @@ def test_end_token_ends_a_row_and_logprobs_are_at_the_sampling_temperature(engin
 
 def test_top_k_one_and_a_tiny_top_p_are_greedy(engine):
     greedy = engine.generate(requests(), Sampler(temperature=0.0, max_tokens=10))
-    assert engine.generate(requests(), Sampler(temperature=1.0, top_k=1, max_tokens=10)) != []
     for sampler in (
         Sampler(temperature=1.0, top_k=1, max_tokens=10),
         Sampler(temperature=1.0, top_p=1e-6, max_tokens=10),
