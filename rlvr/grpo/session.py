@@ -129,11 +129,12 @@ class Session:
         keys = [str(r.get("id", i)) for r, i in zip(records, chosen)]
         group = self.config.group_size
         prompt_ids = [self._encode_prompt(r["prompt"]) for r in records]
-        seeds = [request_seed(self.config.seed, f"step{self.step}/{key}", j) for key in keys for j in range(group)]
+        request_ids = [f"step{self.step}/{key}" for key in keys]
+        seeds = [request_seed(self.config.seed, request_id, j) for request_id in request_ids for j in range(group)]
         expanded = [ids for ids in prompt_ids for _ in range(group)]
         self.rollouts.sync(self.model)
         completions = self.rollouts.generate(
-            rollout_requests(prompt_ids, [f"step{self.step}/{key}" for key in keys], seeds, group),
+            rollout_requests(prompt_ids, request_ids, seeds, group),
             Sampler(temperature=self.config.temperature, max_tokens=self.config.max_tokens, logprobs=True),
         )
         rollout_done = time.perf_counter()
