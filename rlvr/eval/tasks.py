@@ -312,10 +312,15 @@ def check_fields(records: list[dict[str, Any]], fields: Iterable[str], source: s
     for index, record in enumerate(records):
         for name in fields:
             if record.get(name) is None:
-                has = "no" if name not in record else "a null"
-                raise ValueError(
-                    f"{source}: record {index + 1} has {has} field {name!r} (its fields: {', '.join(map(str, record))})"
-                )
+                raise missing_field(source, index, record, name)
+
+
+def missing_field(source: str, index: int, record: dict[str, Any], name: str) -> ValueError:
+    """The one-line error for record `index` (0-based) of `source` lacking field `name`."""
+    has = "no" if name not in record else "a null"
+    return ValueError(
+        f"{source}: record {index + 1} has {has} field {name!r} (its fields: {', '.join(map(str, record))})"
+    )
 
 
 def load_examples(
