@@ -136,8 +136,8 @@ def load_task_file(path: str | Path) -> CustomTask:
         if isinstance(spec.get(key), str):
             spec[key] = [spec[key]]
         spec[key] = tuple(spec.get(key) or ())
-    if spec.get("data") is not None:
-        spec["data"] = str(path.parent / spec["data"])
+    # Without data in the file, --data gives it.
+    spec["data"] = str(path.parent / spec["data"]) if spec.get("data") is not None else None
     spec.setdefault("name", path.stem)
     try:
         return CustomTask(**spec)
