@@ -93,17 +93,18 @@ def custom_task(args: argparse.Namespace) -> CustomTask | None:
     task options do not fit together."""
     names = ("answer_field", "verifier", "id_field", "strata_field", "prompt_field", "prompt_template")
     given = [name for name in names if getattr(args, name, None) is not None]
+    flags = ["--" + name.replace("_", "-") for name in given]
     if args.task_file is not None:
         if args.task is not None or given:
-            options = ["--task"] * (args.task is not None) + ["--" + name.replace("_", "-") for name in given]
-            raise ValueError(f"--task-file defines the task: drop {', '.join(options)}")
+            raise ValueError(
+                f"--task-file defines the task: drop {', '.join(['--task'] * (args.task is not None) + flags)}"
+            )
         return load_task_file(args.task_file)
     if args.task is None:
         raise ValueError("choose a task: --task NAME, --task custom with field options, or --task-file FILE")
     if args.task != "custom":
         if given:
-            options = ", ".join("--" + name.replace("_", "-") for name in given)
-            raise ValueError(f"{options} define a custom task: use them with --task custom")
+            raise ValueError(f"{', '.join(flags)} define a custom task: use them with --task custom")
         return None
     if args.answer_field is None or args.verifier is None:
         raise ValueError("--task custom needs --answer-field and --verifier (and --prompt-field or --prompt-template)")

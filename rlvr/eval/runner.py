@@ -184,14 +184,14 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
     `backend` may be passed in (already loaded); otherwise one is built from the config.
     """
     task = config.eval_task()
-    if config.max_tokens is None:
-        config = replace(config, max_tokens=task.max_tokens)
+    max_tokens = config.max_tokens if config.max_tokens is not None else task.max_tokens
+    config = replace(config, max_tokens=max_tokens)
     examples = load_examples(task, config.data, config.split, config.limit)
     raw_prompts, stops = build_prompts(config, examples)
     done = _prepare_output(config)
     todo = [(e, p) for e, p in zip(examples, raw_prompts) if e.id not in done]
     verifier = rlvr.get_verifier(task.verifier, **{**task.verifier_options, **config.verifier_options})
-    sampling = SamplingConfig(config.temperature, config.top_p, config.top_k, config.max_tokens, stops)
+    sampling = SamplingConfig(config.temperature, config.top_p, config.top_k, max_tokens, stops)
     own_backend = backend is None
     if backend is None:
         options = dict(config.backend_options)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -301,7 +301,7 @@ def get_task(name: str) -> EvalTask:
         raise ValueError(f"unknown evaluation task {name!r}; known tasks: {sorted(TASKS)}") from None
 
 
-def check_fields(records: list[dict[str, Any]], fields: Iterable[str], source: str) -> None:
+def check_fields(records: Sequence[dict[str, Any]], fields: Iterable[str], source: str) -> None:
     """Raise a one-line ValueError naming the file, record and field when a record lacks a
     field (or holds null there), before any model is loaded.
 
