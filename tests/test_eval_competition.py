@@ -72,3 +72,10 @@ def test_several_answers_match_in_any_order():
     )
     assert rlvr.verify("\\boxed{(54,5),(9,5),(6,3),(9,3)}", example.ground_truth, "math").correct
     assert not rlvr.verify("\\boxed{(54,5),(9,5),(6,3)}", example.ground_truth, "math").correct
+
+
+def test_help_shows_each_task_budget(capsys):
+    with pytest.raises(SystemExit):
+        main(["greedy", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "4096 for aime24, aime25, amc23, olympiadbench" in help_text and "512 for humaneval, mbpp" in help_text

@@ -64,6 +64,12 @@ class CustomTask:
             raise ValueError("a custom task takes one of --prompt-field and --prompt-template, not both")
         if self.prompt_template is not None and not template_fields(self.prompt_template):
             raise ValueError(f"--prompt-template {self.prompt_template!r} names no record field such as {{problem}}")
+        if not isinstance(self.verifier_options, dict):
+            raise ValueError(
+                f"verifier_options must be a mapping of option names to values, got {self.verifier_options!r}"
+            )
+        if not all(isinstance(name, str) for name in self.strata_fields):
+            raise ValueError(f"strata_fields must be field names, got {list(self.strata_fields)!r}")
         if not isinstance(self.max_tokens, int) or self.max_tokens < 1:
             raise ValueError(f"max_tokens must be a positive integer, got {self.max_tokens!r}")
 
