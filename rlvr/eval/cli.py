@@ -114,7 +114,8 @@ def custom_task(args: argparse.Namespace) -> CustomTask | None:
         answer_field=args.answer_field,
         verifier=args.verifier,
         prompt_field=getattr(args, "prompt_field", None),
-        prompt_template=template.replace("\\n", "\n").replace("\\t", "\t") if template is not None else None,
+        # Shells pass "\n" as two characters; a template means a newline by it.
+        prompt_template=template.replace("\\n", "\n") if template is not None else None,
         id_field=args.id_field,
         strata_fields=tuple(args.strata_field or ()),
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import rlvr
 from rlvr.eval.prompts import template_fields, template_format
 from rlvr.eval.tasks import EvalTask, Example, canonical_answer
 
@@ -56,8 +57,6 @@ class CustomTask:
     name: str = "custom"
 
     def __post_init__(self) -> None:
-        import rlvr
-
         if self.verifier not in rlvr.available_tasks():
             raise ValueError(f"unknown verifier {self.verifier!r}; known verifiers: {rlvr.available_tasks()}")
         if self.prompt_field is not None and self.prompt_template is not None:

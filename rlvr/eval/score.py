@@ -32,7 +32,7 @@ from rlvr.rollouts import Record, RolloutFormatError, iter_rollouts, record_name
 BATCH = 256
 
 
-def _verifier_of(task: str | CustomTask) -> tuple[str, dict[str, Any], Sequence[str]]:
+def _task_settings(task: str | CustomTask) -> tuple[str, dict[str, Any], Sequence[str]]:
     """(verifier task, default verifier options, strata fields) of an evaluation task, a custom
     task or a verifier task name."""
     if isinstance(task, CustomTask):
@@ -82,7 +82,7 @@ def rescore(
 ) -> list[Record]:
     """Copies of `records` with every response verified by `task`'s verifier. `task` is an
     evaluation task (gsm8k, math500, ...), a custom task or a verifier task name."""
-    verifier_task, default_options, _ = _verifier_of(task)
+    verifier_task, default_options, _ = _task_settings(task)
     verifier = rlvr.get_verifier(verifier_task, **{**default_options, **(verifier_options or {})})
     for index, record in enumerate(records):
         if "ground_truth" not in record:
@@ -138,7 +138,7 @@ def score_file(
         records = list(iter_rollouts(completions))
         if isinstance(task, CustomTask):
             records = from_fields(records, task, None, str(completions))
-    _, _, strata_fields = _verifier_of(task)
+    _, _, strata_fields = _task_settings(task)
     started = time.perf_counter()
     rescored = rescore(records, task, verifier_options)
     seconds = time.perf_counter() - started
