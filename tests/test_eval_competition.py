@@ -79,3 +79,23 @@ def test_help_shows_each_task_budget(capsys):
         main(["greedy", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "4096 for aime24, aime25, amc23, olympiadbench" in help_text and "512 for humaneval, mbpp" in help_text
+
+
+# OlympiadBench answers the math verifier misses when written without spaces (see docs/eval.md):
+# "$3 n$" normalises to "3" (the unit-word rule takes "n" for a unit); 1965 is a prose answer.
+KNOWN_SPACE_MISSES = {"1659", "1662", "1854", "1965"}
+
+
+@pytest.mark.slow
+def test_olympiadbench_answers_without_spaces_score_one_but_for_known_misses():
+    import re
+
+    import rlvr
+
+    examples = load_examples("olympiadbench", data("olympiadbench"))
+    boxed = [
+        re.sub(r"(?<![A-Za-z]) | (?![A-Za-z])", "", reference) for reference in references("olympiadbench", examples)
+    ]
+    verdicts = rlvr.get_verifier("math").verify_batch(boxed, [e.ground_truth for e in examples])
+    misses = {e.id for e, verdict in zip(examples, verdicts) if not verdict.correct}
+    assert misses <= KNOWN_SPACE_MISSES
