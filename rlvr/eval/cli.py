@@ -140,7 +140,8 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         "--backend-option",
         action="append",
         metavar="KEY=VALUE",
-        help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), hf batch_size/dtype/device, openai base_url/concurrency",
+        help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), "
+        "hf batch_size/dtype/device, openai base_url/concurrency",
     )
     _add_task_arguments(parser, scoring=False)
     data = parser.add_argument_group("data and prompts")
