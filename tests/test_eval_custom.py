@@ -145,27 +145,29 @@ def one_line_error(capsys, *args):
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("options", "message"),
     [
-        (["--answer-field", "solution"], r"data.jsonl: record 1 has no field 'solution' \(its fields: uid, problem"),
-        (["--prompt-template", "Q: {question}"], r"data.jsonl: record 1 has no field 'question'"),
-        (["--strata-field", "subject"], r"record 1 has no field 'subject'"),
-        (["--verifier", "maths"], r"unknown verifier 'maths'"),
-        (["--prompt-template", "Q: {problem}"], r"one of --prompt-field and --prompt-template, not both"),
+        (
+            ["--prompt-field", "problem", "--answer-field", "solution", "--verifier", "math"],
+            r"data.jsonl: record 1 has no field 'solution' \(its fields: uid, problem, answer, level\)",
+        ),
+        (
+            ["--prompt-template", "Q: {question}", "--answer-field", "answer", "--verifier", "math"],
+            r"data.jsonl: record 1 has no field 'question'",
+        ),
+        ([*FIELDS, "--strata-field", "subject"], r"data.jsonl: record 1 has no field 'subject'"),
+        (["--prompt-field", "problem", "--answer-field", "answer", "--verifier", "maths"], r"unknown verifier 'maths'"),
+        ([*FIELDS, "--prompt-template", "Q: {problem}"], r"one of --prompt-field and --prompt-template, not both"),
     ],
 )
-def test_bad_field_options_are_one_line_errors(fields, message, tmp_path, capsys):
+def test_bad_field_options_are_one_line_errors(options, message, tmp_path, capsys):
     data = write(tmp_path / "data.jsonl")
-    options = dict(zip(FIELDS[::2], FIELDS[1::2]))
-    if "--prompt-template" in fields and "problem" not in fields[1]:
-        del options["--prompt-field"]
-    options.update(zip(fields[::2], fields[1::2]))
-    args = [x for pair in options.items() for x in pair]
+    out = tmp_path / "o"
     err = one_line_error(
-        capsys, "greedy", "--model", tmp_path, "--task", "custom", "--data", data, *args, "--output", tmp_path / "o"
+        capsys, "greedy", "--model", tmp_path, "--task", "custom", "--data", data, *options, "--output", out
     )
     assert re.search(message, err), err
-    assert not (tmp_path / "o").exists()  # nothing written before the data is checked
+    assert not out.exists()  # nothing written before the data is checked
 
 
 def test_data_and_option_mistakes_are_one_line_errors(tmp_path, capsys):
