@@ -237,3 +237,13 @@ def test_a_command_line_template_reads_backslash_n_as_a_newline():
     )
     task = custom_task(args)
     assert task.eval_task().prompt_format.render({"problem": "1+1?"}) == "Question: 1+1?\nAnswer within \\boxed{}:"
+
+
+def test_a_spreadsheet_csv_with_a_byte_order_mark_and_an_empty_file(tmp_path):
+    path = write(tmp_path / "data.csv")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    task = CustomTask(str(path), "answer", "math", prompt_field="problem", id_field="uid")
+    assert [e.id for e in load_examples(task.eval_task())] == ["a", "b", "c"]
+    (tmp_path / "empty.jsonl").write_text("\n")
+    with pytest.raises(ValueError, match=r"empty.jsonl: no records"):
+        load_examples(CustomTask(str(tmp_path / "empty.jsonl"), "answer", "math", prompt_field="problem").eval_task())

@@ -42,9 +42,12 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
         records = _read_parquet(path)
     else:
         opener = gzip.open if path.suffix.lower() == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        # utf-8-sig: spreadsheet exports start with a byte-order mark that would join the first field name.
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
             text = handle.read()
         records = _read_csv(path, text) if suffix == ".csv" else _read_json(path, text)
+    if not records:
+        raise ValueError(f"{path}: no records")
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             raise ValueError(f"{path}: record {index + 1} is a {type(record).__name__}, not an object with fields")
