@@ -16,7 +16,8 @@ from typing import Any
 from rlvr.eval.passk import pass_at_k
 from rlvr.rollouts import Record
 
-# Data fields that split the accuracy into strata when records carry them.
+# Data fields that split the accuracy into strata when records carry them, unless the task
+# names its own (OlympiadBench: subfield, answer_type; a custom task: its --strata-field).
 STRATA_FIELDS = ("level", "subject", "difficulty", "category")
 
 
@@ -69,11 +70,13 @@ def summarize(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, 
     }
 
 
-def strata(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, dict[str, dict[str, Any]]]:
+def strata(
+    records: Sequence[Record], ks: Iterable[int] = (1,), fields: Sequence[str] = STRATA_FIELDS
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Accuracy by every stratum field the records carry: {"level": {"Level 1": {...}}, ...}."""
     ks = list(ks)
     result: dict[str, dict[str, dict[str, Any]]] = {}
-    for field in STRATA_FIELDS:
+    for field in fields:
         groups: dict[str, list[Record]] = defaultdict(list)
         for record in records:
             if record.get(field) is not None:
@@ -90,7 +93,7 @@ def strata(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, dic
     return result
 
 
-def per_prompt(records: Sequence[Record]) -> list[dict[str, Any]]:
+def per_prompt(records: Sequence[Record], fields: Sequence[str] = STRATA_FIELDS) -> list[dict[str, Any]]:
     """One row per prompt for curricula: its pass rate and mean score, plus its strata fields."""
     rows = []
     for record in records:
@@ -103,6 +106,6 @@ def per_prompt(records: Sequence[Record]) -> list[dict[str, Any]]:
             "pass_rate": correct_count(record) / len(responses) if responses else None,
             "mean_score": mean(scores) if scores else None,
         }
-        row.update({field: record[field] for field in STRATA_FIELDS if field in record})
+        row.update({field: record[field] for field in fields if field in record})
         rows.append(row)
     return rows
