@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -55,11 +56,17 @@ for _name in PRELOAD:
     __import__(_name)
 del sys.path[0]  # this folder: programs must not import the worker's modules by accident
 
-HARNESS_GRACE = 1.0
+# Seconds a harness may overrun its job's budget; shorter than the pool's grace (pool.HOST_GRACE),
+# so a job that overruns still returns the outcomes of the tests it finished.
+HARNESS_GRACE = 0.25
+# Address space of the worker, its zygote and its harnesses (a child sets its own, Limits.memory_mb).
+WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 
 
 def main(argv: list[str]) -> None:
     slot, uid, tmp_root = int(argv[1]), None if argv[2] == "-" else int(argv[2]), argv[3]
+    # Only the soft limit: a child may still set its own, larger one up to the hard limit.
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, resource.getrlimit(resource.RLIMIT_AS)[1]))
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -91,7 +98,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
     if pid == 0:
         for fd in (*protocol_fds, read_end):
             os.close(fd)
-        with open(write_end, "w") as out:
+        with open(write_end, "w", encoding="utf-8", errors="surrogatepass") as out:
             try:
                 harness.run_job(job, zygote, slot, out)
             except BaseException as exc:
@@ -107,7 +114,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
         harness.kill_tree(job["uid"], None)
     os.waitpid(pid, 0)
     shutil.rmtree(os.path.join(job["tmp_root"], f"run-{pid}-{slot}"), ignore_errors=True)
-    outcomes = [json.loads(line) for line in data.splitlines(keepends=True) if line.endswith(b"\n")]
+    outcomes = [wire.loads(line) for line in data.splitlines(keepends=True) if line.endswith(b"\n")]
     outcomes = outcomes[: len(job["tests"])]
     missing = {"passed": False, "ran": False, "timed_out": True, "error": "the total time budget ran out"}
     return outcomes + [missing] * (len(job["tests"]) - len(outcomes))
