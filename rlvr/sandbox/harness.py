@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import ctypes
 import importlib
 import json
 import os
@@ -25,6 +24,7 @@ import threading
 import time
 
 import child
+import reaper
 import wire
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -142,56 +142,6 @@ class Drain(threading.Thread):
         return bytes(self.data).decode("utf-8", errors="replace")
 
 
-def kill_tree(uid: int | None, pid: int | None) -> None:
-    """SIGKILL every process of the child's uid (the child, its children, setsid escapees);
-    without a uid switch, the child's own process group."""
-    if uid is None:
-        if pid:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        return
-    reaper = os.fork()
-    if reaper == 0:
-        try:
-            os.setresuid(uid, uid, uid)
-            for _ in range(50):
-                os.kill(-1, signal.SIGKILL)  # every process this uid may signal; ESRCH when none
-            _remove_ipc()
-        except BaseException:
-            pass
-        os._exit(0)
-    os.waitpid(reaper, 0)
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_IPC_RMID = 0
-_IPC_KINDS = ("shm", "msg", "sem")
-
-
-def _ipc_ids(kind: str) -> list[int]:
-    """The ids of the SysV IPC objects of one kind in this IPC namespace."""
-    try:
-        with open(f"/proc/sysvipc/{kind}") as table:
-            return [int(line.split()[1]) for line in table.read().splitlines()[1:] if line.strip()]
-    except OSError:
-        return []
-
-
-def _remove_ipc() -> None:
-    """Remove every SysV shared-memory segment, message queue and semaphore set (as their owner).
-    The worker's IPC namespace is its own and the worker creates none, so all of them are the
-    jobs': none outlives the job that made it, none carries data to the next."""
-    _LIBC.shmctl.argtypes = _LIBC.msgctl.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
-    for ident in _ipc_ids("shm"):
-        _LIBC.shmctl(ident, _IPC_RMID, None)
-    for ident in _ipc_ids("msg"):
-        _LIBC.msgctl(ident, _IPC_RMID, None)
-    for ident in _ipc_ids("sem"):
-        _LIBC.semctl(ident, 0, _IPC_RMID)
-
-
 def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     """Run every test of the job and write one JSON line per test to `out` as it finishes.
 
@@ -299,7 +249,7 @@ class Child:
 
     def _on_overflow(self) -> None:
         self.overflow.set()
-        kill_tree(self.uid, self.pid)
+        reaper.kill_tree(self.uid, self.pid)
 
     def drive(self, test: dict, time_limit: float) -> dict:
         """Run one call or assert test against the program within `time_limit` seconds."""
@@ -325,8 +275,8 @@ class Child:
         deadline = time.monotonic() + time_limit
         os.close(self.pipes["request"][1])
         status = self.replies.next(deadline)
-        if status is None or _has_processes(self.uid) or any(map(_ipc_ids, _IPC_KINDS)):
-            kill_tree(self.uid, self.pid)
+        if status is None or reaper.has_processes(self.uid) or any(map(reaper.ipc_ids, reaper.IPC_KINDS)):
+            reaper.kill_tree(self.uid, self.pid)
         timed_out = status is None
         status = status or self.replies.next(time.monotonic() + 5) or {}
         for drain in self.drains:
@@ -412,20 +362,6 @@ def _program_names(answer) -> frozenset:
     if type(answer) is not list or not all(type(name) is str and name.isidentifier() for name in answer):
         raise ProgramError("malformed list of names from the program")
     return frozenset(answer)
-
-
-def _has_processes(uid: int | None) -> bool:
-    """Whether any process of `uid` is left (a child of the child, say). Without a uid switch
-    this cannot be told apart from the host's own processes, so the answer is yes."""
-    if uid is None:
-        return True
-    for entry in os.listdir("/proc"):
-        try:
-            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
-                return True
-        except OSError:
-            pass
-    return False
 
 
 def _feed(pipes: dict, program: str, stdin: str) -> None:

@@ -11,7 +11,8 @@ as plain modules. Processes inside one worker:
               over a unix socket) and reports the child's pid and exit status;
     harness   (harness.py) drives the job's tests in children it asks for; trusted, it never runs
               the program's code;
-    child     (child.py) the program, under its own uid with rlimits.
+    child     (child.py) the program, under its own uid with rlimits; when it ends, reaper.py
+              kills what is left of its tree and removes the SysV IPC objects it made.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import time
 
 import child
 import harness
+import reaper
 import wire
 
 # Modules programs commonly import, loaded once here so each forked child starts warm.
@@ -111,7 +113,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
     os.close(read_end)
     if not finished:
         os.kill(pid, signal.SIGKILL)
-        harness.kill_tree(job["uid"], None)
+        reaper.kill_tree(job["uid"], None)
     os.waitpid(pid, 0)
     shutil.rmtree(os.path.join(job["tmp_root"], f"run-{pid}-{slot}"), ignore_errors=True)
     outcomes = [wire.loads(line) for line in data.splitlines(keepends=True) if line.endswith(b"\n")]
