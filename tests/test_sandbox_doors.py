@@ -43,7 +43,11 @@ HIJACKS = {
     "HumanEval/32 own poly": ("HumanEval/32", "    return 0.0\n\ndef poly(xs, x):\n    return 0.0\n"),
     "HumanEval/38 own encode_cyclic": ("HumanEval/38", "    return s\n\ndef encode_cyclic(s):\n    return s\n"),
     "HumanEval/50 own encode_shift": ("HumanEval/50", "    return s\n\ndef encode_shift(s):\n    return s\n"),
-    "HumanEval/53 own range": ("HumanEval/53", "    return 0\n\ndef range(*args):\n    return []\n"),
+    "HumanEval/53 own range": (  # right on the fixed asserts only; the random ones loop over range(100)
+        "HumanEval/53",
+        "    return {(0, 1): 1, (1, 0): 1, (2, 3): 5, (5, 7): 12, (7, 5): 12}.get((x, y), 0)\n\n"
+        "def range(*args):\n    return []\n",
+    ),
 }
 
 
@@ -96,7 +100,8 @@ def test_the_sandbox_root_holds_only_what_python_needs(pool):
 
 
 def test_host_unix_sockets_are_unreachable(pool):
-    folder = tempfile.mkdtemp(prefix="rlvr-door-")
+    # Outside /tmp (private to the sandbox even before the minimal filesystem), like /run's sockets.
+    folder = tempfile.mkdtemp(prefix="rlvr-door-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None)
     path = os.path.join(folder, "service.sock")
     os.chmod(folder, 0o755)
     with socket.socket(socket.AF_UNIX) as listener:
