@@ -32,6 +32,7 @@ UID_BASE = 620000
 UID_RANGE = 1 << 20
 TMPFS_BYTES = 256 * 1024 * 1024
 WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+SCRIPTS = Path(__file__).parent  # worker.py and the sibling modules it imports
 WORKER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
 
@@ -66,7 +67,7 @@ def bwrap_args(as_root: bool, python: str = sys.executable) -> list[str]:
         *unshare,
         "--die-with-parent",
         "--new-session",
-        *mount_args(python, str(Path(__file__).resolve().parent), TMPFS_BYTES),
+        *mount_args(python, str(SCRIPTS), TMPFS_BYTES),
         "--chdir",
         "/tmp",
         *caps,
