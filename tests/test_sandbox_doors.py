@@ -181,6 +181,11 @@ def test_sysv_shared_memory_does_not_outlive_the_job(pool):
     assert pool.run(find, [StdioTest()], LIMITS, timeout=20).outcomes[0].stdout == "-1 1\n"
 
 
+def test_sysv_shared_memory_is_bounded(pool):
+    program = SHM + "print(libc.shmget(0, 128 << 20, 0o1600), libc.shmget(0, 1 << 20, 0o1600) >= 0)\n"
+    assert pool.run(program, [StdioTest()], LIMITS, timeout=20).outcomes[0].stdout == "-1 True\n"
+
+
 def test_undecodable_output_costs_the_caller_little(pool):
     program = "import os\nos.write(1, b'\\xff' * (1 << 20))\nos.write(2, b'\\xfe' * (1 << 20))\n"
     cpu = time.process_time()

@@ -143,6 +143,9 @@ def sandbox_uid() -> int:
 
 
 def worker_command(isolation: Isolation, python: str, script: str, slot: int, tmp_root: str, uid: int) -> list[str]:
-    """The command that starts worker `slot`, whose children run as `uid`, under `isolation`."""
+    """The command that starts worker `slot`, whose children run as `uid`, under `isolation`.
+    Under bubblewrap the worker is told that its IPC namespace is its own (it bounds SysV IPC there)."""
     worker = [python, "-s", "-B", script, str(slot), str(uid) if isolation.uid_switch else "-", tmp_root]
-    return [*bwrap_args(os.geteuid() == 0, python), *worker] if isolation.level == "namespaces" else worker
+    if isolation.level != "namespaces":
+        return worker
+    return [*bwrap_args(os.geteuid() == 0, python), *worker, "private-ipc"]

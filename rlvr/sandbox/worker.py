@@ -1,7 +1,8 @@
 """The sandbox worker: a long-lived process (inside bubblewrap where available) serving jobs.
 
-Run as a script by the pool: `python -s -B worker.py SLOT UID TMP_ROOT` (UID "-" for no uid
-switch). Standard library only; the sibling modules `wire`, `child` and `harness` are imported
+Run as a script by the pool: `python -s -B worker.py SLOT UID TMP_ROOT [private-ipc]` (UID "-"
+for no uid switch; private-ipc under bubblewrap, where the IPC namespace is the worker's own).
+Standard library only; the sibling modules `wire`, `child`, `harness` and `reaper` are imported
 as plain modules. Processes inside one worker:
 
     worker    reads jobs (program + tests) from the pool over stdin/stdout, one at a time, and
@@ -63,10 +64,27 @@ del sys.path[0]  # this folder: programs must not import the worker's modules by
 HARNESS_GRACE = 0.25
 # Address space of the worker, its zygote and its harnesses (a child sets its own, Limits.memory_mb).
 WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+# SysV IPC limits of the worker's own IPC namespace (RLIMIT_AS does not count detached shared
+# memory): 64 MiB of shared memory in at most 64 segments, 16 message queues of the default 16 KiB,
+# 16 semaphore sets. Everything is removed after each child (reaper.py).
+IPC_LIMITS = {
+    "kernel/shmmax": str(64 << 20),
+    "kernel/shmall": str((64 << 20) // 4096),
+    "kernel/shmmni": "64",
+    "kernel/msgmni": "16",
+    "kernel/sem": "250 4000 32 16",
+}
 
 
 def main(argv: list[str]) -> None:
     slot, uid, tmp_root = int(argv[1]), None if argv[2] == "-" else int(argv[2]), argv[3]
+    if argv[4:] == ["private-ipc"]:  # never the host's: these limits hold in this IPC namespace only
+        for name, value in IPC_LIMITS.items():
+            try:
+                with open(f"/proc/sys/{name}", "w") as setting:
+                    setting.write(value)
+            except OSError:
+                pass  # an unprivileged bubblewrap may not allow it; the removal after each child still holds
     # Only the soft limit: a child may still set its own, larger one up to the hard limit.
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, resource.getrlimit(resource.RLIMIT_AS)[1]))
     proto_in, proto_out = os.dup(0), os.dup(1)
