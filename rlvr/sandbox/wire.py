@@ -146,7 +146,7 @@ def encode(value, handles: list, depth: int = 0):
     return ["h", len(handles) - 1, _safe_type_name(value)]
 
 
-_VIEWS = {type({}.keys()): "K", type({}.values()): "V", type({}.items()): "E"}
+_VIEWS: dict[type, str] = {type({}.keys()): "K", type({}.values()): "V", type({}.items()): "E"}
 
 
 def _known_kind(value, handles: list, depth: int):
@@ -171,7 +171,7 @@ def _known_kind(value, handles: list, depth: int):
         if type(plain) is not kind:  # a forged numpy would answer with itself
             return encode(plain, handles, depth + 1)
     if hasattr(kind, "__next__") and hasattr(kind, "__iter__"):
-        items = []
+        items: list = []
         for item in value:
             if len(items) == MAX_ITEMS:
                 raise WireError(f"iterator longer than {MAX_ITEMS} items")

@@ -59,8 +59,10 @@ def function_under_test(assertion: str) -> str:
         tree = ast.parse(assertion)
     except SyntaxError:
         raise BadGroundTruth(f"mbpp assert is not Python: {assertion[:80]!r}") from None
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)]
-    names = [call.func.id for call in sorted(calls, key=lambda call: (call.lineno, call.col_offset))]
+    calls = sorted(
+        (node for node in ast.walk(tree) if isinstance(node, ast.Call)), key=lambda c: (c.lineno, c.col_offset)
+    )
+    names = [call.func.id for call in calls if isinstance(call.func, ast.Name)]
     if not names:
         raise BadGroundTruth(f"mbpp assert calls no function: {assertion[:80]!r}")
     return next((name for name in names if not hasattr(builtins, name)), names[0])
