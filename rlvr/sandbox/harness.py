@@ -28,6 +28,8 @@ import reaper
 import wire
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# Names a program never redefines for trusted test code: the builtins and the standard library's modules.
+_TRUSTED_NAMES = _BUILTIN_NAMES | sys.stdlib_module_names
 # What a child's output may add to one test's outcome: stdio tests keep their stdout (it is the
 # answer, up to Limits.output_bytes), logs keep a tail. JOB_OUTPUT_CHARS bounds the stdout of all
 # tests of a job together: at most 3 bytes a character in the reply, far below wire.MAX_FRAME.
@@ -317,6 +319,7 @@ def _drive(test: dict, channel: Channel, outcome: dict) -> None:
     for name in sorted(_free_names(setup) | _free_names(code)):
         namespace.update(_resolve(name, entry_points, program_names, channel))
     exec(compile(setup, "<setup>", "exec"), namespace)
+    # HumanEval's prompt defines a stub of the entry point: the program's replaces it.
     namespace.update({name: Remote(("g", name), channel, "function") for name in entry_points})
     exec(compile(code, "<test>", "exec"), namespace)
     outcome["passed"] = True
@@ -327,12 +330,10 @@ def _resolve(name: str, entry_points: set, program_names: frozenset, channel: Ch
     the program's; builtins and standard-library modules are the real ones, imported here because
     the trusted code names them; any other name the program defines is the program's (MBPP tests
     call helper functions of the solution); anything else stays undefined."""
-    if name in entry_points or name in _BUILTIN_NAMES:
-        return {}
-    if name in sys.stdlib_module_names:
-        return {name: importlib.import_module(name)}
-    if name in program_names:
+    if name in entry_points or (name in program_names and name not in _TRUSTED_NAMES):
         return {name: Remote(("g", name), channel, "function")}
+    if name in sys.stdlib_module_names and name not in _BUILTIN_NAMES:
+        return {name: importlib.import_module(name)}
     return {}
 
 
