@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -104,26 +105,27 @@ def test_host_unix_sockets_are_unreachable(pool):
     folder = tempfile.mkdtemp(prefix="rlvr-door-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None)
     path = os.path.join(folder, "service.sock")
     os.chmod(folder, 0o755)
-    with socket.socket(socket.AF_UNIX) as listener:
-        listener.bind(path)
-        os.chmod(path, 0o777)
-        listener.listen(1)
-        listener.settimeout(0.5)
-        program = (
-            "import socket\n"
-            "s = socket.socket(socket.AF_UNIX)\n"
-            "try:\n"
-            f"    s.connect({path!r})\n"
-            "    print('connected')\n"
-            "except OSError as exc:\n"
-            "    print('blocked', type(exc).__name__)\n"
-        )
-        outcome = pool.run(program, [StdioTest()], LIMITS, timeout=20).outcomes[0]
-        assert outcome.stdout.startswith("blocked"), outcome
-        with pytest.raises(socket.timeout):
-            listener.accept()
-    os.unlink(path)
-    os.rmdir(folder)
+    program = (
+        "import socket\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "try:\n"
+        f"    s.connect({path!r})\n"
+        "    print('connected')\n"
+        "except OSError as exc:\n"
+        "    print('blocked', type(exc).__name__)\n"
+    )
+    try:
+        with socket.socket(socket.AF_UNIX) as listener:
+            listener.bind(path)
+            os.chmod(path, 0o777)
+            listener.listen(1)
+            listener.settimeout(0.5)
+            outcome = pool.run(program, [StdioTest()], LIMITS, timeout=20).outcomes[0]
+            assert outcome.stdout.startswith("blocked"), outcome
+            with pytest.raises(socket.timeout):
+                listener.accept()
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_nothing_a_job_writes_is_seen_by_the_next(pool):
