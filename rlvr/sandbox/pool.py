@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import os
 import queue
-import select
 import signal
 import subprocess
 import sys
@@ -66,7 +65,6 @@ class Worker:
             start_new_session=True,
             cwd="/",
         ).result()
-        self.buffer = b""
 
     def run(self, job: dict, deadline: float) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic)."""
@@ -78,20 +76,13 @@ class Worker:
             raise WorkerLost(f"sandbox worker failed: {exc}") from None
 
     def _read_frame(self, deadline: float) -> bytes:
-        fd = self.process.stdout.fileno()
-        while True:
-            if len(self.buffer) >= 4:
-                size = int.from_bytes(self.buffer[:4], "big")
-                if len(self.buffer) >= 4 + size:
-                    frame, self.buffer = self.buffer[4 : 4 + size], self.buffer[4 + size :]
-                    return frame
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise OSError("the worker overran its time budget")
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise OSError("the worker exited")
-            self.buffer += chunk
+        """One reply frame, its size checked before it is read (wire.read_frame_until)."""
+        try:
+            return wire.read_frame_until(self.process.stdout.fileno(), deadline, wire.MAX_FRAME)
+        except TimeoutError:
+            raise OSError("the worker overran its time budget") from None
+        except EOFError:
+            raise OSError("the worker exited") from None
 
     def kill(self) -> None:
         try:

@@ -33,13 +33,21 @@ class CallTest:
 @dataclass(frozen=True)
 class AssertTest:
     """Trusted test code (asserts, a `check(candidate)` call) run by the harness, outside the
-    program's process; the program's functions and classes are reachable by name as proxies.
-    The test passes when this code runs to completion."""
+    program's process, after the trusted `setup` code (HumanEval's prompt, MBPP's imports and
+    setup). The test passes when this code runs to completion.
+
+    Names resolve against trusted code first: `entry_points` (the functions under test) are the
+    program's; a name the trusted code defines, a builtin or a standard-library module keeps its
+    trusted meaning even when the program redefines it; only another name the trusted code uses
+    but does not define (a helper of the solution) is taken from the program. The program's
+    functions and classes are reached as proxies."""
 
     code: str
+    setup: str = ""
+    entry_points: tuple[str, ...] = ()
 
     def to_wire(self) -> dict:
-        return {"kind": "assert", "code": self.code}
+        return {"kind": "assert", "code": self.code, "setup": self.setup, "entry_points": list(self.entry_points)}
 
 
 class Opaque:
