@@ -16,8 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 import rlvr
-from rlvr.eval import metrics
-from rlvr.eval.runner import write_results
+from rlvr.eval.runner import summarize_run, write_results
 from rlvr.eval.tasks import TASKS
 from rlvr.rollouts import Record, RolloutFormatError, iter_rollouts, record_name, write_rollouts
 
@@ -37,7 +36,7 @@ def rescore(
             raise RolloutFormatError(f"{record_name(record, index)}: no 'ground_truth' to score against")
     pairs = [(i, j) for i, record in enumerate(records) for j in range(len(record["responses"]))]
     rescored = [{**record, "responses": [dict(r) for r in record["responses"]]} for record in records]
-    correct = 0
+    correct = failed = 0
     with tqdm(total=len(pairs), desc=f"scoring {task}", unit="response", disable=not progress) as bar:
         for start in range(0, len(pairs), BATCH):
             batch = pairs[start : start + BATCH]
@@ -57,8 +56,9 @@ def rescore(
                     meta["form"] = verdict.detail["form"] or "none"
                 response.update(score=verdict.score, correct=verdict.correct, metadata=meta)
                 correct += verdict.correct
+                failed += verdict.failed
             bar.update(len(batch))
-            bar.set_postfix(acc=f"{correct / (start + len(batch)):.3f}")
+            bar.set_postfix(acc=f"{correct / (start + len(batch)):.3f}", failed=failed)
     return rescored
 
 
@@ -83,7 +83,7 @@ def score_file(
         "timing": {"scoring_s": seconds, "responses_per_s": responses / seconds if seconds else None},
     }
     if output is None:
-        return {**header, "metrics": metrics.summarize(rescored, ks), "strata": metrics.strata(rescored, ks)}
+        return summarize_run(rescored, ks, header)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     write_rollouts(out / "completions.jsonl", rescored)
