@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rlvr.api import _shared_verifier
+from rlvr.api import shared_verifier
 from rlvr.verdict import BAD_OPTIONS, UNKNOWN_TASK, Verdict
 from rlvr.verifiers.registry import TASKS
 
@@ -138,8 +138,8 @@ def _verify_rows(
     task: str, task_options: dict[str, Any], solutions: Sequence[Any], ground_truths: Sequence[Any], rows: list[int]
 ) -> list[Verdict]:
     try:
-        verifier = _shared_verifier(task, task_options)
-    except (ValueError, TypeError) as exc:  # bad options: reported per sample, as `verify` does
+        verifier = shared_verifier(task, task_options)
+    except ValueError as exc:  # bad options: reported per sample, as `verify` does
         return [Verdict.failure(BAD_OPTIONS, str(exc)) for _ in rows]
     return verifier.verify_batch([solutions[i] for i in rows], [_plain(ground_truths[i]) for i in rows])
 

@@ -81,7 +81,12 @@ class Verifier:
         unknown = sorted(set(options) - set(valid))
         if unknown:
             raise ValueError(f"unknown option(s) {unknown} for task {self.task!r}; valid options: {valid}")
-        self.options = self.Options(**options)
+        try:
+            self.options = self.Options(**options)
+        except ValueError:
+            raise
+        except Exception as exc:  # an ill-typed value failing a check: configuration, so ValueError
+            raise ValueError(f"bad option value for task {self.task!r}: {type(exc).__name__}: {exc}") from None
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
         """Verify one completion. May raise: `verify` turns exceptions into verdicts."""
