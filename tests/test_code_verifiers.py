@@ -99,7 +99,8 @@ def test_verdict_reports_isolation_and_per_test_facts():
     verdict = verify(
         "import time\ndef gcd(a, b):\n    time.sleep(10)\n", GCD, task="apps", test_timeout=0.5, timeout=10
     )
-    assert verdict.score == 0.0 and verdict.reason == "timeout"
+    # A program that hangs was judged: a wrong program, not a verifier that could not judge.
+    assert verdict.score == 0.0 and verdict.reason == "program_timeout" and not verdict.failed
     assert verdict.detail["isolation"]["level"] == "namespaces"
     assert all(t["timed_out"] for t in verdict.detail["tests"])
 

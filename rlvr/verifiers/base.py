@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, TIMEOUT, Verdict
+from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
 from rlvr.workers.budget import worker_budget
 
 
@@ -104,7 +104,7 @@ class Verifier:
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
-            return Verdict.failure(ERROR, f"{type(exc).__name__}: {_describe(exc)}")
+            return Verdict.failure(_reason(exc), f"{type(exc).__name__}: {_describe(exc)}")
         if not isinstance(verdict, Verdict):
             return Verdict.failure(ERROR, f"verifier returned {type(verdict).__name__}, not a Verdict")
         return verdict
@@ -134,6 +134,12 @@ class Verifier:
 
 def _describe(exc: BaseException, limit: int = 500) -> str:
     return str(exc)[:limit]
+
+
+def _reason(exc: BaseException) -> str:
+    """The failure reason an exception names (a closed sandbox: "sandbox_error"), else "error"."""
+    reason = getattr(type(exc), "verdict_reason", ERROR)
+    return reason if reason in FAILURE_REASONS else ERROR
 
 
 def structured_ground_truth(ground_truth: Any) -> Any:
