@@ -29,6 +29,7 @@ UID_BASE = 620000
 UID_RANGE = 1 << 20
 TMPFS_BYTES = 256 * 1024 * 1024
 WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+SCRIPTS = Path(__file__).parent  # worker.py and the sibling modules it imports
 WORKER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
 
@@ -65,11 +66,11 @@ def bwrap_args(as_root: bool) -> list[str]:
         "--ro-bind",
         "/",
         "/",
-        *_python_visible(),
         "--size",
         str(TMPFS_BYTES),
         "--tmpfs",
         "/tmp",
+        *_python_visible(),
         "--proc",
         "/proc",
         "--dev",
@@ -102,20 +103,41 @@ def python_readable_by_others() -> bool:
     return not any(closed_ancestors(prefix) for prefix in python_prefixes())
 
 
+def worker_paths() -> list[str]:
+    """What the worker must find at its own path: the Python installation (and its executable's
+    folder) and the sandbox's own scripts, wherever they lie."""
+    executable = Path(sys.executable)
+    folders = {*python_prefixes(), executable.parent, executable.resolve().parent, SCRIPTS}
+    return sorted({str(Path(folder).resolve()) for folder in folders})
+
+
+def _under_tmp(path: str) -> bool:
+    return path == "/tmp" or path.startswith("/tmp/")
+
+
 def _python_visible() -> list[str]:
-    """bwrap arguments that let the sandbox uid read the Python installation when it lies under
-    a folder closed to others: that folder is replaced by an empty tmpfs (hiding the rest of
-    it, /root say) with just the installation bound back in, read-only."""
+    """bwrap arguments, after the private /tmp, that let the worker reach `worker_paths()`.
+
+    Under /tmp (a throwaway venv, a CI checkout) the private tmpfs would hide them: they are
+    bound back in, read-only, at their own paths. Under a folder closed to others (/root for a
+    pyenv Python) the sandbox uid could not read them: that folder is replaced by an empty tmpfs
+    (hiding the rest of it) with just those paths bound back in, read-only."""
     args: list[str] = []
-    hidden: set[str] = set()
-    for prefix in python_prefixes():
+    hidden: set[str] = {"/tmp"}
+    bound: list[Path] = []
+    for prefix in worker_paths():
+        resolved = Path(prefix).resolve()
+        if any(resolved == b or b in resolved.parents for b in bound):
+            continue
         closed = closed_ancestors(prefix)
+        if _under_tmp(str(resolved)) and not closed:
+            closed = ["/tmp"]
         if not closed:
             continue
+        bound.append(resolved)
         if closed[0] not in hidden:
             hidden.add(closed[0])
             args += ["--tmpfs", closed[0]]
-        resolved = Path(prefix).resolve()
         between = [
             folder
             for folder in reversed(resolved.parents)
@@ -144,12 +166,20 @@ def detect(allow_weak_isolation: bool = False) -> Isolation:
 
 
 def _probe_bwrap(as_root: bool) -> str | None:
-    """None when bubblewrap starts and really gives a new network namespace; else why not."""
+    """None when bubblewrap starts this interpreter (the worker's, wherever it lies) and really
+    gives a new network namespace; else why not."""
     if shutil.which("bwrap") is None:
         return "bwrap not found"
     try:
         probe = subprocess.run(
-            [*bwrap_args(as_root), "readlink", "/proc/self/ns/net"],
+            [
+                *bwrap_args(as_root),
+                sys.executable,
+                "-s",
+                "-B",
+                "-c",
+                "import os; print(os.readlink('/proc/self/ns/net'))",
+            ],
             capture_output=True,
             text=True,
             timeout=10,
@@ -158,7 +188,7 @@ def _probe_bwrap(as_root: bool) -> str | None:
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bwrap failed to start: {exc}"
     if probe.returncode != 0:
-        return f"bwrap failed: {probe.stderr.strip()[:200]}"
+        return f"bwrap failed: {probe.stderr.strip()[:500]}"
     if probe.stdout.strip() == os.readlink("/proc/self/ns/net"):
         return "bwrap did not create a network namespace"
     return None
