@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rlvr.api import get_verifier
-from rlvr.verdict import ERROR, OK, is_failure
+from rlvr.verdict import ERROR, OK, Verdict, is_failure
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,12 @@ class Score:
     reason: str
     extracted: str | None = None
     detail: str = ""
+
+    @classmethod
+    def from_verdict(cls, verdict: Verdict) -> Score:
+        """The score of a verifier's verdict (its detail kept, short, unless it was judged right)."""
+        detail = "" if verdict.reason == OK else str(verdict.detail)[:300]
+        return cls(verdict.score, verdict.correct, verdict.reason, verdict.extracted, detail)
 
     @property
     def failed(self) -> bool:
@@ -52,10 +58,7 @@ class Reward:
 
     def score(self, completions: Sequence[str], ground_truths: Sequence[Any]) -> list[Score]:
         if self.verifier is not None:
-            return [
-                Score(v.score, v.correct, v.reason, v.extracted, "" if v.reason == OK else str(v.detail)[:300])
-                for v in self.verifier.verify_batch(completions, ground_truths)
-            ]
+            return [Score.from_verdict(v) for v in self.verifier.verify_batch(completions, ground_truths)]
         return [self._call(c, g) for c, g in zip(completions, ground_truths)]
 
     def _call(self, completion: str, ground_truth: Any) -> Score:
@@ -75,6 +78,17 @@ class Reward:
             return header + inspect.getsource(target)
         except (OSError, TypeError):
             return header + f"# source not available for {target!r}\n"
+
+
+def failure_metrics(scores: Sequence[Score]) -> dict[str, Any]:
+    """A step's `reward_error_rate` (the share of completions the reward could not judge) and
+    `reward_failures` (their reasons), which `diagnose` reads.
+
+    >>> failure_metrics([Score(0.0, False, "sandbox_error"), Score(1.0, True, "ok")])
+    {'reward_error_rate': 0.5, 'reward_failures': {'sandbox_error': 1}}
+    """
+    failed = [s.reason for s in scores if s.failed]
+    return {"reward_error_rate": len(failed) / len(scores) if scores else 0.0, "reward_failures": dict(Counter(failed))}
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from rlvr.grpo.advantages import group_advantages
 from rlvr.grpo.config import SessionConfig
 from rlvr.grpo.data import PoolWalker, validate_records
 from rlvr.grpo.optim import build_optimizer, learning_rate_at, optimizer_step
-from rlvr.grpo.reward import Reward
+from rlvr.grpo.reward import Reward, failure_metrics
 from rlvr.grpo.rollout import HFRollouts, VLLMRollouts, vllm_usable
 from rlvr.grpo.rundir import RunDirectory
 from rlvr.grpo.update import frozen_logits, grpo_update, sft_update
@@ -203,8 +202,7 @@ class Session:
             "kind": "grpo",
             "loss": update["loss"],
             "accuracy": sum(correct) / len(correct) if correct else None,
-            "reward_error_rate": sum(s.failed for s in scores) / len(scores),
-            "reward_failures": dict(Counter(s.reason for s in scores if s.failed)),
+            **failure_metrics(scores),
             "groups": groups.groups,
             "no_signal_other": groups.no_signal_other,
             "samples": len(completions),

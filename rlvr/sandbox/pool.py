@@ -98,8 +98,10 @@ class Worker:
             self.kill()
             raise WorkerLost(f"sandbox worker overran its time budget: {exc}", overran=True) from None
         except (OSError, ValueError, wire.WireError) as exc:
-            self.kill()
-            raise WorkerLost(f"sandbox worker failed: {exc}{self.stderr_tail()}", overran=False) from None
+            self.terminate()
+            message = f"sandbox worker failed: {exc}{self.stderr_tail()}"  # read before the file closes
+            self.close_files()
+            raise WorkerLost(message, overran=False) from None
 
     def _read_frame(self, deadline: float) -> bytes:
         fd = self.process.stdout.fileno()
@@ -128,12 +130,16 @@ class Worker:
         return f"; worker stderr: {text}" if text else ""
 
     def kill(self) -> None:
+        self.terminate()
+        self.close_files()
+
+    def terminate(self) -> None:
+        """SIGKILL the worker's process group (the worker and every sandboxed process) and reap it."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except OSError:
             pass
         self.process.wait()
-        self.close_files()
 
     def close_files(self) -> None:
         """Close this process's ends of the pipes (in a forked child: only its copies)."""
