@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import rlvr
+from rlvr.eval.runner import summarize_run
 from rlvr.grpo.diagnose import diagnose
 from rlvr.grpo.reward import Reward, Score, failure_metrics
 from rlvr.sandbox import SandboxPool, SandboxUnavailable, StdioTest
@@ -46,6 +47,17 @@ def test_the_taxonomy_is_one_partition():
     assert {"sandbox_error", "busy", "judge_error", "timeout", "error", "bad_ground_truth"} <= FAILURE_REASONS
     assert not Verdict(0.0, False, reason="mismatch").failed and Verdict.failure("busy").failed
     assert Verdict.failure("a_reason_nobody_classified").failed  # loud until classified
+
+
+def test_rlvr_eval_warns_and_records_when_over_one_percent_failed(capsys):
+    def record(reasons: list[str]) -> dict:
+        responses = [{"text": "", "score": 0.0, "correct": False, "metadata": {"reason": r}} for r in reasons]
+        return {"id": "p", "responses": responses}
+
+    summary = summarize_run([record(["mismatch"] * 98 + ["sandbox_error"] * 2)], [1], {})
+    assert summary["metrics"]["failures"] == 2 and summary["metrics"]["failure_rate"] == 0.02
+    assert "sandbox_error" in summary["warnings"][0] and "WARNING" in capsys.readouterr().err
+    assert summarize_run([record(["mismatch"] * 100 + ["busy"])], [1], {})["warnings"] == []
 
 
 def test_an_option_typo_raises_everywhere():
