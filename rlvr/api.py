@@ -84,7 +84,7 @@ def shared_verifier(task: str, options: dict[str, Any]) -> Verifier:
         return verifier
 
 
-def _cache_key(task: Any, options: dict[str, Any]) -> Hashable:
+def _cache_key(task: Any, options: dict[str, Any]) -> tuple[str, Hashable]:
     """A hashable key for (task, options); ValueError when a value cannot be one (an unhashable
     task, an option object whose __hash__ raises): that is configuration, never a raw TypeError."""
     name = task_name(task)

@@ -41,6 +41,14 @@ def grpo_sees(verdicts: list[Verdict], reason: str) -> None:
     assert advice.kind == "reward_errors" and reason in advice.evidence
 
 
+def wait_until_busy(pool: SandboxPool) -> None:
+    """Until a thread has taken the pool's only worker (the hanging program is running)."""
+    deadline = time.monotonic() + 30
+    while pool._idle and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+
+
 def test_the_taxonomy_is_one_partition():
     assert not FAILURE_REASONS & JUDGED_REASONS
     assert rlvr.FAILURE_REASONS is FAILURE_REASONS
@@ -125,13 +133,13 @@ def test_a_saturated_pool_does_not_charge_the_wait_and_says_busy():
     try:
         hang = threading.Thread(target=pool.run, args=(HANG, [StdioTest()]), kwargs={"timeout": 3.0})
         hang.start()
-        time.sleep(0.3)
+        wait_until_busy(pool)
         # The queue wait (about 3 s) exceeds the program's own budget (1.5 s), which starts when it starts.
         waited = pool.run("print('ok')", [StdioTest()], timeout=1.5, wait=20)
         assert waited.failure is None and waited.outcomes[0].stdout == "ok\n", waited
         hang = threading.Thread(target=pool.run, args=(HANG, [StdioTest()]), kwargs={"timeout": 3.0})
         hang.start()
-        time.sleep(0.3)
+        wait_until_busy(pool)
         busy = pool.run("print('ok')", [StdioTest()], timeout=1.5, wait=0.5)
         assert busy.failure == "busy" and not busy.outcomes[0].ran, busy
         hang.join()
@@ -145,7 +153,7 @@ def test_a_busy_verdict_is_a_failure(monkeypatch):
     try:
         hang = threading.Thread(target=pool.run, args=(HANG, [StdioTest()]), kwargs={"timeout": 3.0})
         hang.start()
-        time.sleep(0.3)
+        wait_until_busy(pool)
         verdict = rlvr.get_verifier("mbpp", timeout=0.5).verify(RIGHT, ADD)
         assert verdict.failed and verdict.reason == "busy", verdict
         grpo_sees([verdict], "busy")

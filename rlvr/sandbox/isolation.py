@@ -107,8 +107,8 @@ def worker_paths() -> list[str]:
     """What the worker must find at its own path: the Python installation (and its executable's
     folder) and the sandbox's own scripts, wherever they lie."""
     executable = Path(sys.executable)
-    folders = {*python_prefixes(), executable.parent, executable.resolve().parent, SCRIPTS}
-    return sorted({str(Path(folder).resolve()) for folder in folders})
+    folders = {*map(Path, python_prefixes()), executable.parent, executable.resolve().parent, SCRIPTS}
+    return sorted({str(folder.resolve()) for folder in folders})
 
 
 def _under_tmp(path: str) -> bool:

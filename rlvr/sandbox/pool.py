@@ -32,6 +32,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO, cast
 
 from rlvr.sandbox import spawner, wire
 from rlvr.sandbox.isolation import WORKER_ENV, Isolation, SandboxUnavailable, detect, sandbox_uid, worker_command
@@ -86,13 +87,16 @@ class Worker:
             start_new_session=True,
             cwd="/",
         )
+        # Popen with PIPE always sets both; typed here once for the rest of the class.
+        self.stdin = cast(IO[bytes], self.process.stdin)
+        self.stdout = cast(IO[bytes], self.process.stdout)
         self.buffer = b""
         self.idle_since = time.monotonic()
 
     def run(self, job: dict, deadline: float) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic)."""
         try:
-            wire.write_frame(self.process.stdin.fileno(), wire.dumps(job))
+            wire.write_frame(self.stdin.fileno(), wire.dumps(job))
             return wire.loads(self._read_frame(deadline))
         except TimeoutError as exc:
             self.kill()
@@ -104,7 +108,7 @@ class Worker:
             raise WorkerLost(message, overran=False) from None
 
     def _read_frame(self, deadline: float) -> bytes:
-        fd = self.process.stdout.fileno()
+        fd = self.stdout.fileno()
         while True:
             if len(self.buffer) >= 4:
                 size = int.from_bytes(self.buffer[:4], "big")
@@ -143,7 +147,7 @@ class Worker:
 
     def close_files(self) -> None:
         """Close this process's ends of the pipes (in a forked child: only its copies)."""
-        for stream in (self.process.stdin, self.process.stdout, self.stderr):
+        for stream in (self.stdin, self.stdout, self.stderr):
             stream.close()
 
 
