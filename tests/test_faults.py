@@ -128,6 +128,19 @@ def test_a_worker_that_dies_is_replaced_once_then_sandbox_error(monkeypatch):
         pool.close()
 
 
+def test_workers_start_on_demand_and_retire_when_idle():
+    pool = SandboxPool(size=2, idle_timeout=0.5)
+    try:
+        assert len(pool.uids()) == 1  # only the self-check's worker so far
+        deadline = time.monotonic() + 15
+        while pool.uids() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pool.uids() == []
+        assert pool.run("print(3)", [StdioTest()], timeout=5).outcomes[0].stdout == "3\n"
+    finally:
+        pool.close()
+
+
 def test_a_saturated_pool_does_not_charge_the_wait_and_says_busy():
     pool = SandboxPool(size=1)
     try:
@@ -258,7 +271,7 @@ def _run_script(python: str, env: dict[str, str] | None = None) -> dict:
     done = subprocess.run(
         [python, "-c", _SCRIPT, RIGHT, json.dumps(ADD)], capture_output=True, text=True, timeout=120, cwd="/", env=env
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]  # exits quietly, no traceback
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
