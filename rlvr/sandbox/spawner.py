@@ -52,13 +52,15 @@ def spawn(command: list[str], **popen_kwargs: Any) -> subprocess.Popen:
 
 def register(pool: Retiring) -> None:
     """Have `pool.retire_idle()` called every TICK seconds (for as long as the pool lives)."""
-    _ensure_thread().pools.add(pool)
+    state = _ensure_thread()
+    with state.lock:  # the thread copies the set under this lock: a WeakSet must not change mid-iteration
+        state.pools.add(pool)
 
 
 def _ensure_thread() -> _State:
     state = _state
     with state.lock:
-        if state.thread is None:
+        if state.thread is None or not state.thread.is_alive():
             state.thread = threading.Thread(target=_serve, args=(state,), name="rlvr-sandbox-spawner", daemon=True)
             state.thread.start()
     return state
@@ -69,7 +71,9 @@ def _serve(state: _State) -> None:
         try:
             future, command, kwargs = state.requests.get(timeout=TICK)
         except queue.Empty:
-            for pool in list(state.pools):
+            with state.lock:
+                pools = list(state.pools)
+            for pool in pools:
                 pool.retire_idle()
             continue
         if not future.set_running_or_notify_cancel():
