@@ -10,6 +10,7 @@ everything in completions.jsonl.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from rlvr.eval.prompts import fewshot_examples, get_format
 from rlvr.eval.tasks import EvalTask, Example, get_task, load_examples, read_records
 from rlvr.rollouts import Record, RolloutWriter, iter_rollouts, static_batches
 from rlvr.seeding import request_seed
+from rlvr.verdict import is_failure
 from rlvr.verifiers.base import Verifier
 
 COMPLETIONS = "completions.jsonl"
@@ -204,7 +206,7 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
         backend = make_backend(config.backend, config.model, config.chat_template, **options)
     timing = {"generation_s": 0.0, "verification_s": 0.0, "verification_tail_s": 0.0, "generated_tokens": 0}
     started = time.perf_counter()
-    correct = samples = 0
+    correct = samples = failed = 0
     try:
         with (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlvr-eval-verify") as verify_pool,
@@ -214,17 +216,19 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
             pending: deque[Future] = deque()
 
             def collect(block: bool) -> None:
-                nonlocal correct, samples
+                nonlocal correct, samples, failed
                 while pending and (block or pending[0].done()):
                     records, seconds = pending.popleft().result()
                     timing["verification_s"] += seconds
                     for record in records:
                         writer.write(record)
                         correct += sum(r["correct"] for r in record["responses"])
+                        failed += sum(is_failure(r["metadata"]["reason"]) for r in record["responses"])
                         samples += len(record["responses"])
                     bar.update(len(records))
                     bar.set_postfix(
                         acc=f"{correct / max(samples, 1):.3f}",
+                        failed=failed,
                         tok_s=f"{timing['generated_tokens'] / max(timing['generation_s'], 1e-9):.0f}",
                     )
 
@@ -283,13 +287,29 @@ def write_results(
     strata_fields: Sequence[str] = metrics.STRATA_FIELDS,
 ) -> dict[str, Any]:
     """Write summary.json and per_prompt.jsonl for `records`; return the summary."""
+    summary = summarize_run(records, ks, header, strata_fields)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    with open(out / "per_prompt.jsonl", "w", encoding="utf-8") as handle:
+        for row in metrics.per_prompt(records, strata_fields):
+            handle.write(json.dumps(row) + "\n")
+    return summary
+
+
+def summarize_run(
+    records: Sequence[Record],
+    ks: Sequence[int],
+    header: dict[str, Any],
+    strata_fields: Sequence[str] = metrics.STRATA_FIELDS,
+) -> dict[str, Any]:
+    """The summary of a run: `header`, metrics and strata, and `warnings`, which are printed to
+    stderr as well (more than 1% of verdicts that could not judge, say)."""
     summary = {
         **header,
         "metrics": metrics.summarize(records, ks),
         "strata": metrics.strata(records, ks, strata_fields),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    with open(out / "per_prompt.jsonl", "w", encoding="utf-8") as handle:
-        for row in metrics.per_prompt(records, strata_fields):
-            handle.write(json.dumps(row) + "\n")
+    warning = metrics.failure_warning(summary["metrics"])
+    summary["warnings"] = [warning] if warning else []
+    for line in summary["warnings"]:
+        print(f"rlvr-eval: {line}", file=sys.stderr)
     return summary

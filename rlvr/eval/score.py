@@ -24,7 +24,7 @@ import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.custom import CustomTask
 from rlvr.eval.records import read_records
-from rlvr.eval.runner import write_results
+from rlvr.eval.runner import summarize_run, write_results
 from rlvr.eval.tasks import TASKS, canonical_answer, check_fields, missing_field
 from rlvr.rollouts import Record, RolloutFormatError, iter_rollouts, record_name, write_rollouts
 
@@ -89,7 +89,7 @@ def rescore(
             raise RolloutFormatError(f"{record_name(record, index)}: no 'ground_truth' to score against")
     pairs = [(i, j) for i, record in enumerate(records) for j in range(len(record["responses"]))]
     rescored = [{**record, "responses": [dict(r) for r in record["responses"]]} for record in records]
-    correct = 0
+    correct = failed = 0
     name = task.name if isinstance(task, CustomTask) else task
     with tqdm(total=len(pairs), desc=f"scoring {name}", unit="response", disable=not progress) as bar:
         for start in range(0, len(pairs), BATCH):
@@ -110,8 +110,9 @@ def rescore(
                     meta["form"] = verdict.detail["form"] or "none"
                 response.update(score=verdict.score, correct=verdict.correct, metadata=meta)
                 correct += verdict.correct
+                failed += verdict.failed
             bar.update(len(batch))
-            bar.set_postfix(acc=f"{correct / (start + len(batch)):.3f}")
+            bar.set_postfix(acc=f"{correct / (start + len(batch)):.3f}", failed=failed)
     return rescored
 
 
@@ -150,8 +151,7 @@ def score_file(
         "timing": {"scoring_s": seconds, "responses_per_s": responses / seconds if seconds else None},
     }
     if output is None:
-        strata = metrics.strata(rescored, ks, strata_fields)
-        return {**header, "metrics": metrics.summarize(rescored, ks), "strata": strata}
+        return summarize_run(rescored, ks, header, strata_fields)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     write_rollouts(out / "completions.jsonl", rescored)

@@ -113,12 +113,20 @@ def detect(allow_weak_isolation: bool = False) -> Isolation:
 
 
 def _probe_bwrap(as_root: bool) -> str | None:
-    """None when bubblewrap starts and really gives a new network namespace; else why not."""
+    """None when bubblewrap starts this interpreter (the worker's, wherever it lies) and really
+    gives a new network namespace; else why not."""
     if shutil.which("bwrap") is None:
         return "bwrap not found"
     try:
         probe = subprocess.run(
-            [*bwrap_args(as_root), "readlink", "/proc/self/ns/net"],
+            [
+                *bwrap_args(as_root),
+                sys.executable,
+                "-s",
+                "-B",
+                "-c",
+                "import os; print(os.readlink('/proc/self/ns/net'))",
+            ],
             capture_output=True,
             text=True,
             timeout=10,
@@ -127,7 +135,7 @@ def _probe_bwrap(as_root: bool) -> str | None:
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bwrap failed to start: {exc}"
     if probe.returncode != 0:
-        return f"bwrap failed: {probe.stderr.strip()[:200]}"
+        return f"bwrap failed: {probe.stderr.strip()[:500]}"
     if probe.stdout.strip() == os.readlink("/proc/self/ns/net"):
         return "bwrap did not create a network namespace"
     return None

@@ -91,9 +91,12 @@ class TestOutcome:
 
 @dataclass(frozen=True)
 class RunResult:
-    """All tests of one program, the isolation they ran under, and any pool-level failure."""
+    """All tests of one program, the isolation they ran under, and any pool-level failure:
+    `failure` is the verdict reason when the pool could not judge the program ("busy",
+    "sandbox_error", "timeout"; see rlvr.verdict) and `error` says why."""
 
     outcomes: tuple[TestOutcome, ...]
     isolation: dict = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    failure: str | None = None
