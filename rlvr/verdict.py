@@ -15,6 +15,7 @@ ERROR = "error"
 BAD_GROUND_TRUTH = "bad_ground_truth"
 BAD_OPTIONS = "bad_options"
 UNKNOWN_TASK = "unknown_task"
+BUSY = "busy"
 
 
 @dataclass(frozen=True)

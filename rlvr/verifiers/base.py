@@ -20,12 +20,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, TIMEOUT, Verdict
+from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, TIMEOUT, Verdict
 from rlvr.workers.budget import worker_budget
 
 
 class VerificationTimeout(Exception):
     """Raised inside a verifier when its deadline passes; the boundary reports reason "timeout"."""
+
+
+class VerifierBusy(Exception):
+    """Raised inside a verifier when no worker was free in time: the answer was not judged; reason "busy"."""
 
 
 class BadGroundTruth(ValueError):
@@ -96,6 +100,8 @@ class Verifier:
             verdict = self.check(completion, ground_truth, deadline)
         except VerificationTimeout as exc:
             return Verdict.failure(TIMEOUT, _describe(exc))
+        except VerifierBusy as exc:
+            return Verdict.failure(BUSY, _describe(exc))
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
