@@ -45,6 +45,8 @@ from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, Wo
 from rlvr.workers.protocol import receive_message, send_payload
 from rlvr.workers.spawner import Zygote
 
+# A job killed after the wait for a worker cut its own limit by more than this fraction is busy.
+_FAIR_SHARE_LOST = 0.1
 # Upper bounds (seconds) of the latency histogram's buckets; the last one catches the rest.
 LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, float("inf"))
 
@@ -235,15 +237,16 @@ class WatchdogPool:
             worker = self._acquire(slot_until, ready_until)
             begun = time.monotonic()
             limit = job_timeout if deadline is None else min(job_timeout, deadline - begun)
-            # The job lost part of its own limit only to the wait when the deadline alone left it all.
-            cut_by_wait = limit < job_timeout and deadline is not None and deadline - started >= job_timeout
+            # Of its own limit, the job lost to the deadline at most what the wait took. A job killed
+            # after losing more than a tenth that way was not judged fairly: busy, not timed out.
+            lost_to_wait = min(begun - started, job_timeout - limit)
             if limit <= 0:
                 self._release(worker)
                 raise PoolBusy(f"waited {begun - started:.3f} s for a worker; no time was left for the job")
             try:
                 return self._run(worker, payload, limit)
             except JobTimeout:
-                if cut_by_wait:
+                if lost_to_wait > _FAIR_SHARE_LOST * job_timeout:
                     raise PoolBusy(
                         f"waited {begun - started:.3f} s for a worker, so the job had {limit:.3f} s "
                         f"of its {job_timeout:.3f} s and ran out"
