@@ -199,10 +199,12 @@ def test_a_forked_child_that_exits_normally_leaves_its_parents_pool_alone():
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("use", ["get_verifier", pytest.param("verify", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("use", ["start", "get_verifier", pytest.param("verify", marks=pytest.mark.slow)])
 def test_interpreter_exit_prints_nothing(use):
-    """Right after building a math verifier (the zygote still importing) or after a verdict."""
+    """Right after starting a zygote that imports little (it says "ready" as the parent leaves: this
+    printed a BrokenPipeError), after building a math verifier (sympy still importing), after a verdict."""
     action = {
+        "start": "from rlvr.workers import WatchdogPool; WatchdogPool(preload=('json',)).start()",
         "get_verifier": "rlvr.get_verifier('math')",
         "verify": "rlvr.verify('\\\\boxed{x^2}', 'x*x', task='math')",
     }
