@@ -38,6 +38,7 @@ from rlvr.ifeval_checks import (
     INSTRUCTION_CHECKS,
     BadKwargs,
     Check,
+    Outcome,
     build_check,
     follow_all,
     follows,
@@ -129,13 +130,10 @@ class InstructionVerifier(Verifier):
     Options = InstructionOptions
     registry: ClassVar[Mapping[str, type[Check]]] = INSTRUCTION_CHECKS
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.pool().start()  # the zygote loads NLTK in the background: warm before a long response comes
-
     @staticmethod
     def pool() -> WatchdogPool:
-        """The shared pool that checks long responses."""
+        """The shared pool that checks long responses. Its zygote starts on the first long response
+        (loading NLTK takes a second or two), so a process that never sees one never pays its memory."""
         return shared_pool(PRELOAD)
 
     def instructions(self, ground_truth: Any) -> list[tuple[str, Mapping[str, Any] | None]]:
@@ -156,6 +154,7 @@ class InstructionVerifier(Verifier):
             except BadKwargs as exc:
                 raise BadGroundTruth(f"{self.task}: {exc}") from None
         response = self.response(completion)
+        outcomes: list[Outcome]
         if len(response) <= IN_PROCESS_CHARS:
             outcomes = []
             for instruction_id, check in checks:
@@ -164,14 +163,14 @@ class InstructionVerifier(Verifier):
         else:
             outcomes = self._in_worker([check for _, check in checks], response, deadline)
         results = [{"id": i, "followed": o.followed} for (i, _), o in zip(checks, outcomes)]
-        followed = sum(r["followed"] for r in results)
+        followed = sum(o.followed for o in outcomes)
         everything = followed == len(results)
         score = float(everything) if options.all_or_nothing else followed / len(results)
         detail: dict[str, Any] = {"mode": "loose" if options.loose else "strict", "instructions": results}
         reason = OK if everything else (NO_ANSWER if not response.strip() else MISMATCH)
         return Verdict(score=score, correct=everything, extracted=None, reason=reason, detail=detail)
 
-    def _in_worker(self, checks: list[Check], response: str, deadline: Deadline) -> list[Any]:
+    def _in_worker(self, checks: list[Check], response: str, deadline: Deadline) -> list[Outcome]:
         options: InstructionOptions = self.options  # type: ignore[assignment]
         try:
             return self.pool().call(
