@@ -20,12 +20,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
+from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
 from rlvr.workers.budget import worker_budget
 
 
 class VerificationTimeout(Exception):
     """Raised inside a verifier when its deadline passes; the boundary reports reason "timeout"."""
+
+
+class VerifierBusy(Exception):
+    """Raised inside a verifier when no worker was free in time: the answer was not judged; reason "busy"."""
+
+    verdict_reason = BUSY
 
 
 class BadGroundTruth(ValueError):
