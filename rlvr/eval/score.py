@@ -8,6 +8,7 @@ a ground truth is an error naming it, not a silent skip.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,8 @@ from rlvr.eval.runner import write_results
 from rlvr.eval.tasks import TASKS
 from rlvr.rollouts import Record, RolloutFormatError, iter_rollouts, record_name, write_rollouts
 
+# Files that mark a folder as holding a run (rlvr-eval's or an earlier rescoring's).
+RUN_FILES = ("completions.jsonl", "summary.json")
 # Responses verified per verify_batch call: small enough for a live progress bar.
 BATCH = 256
 
@@ -68,23 +71,47 @@ def score_file(
     verifier_options: dict[str, Any] | None = None,
     ks: Sequence[int] = (1, 2, 4, 8, 16),
     output: str | Path | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Rescore a completions file; write completions.jsonl, summary.json and per_prompt.jsonl to
-    `output` when given. Returns the summary."""
+    `output` when given. Returns the summary.
+
+    The summary keeps the generating run's config, versions and timing (from the summary.json
+    beside `completions`, when there is one) and adds a `rescoring` section, so rescoring never
+    loses how the completions were made. An `output` that already holds a run is refused unless
+    `overwrite`.
+    """
+    out = Path(output) if output is not None else None
+    if out is not None and not overwrite and any((out / name).exists() for name in RUN_FILES):
+        raise FileExistsError(
+            f"{out} already holds a run: pass --overwrite to rescore into it, or choose another --output"
+        )
     # Unscored input is the normal case here, so no coverage warning on reading.
     records = list(iter_rollouts(completions))
     started = time.perf_counter()
     rescored = rescore(records, task, verifier_options)
     seconds = time.perf_counter() - started
     responses = sum(len(r["responses"]) for r in rescored)
-    header = {
-        "config": {"task": task, "completions": str(completions), "verifier_options": verifier_options or {}},
+    rescoring = {
+        "task": task,
+        "completions": str(completions),
+        "verifier_options": verifier_options or {},
         "versions": {"rlvr": rlvr.__version__},
         "timing": {"scoring_s": seconds, "responses_per_s": responses / seconds if seconds else None},
     }
-    if output is None:
+    header = {**generating_run(Path(completions)), "rescoring": rescoring}
+    if out is None:
         return {**header, "metrics": metrics.summarize(rescored, ks), "strata": metrics.strata(rescored, ks)}
-    out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     write_rollouts(out / "completions.jsonl", rescored)
     return write_results(out, rescored, ks, header)
+
+
+def generating_run(completions: Path) -> dict[str, Any]:
+    """The config, versions and timing of the rlvr-eval run that wrote `completions` (read from
+    the summary.json beside it), or {} for completions from elsewhere."""
+    summary_path = completions.parent / "summary.json"
+    if not summary_path.exists():
+        return {}
+    summary = json.loads(summary_path.read_text())
+    return {key: summary[key] for key in ("config", "versions", "timing") if key in summary}

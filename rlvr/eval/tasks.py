@@ -169,8 +169,21 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     with opener(path, "rt", encoding="utf-8") as handle:
         text = handle.read()
     if text.lstrip().startswith("["):
-        return json.loads(text)
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"{path}: not a valid JSON array ({exc})") from None
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError as exc:
+            raise ValueError(f"{path}: line {number} is not valid JSON ({exc.args[0].split(':')[0]})") from None
+        if not isinstance(records[-1], dict):
+            raise ValueError(f"{path}: line {number} is not a JSON object")
+    return records
 
 
 def _hub_records(task: EvalTask, split: str | None) -> list[dict[str, Any]]:
@@ -193,7 +206,15 @@ def load_examples(
     """
     task = get_task(task_name)
     records = read_records(data) if data is not None else _hub_records(task, split)
-    examples = [task.to_example(doc, index) for index, doc in enumerate(records)]
+    examples = []
+    for index, doc in enumerate(records):
+        try:
+            examples.append(task.to_example(doc, index))
+        except KeyError as exc:
+            source = data if data is not None else "the hub data"
+            raise ValueError(
+                f"{source}: record {index + 1} has no field {exc.args[0]!r}, which task {task_name} reads"
+            ) from None
     if task.split_filter is not None:
         examples = [e for e in examples if task.split_filter(e, split or "test")]
     seen: set[str] = set()

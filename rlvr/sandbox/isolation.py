@@ -51,6 +51,21 @@ class Isolation:
         return asdict(self)
 
 
+def _python_under_tmp() -> list[str]:
+    """bwrap arguments that bind a Python installed under /tmp (a throwaway virtualenv) back into
+    the sandbox's own empty /tmp, read-only, with the folders above it open to the sandbox uid."""
+    args: list[str] = []
+    for prefix in python_prefixes():
+        resolved = Path(prefix).resolve()
+        if Path("/tmp") not in resolved.parents:
+            continue
+        for folder in reversed(resolved.parents):
+            if Path("/tmp") in folder.parents:
+                args += ["--perms", "0755", "--dir", str(folder)]
+        args += ["--ro-bind", str(resolved), str(resolved)]
+    return args
+
+
 def bwrap_args(as_root: bool) -> list[str]:
     """The bubblewrap command line up to (not including) the program to run."""
     unshare = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
@@ -70,6 +85,7 @@ def bwrap_args(as_root: bool) -> list[str]:
         str(TMPFS_BYTES),
         "--tmpfs",
         "/tmp",
+        *_python_under_tmp(),
         "--proc",
         "/proc",
         "--dev",
