@@ -16,11 +16,11 @@ from rlvr.api import reward_function
 from rlvr.sandbox import CallTest, StdioTest, TestOutcome
 from rlvr.sandbox.pool import Test
 from rlvr.verifiers.base import BadGroundTruth
-from rlvr.verifiers.code import CodeVerifier
+from rlvr.verifiers.code import CodeOptions, CodeVerifier
 from rlvr.verifiers.code.apps_compare import call_match, int_keys, stdio_match
 
 
-class APPSVerifier(CodeVerifier):
+class APPSVerifier(CodeVerifier[CodeOptions]):
     """Task "apps"."""
 
     task = "apps"

@@ -98,7 +98,7 @@ def strip_reasoning(completion: str) -> str:
     return answer.replace("<answer>", "").replace("</answer>", "").strip()
 
 
-class InstructionVerifier(Verifier):
+class InstructionVerifier(Verifier[InstructionOptions]):
     """Shared work of the three tasks; subclasses choose the instruction ids they accept."""
 
     Options = InstructionOptions
@@ -114,7 +114,7 @@ class InstructionVerifier(Verifier):
         return completion
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: InstructionOptions = self.options  # type: ignore[assignment]
+        options = self.options
         checks: list[tuple[str, Check]] = []
         for instruction_id, kwargs in self.instructions(ground_truth):
             try:

@@ -31,7 +31,7 @@ def _strings(truth: dict, key: str) -> list[str]:
     return [item.replace("\r\n", "\n") for item in value]
 
 
-class MBPPVerifier(CodeVerifier):
+class MBPPVerifier(CodeVerifier[MBPPOptions]):
     """Task "mbpp"."""
 
     task = "mbpp"
@@ -43,7 +43,7 @@ class MBPPVerifier(CodeVerifier):
             raise BadGroundTruth("mbpp test_setup_code must be a string")
         prelude = "\n".join(_strings(truth, "test_imports") + [setup.replace("\r\n", "\n")])
         asserts = _strings(truth, "test_list")
-        if self.options.challenge_tests:  # type: ignore[attr-defined]
+        if self.options.challenge_tests:
             asserts += _strings(truth, "challenge_test_list")
         return [AssertTest(f"{prelude}\n{assertion}\n") for assertion in asserts]
 

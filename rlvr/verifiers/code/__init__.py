@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
 from rlvr.sandbox.pool import Test
@@ -47,8 +47,12 @@ class CodeOptions(VerifierOptions):
         self.limits()  # validates test_timeout and memory_mb
 
 
-class CodeVerifier(Verifier):
-    """Base of the code tasks: subclasses implement `tests` (and may override `program`, `judge`)."""
+CodeOptionsT = TypeVar("CodeOptionsT", bound=CodeOptions)
+
+
+class CodeVerifier(Verifier[CodeOptionsT]):
+    """Base of the code tasks: subclasses implement `tests` (and may override `program`, `judge`);
+    generic over their options (MBPP adds `challenge_tests`)."""
 
     Options = CodeOptions
     batch_concurrency = default_concurrency()
@@ -72,7 +76,7 @@ class CodeVerifier(Verifier):
         return outcome.passed is True
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: CodeOptions = self.options  # type: ignore[assignment]
+        options = self.options
         truth = self.ground_truth(ground_truth)
         tests = list(self.tests(truth))
         if not tests:
@@ -84,7 +88,7 @@ class CodeVerifier(Verifier):
         return self.verdict(program, fenced, passed, result)
 
     def verdict(self, program: str, fenced: bool, passed: list[bool], result: RunResult) -> Verdict:
-        options: CodeOptions = self.options  # type: ignore[assignment]
+        options = self.options
         fraction = sum(passed) / len(passed)
         score = float(all(passed)) if options.all_or_nothing else fraction
         if all(passed):

@@ -84,7 +84,7 @@ def shared_pool(sympy_timeout: float = 2.0, memory_limit_mb: int = 1024) -> Watc
         return pool
 
 
-class MathVerifier(Verifier):
+class MathVerifier(Verifier[MathOptions]):
     """Task "math"; see the module docstring for modes and options."""
 
     task = "math"
@@ -97,7 +97,7 @@ class MathVerifier(Verifier):
         self.pool.start()
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: MathOptions = self.options  # type: ignore[assignment]
+        options = self.options
         if isinstance(ground_truth, (int, float)) and not isinstance(ground_truth, bool):
             ground_truth = str(ground_truth)
         if not isinstance(ground_truth, str) or not ground_truth.strip():
