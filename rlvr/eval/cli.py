@@ -42,7 +42,8 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse with a one-line error (no usage block) and every default shown in --help."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, formatter_class=DefaultsHelpFormatter, **kwargs)
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

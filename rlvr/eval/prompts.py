@@ -37,7 +37,10 @@ def builtin_fewshot() -> dict[str, list[dict[str, Any]]]:
 def _mbpp_text(doc: dict[str, Any]) -> str:
     tests = "\n".join(doc["test_list"][:3])
     task = doc.get("text") or doc.get("prompt")
-    return f"You are an expert Python programmer, and here is your task: {task} Your code should pass these tests:\n\n{tests}\n[BEGIN]\n"
+    return (
+        f"You are an expert Python programmer, and here is your task: {task} "
+        f"Your code should pass these tests:\n\n{tests}\n[BEGIN]\n"
+    )
 
 
 def _apps_text(doc: dict[str, Any]) -> str:
@@ -60,9 +63,10 @@ class PromptFormat:
     builtin_shots: str | None = None  # key in fewshot.json, when the format ships its exemplars
 
     def render(self, doc: dict[str, Any], shots: Sequence[dict[str, Any]] = ()) -> str:
-        if shots and self.target is None:
+        target = self.target
+        if shots and target is None:
             raise ValueError(f"prompt format {self.name!r} takes no few-shot examples")
-        parts = [self.text(s) + self.target_delimiter + self.target(s) + "\n\n" for s in shots]  # type: ignore[misc]
+        parts = [self.text(s) + self.target_delimiter + target(s) + "\n\n" for s in shots if target is not None]
         return "".join(parts) + self.text(doc)
 
 

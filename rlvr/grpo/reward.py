@@ -12,6 +12,7 @@ from typing import Any
 
 from rlvr.api import get_verifier
 from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, OK, TIMEOUT
+from rlvr.verifiers.base import Verifier
 
 FAILURE_REASONS = frozenset({ERROR, TIMEOUT, BAD_GROUND_TRUTH})
 
@@ -37,8 +38,8 @@ class Reward:
         self.options = dict(options or {})
         if isinstance(reward, str):
             self.name = reward
-            self.verifier = get_verifier(reward, **self.options)
-            self.function = None
+            self.verifier: Verifier | None = get_verifier(reward, **self.options)
+            self.function: Callable[[str, Any], float] | None = None
         elif callable(reward):
             if self.options:
                 raise ValueError("reward_options apply to task names only, not to a reward callable")
@@ -53,11 +54,14 @@ class Reward:
                 Score(v.score, v.correct, v.reason, v.extracted, "" if v.reason == OK else str(v.detail)[:300])
                 for v in self.verifier.verify_batch(completions, ground_truths)
             ]
-        return [self._call(c, g) for c, g in zip(completions, ground_truths)]
+        function = self.function
+        assert function is not None  # set whenever the verifier is not
+        return [self._call(function, c, g) for c, g in zip(completions, ground_truths)]
 
-    def _call(self, completion: str, ground_truth: Any) -> Score:
+    @staticmethod
+    def _call(function: Callable[[str, Any], float], completion: str, ground_truth: Any) -> Score:
         try:
-            value = self.function(completion, ground_truth)
+            value = function(completion, ground_truth)
         except Exception as exc:  # a user's reward: report it in the metrics, never stop training
             return Score(0.0, None, ERROR, detail=f"{type(exc).__name__}: {exc}"[:300])
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
@@ -68,6 +72,8 @@ class Reward:
         """The source code that computes this reward, saved in the session directory."""
         target = inspect.getmodule(type(self.verifier)) if self.verifier is not None else self.function
         header = f"# reward: {self.name}  options: {self.options}\n"
+        if target is None:
+            return header + "# source not available\n"
         try:
             return header + inspect.getsource(target)
         except (OSError, TypeError):
@@ -90,7 +96,10 @@ class PreflightReport:
 
     def __str__(self) -> str:
         status = "ok" if self.ok else "PROBLEMS: " + "; ".join(self.problems)
-        return f"reward preflight on {self.samples} examples: {status}; mean {self.mean:.3f}; scores {self.histogram}; reasons {self.reasons}"
+        return (
+            f"reward preflight on {self.samples} examples: {status}; mean {self.mean:.3f}; "
+            f"scores {self.histogram}; reasons {self.reasons}"
+        )
 
 
 def preflight_reward(
@@ -131,7 +140,8 @@ def preflight_reward(
     if failures:
         i, s = failures[0]
         report.problems.append(
-            f"{len(failures)} of {len(chosen)} scored as failures, e.g. {s.reason}: {s.detail} (completion {completions[i]!r:.80})"
+            f"{len(failures)} of {len(chosen)} scored as failures, e.g. {s.reason}: {s.detail} "
+            f"(completion {completions[i]!r:.80})"
         )
     differing = sum(a.score != b.score for a, b in zip(first, second))
     if differing:

@@ -76,6 +76,7 @@ class NthParagraphFirstWord(Check):
         "first_word": Param(nonempty_text),
     }
     _STOP = frozenset(".,?!'\"")
+    first_word: str
 
     def validate(self) -> None:
         if self.nth_paragraph > self.num_paragraphs:

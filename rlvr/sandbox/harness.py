@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+from typing import Any
 
 import child
 import wire
@@ -261,7 +262,7 @@ class Child:
         channel = Channel(
             self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"]
         )
-        outcome = {"passed": None, "value": None, "error": None, "timed_out": False}
+        outcome: dict[str, Any] = {"passed": None, "value": None, "error": None, "timed_out": False}
         try:
             _drive(test, channel, outcome)
         except TestTimeout as exc:

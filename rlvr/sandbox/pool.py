@@ -3,7 +3,8 @@
 Each worker is one long-lived sandbox (see worker.py) that runs one job at a time; a thread
 takes an idle worker, sends it the program and its tests, and gets every test's outcome back.
 Starting the interpreter and the namespaces is paid once per worker; each program then costs
-a couple of forks (see harness.py for when tests share a child). A worker that overruns its job's budget is killed and replaced.
+a couple of forks (see harness.py for when tests share a child). A worker that overruns its
+job's budget is killed and replaced.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Union
+from typing import IO, cast
 
 from rlvr.sandbox import wire
 from rlvr.sandbox.isolation import WORKER_ENV, Isolation, detect, sandbox_uid, worker_command
@@ -29,7 +30,8 @@ from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, TestOutcome
 from rlvr.workers.budget import worker_budget
 
-Test = Union[StdioTest, CallTest, AssertTest]
+Test = StdioTest | CallTest | AssertTest
+DEFAULT_LIMITS = Limits()
 LANGUAGES = ("python",)
 WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
 # Seconds kept back from a job's budget for the messages and clean-up around the tests.
@@ -66,19 +68,21 @@ class Worker:
             start_new_session=True,
             cwd="/",
         ).result()
+        # Both pipes were asked for, so Popen's Optional streams are set.
+        self.stdin, self.stdout = cast(IO[bytes], self.process.stdin), cast(IO[bytes], self.process.stdout)
         self.buffer = b""
 
     def run(self, job: dict, deadline: float) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic)."""
         try:
-            wire.write_frame(self.process.stdin.fileno(), wire.dumps(job))
+            wire.write_frame(self.stdin.fileno(), wire.dumps(job))
             return wire.loads(self._read_frame(deadline))
         except (OSError, ValueError, wire.WireError) as exc:
             self.kill()
             raise WorkerLost(f"sandbox worker failed: {exc}") from None
 
     def _read_frame(self, deadline: float) -> bytes:
-        fd = self.process.stdout.fileno()
+        fd = self.stdout.fileno()
         while True:
             if len(self.buffer) >= 4:
                 size = int.from_bytes(self.buffer[:4], "big")
@@ -99,7 +103,7 @@ class Worker:
         except OSError:
             pass
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
+        for stream in (self.stdin, self.stdout):
             stream.close()
 
 
@@ -127,7 +131,7 @@ class SandboxPool:
         self,
         program: str,
         tests: Sequence[Test],
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         timeout: float = 30.0,
         language: str = "python",
     ) -> RunResult:

@@ -41,7 +41,7 @@ class APPSVerifier(CodeVerifier[CodeOptions]):
     def tests(self, truth: dict) -> list[Test]:
         if truth["fn_name"] is None:
             return [StdioTest("\n".join(map(str, i)) if isinstance(i, list) else str(i)) for i in truth["inputs"]]
-        tests = []
+        tests: list[Test] = []
         for arguments in truth["inputs"]:
             arguments = int_keys(arguments) if isinstance(arguments, list) else [arguments]
             tests.append(CallTest(truth["fn_name"], tuple(arguments)))

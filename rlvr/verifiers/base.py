@@ -79,7 +79,7 @@ class Verifier(Generic[OptionsT]):
     # How many calls verify_batch runs at once. 1 for cheap in-process work; verifiers whose
     # heavy work runs in worker processes (sympy, sandboxes, HTTP) raise it so that
     # threads keep those workers busy.
-    batch_concurrency: ClassVar[int] = 1
+    batch_concurrency: int = 1
     options: OptionsT
 
     def __init__(self, **options: Any) -> None:

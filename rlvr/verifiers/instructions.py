@@ -122,7 +122,7 @@ class InstructionVerifier(Verifier[InstructionOptions]):
             except BadKwargs as exc:
                 raise BadGroundTruth(f"{self.task}: {exc}") from None
         response = self.response(completion)
-        results = []
+        results: list[dict[str, Any]] = []
         for instruction_id, check in checks:
             deadline.check(f"checking {instruction_id}")
             outcome = follows(check, response, loose=options.loose)

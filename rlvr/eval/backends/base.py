@@ -53,6 +53,9 @@ class Backend:
 
     name = ""
 
+    def __init__(self, model: str, chat_template: str = "auto", **options: Any) -> None:
+        """Load `model`; each backend names its own options (see check_backend_options)."""
+
     def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Generation]:
         raise NotImplementedError
 
