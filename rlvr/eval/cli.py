@@ -4,6 +4,9 @@ rlvr-eval greedy --model PATH --task gsm8k --data ../shared/data/gsm8k/test.json
 rlvr-eval pass-at-k --model PATH --task math500 --n 16 --k 1,4,16 --data ... --output runs/ckpt
 rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifier-option mode=strict
 rlvr-eval report runs/base runs/ckpt
+
+A mistake in the command or its inputs is one line naming what to fix and exit status 2
+(`--debug` shows the traceback); checks that need no data run before anything is read or written.
 """
 
 from __future__ import annotations
@@ -21,7 +24,11 @@ from rlvr.eval.prompts import FORMATS
 from rlvr.eval.tasks import TASKS
 from rlvr.sandbox.isolation import SandboxUnavailable
 
-EPILOG = "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand."
+EPILOG = (
+    "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand. Exit status: 0 done; "
+    "2 a mistake in the command or its inputs (one line on stderr; --debug shows the traceback); "
+    "130 interrupted (--resume continues)."
+)
 DEFAULT_KS = (1, 2, 4, 8, 16)
 # What to install when an optional module is missing, by the module's import name.
 INSTALL_HINTS = {
