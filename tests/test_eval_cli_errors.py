@@ -121,6 +121,13 @@ TABLE = [
         2,
     ),
     (
+        "an option without =",
+        greedy("--backend-option", "batch_size"),
+        set(),
+        "rlvr-eval: error: --backend-option takes KEY=VALUE, got 'batch_size'",
+        2,
+    ),
+    (
         "score into an existing run",
         ["score", "--task", "gsm8k", "--completions", str(EXAMPLE), "--output", "{run}"],
         set(),

@@ -42,7 +42,13 @@ INSTALL_HINTS = {
 # The modules each backend needs, checked before any data is read or output written.
 BACKEND_MODULES = {"vllm": ("vllm",), "hf": ("torch", "transformers"), "openai": ()}
 # Mistakes in the command or its inputs: one line on stderr, exit status 2 (--debug: traceback).
-USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError, ImportError, SandboxUnavailable)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    OSError,
+    ImportError,
+    SandboxUnavailable,
+    argparse.ArgumentTypeError,
+)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -66,14 +72,14 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return ks
 
 
-def parse_options(items: Sequence[str] | None) -> dict[str, Any]:
+def parse_options(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
     """key=value pairs; each value is read as JSON when it parses (numbers, true, lists), else
     kept as a string: `mode=strict`, `timeout=5`, `stop=["Q:"]`."""
     options: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise argparse.ArgumentTypeError(f"options take key=value, got {item!r}")
+            raise argparse.ArgumentTypeError(f"{flag} takes KEY=VALUE, got {item!r}")
         try:
             options[key] = json.loads(value)
         except ValueError:
@@ -222,7 +228,7 @@ def check_model(model: str) -> None:
     hub id and fail with a message about repo ids. ORG/NAME with no such local folder is a hub id."""
     path = Path(model).expanduser()
     looks_local = (
-        model.startswith(("/", ".", "~")) or model.count("/") > 1 or path.parent.is_dir() and model != path.name
+        model.startswith(("/", ".", "~")) or model.count("/") > 1 or (path.parent.is_dir() and model != path.name)
     )
     if not path.exists() and looks_local:
         raise FileNotFoundError(
@@ -244,7 +250,7 @@ def preflight(args: argparse.Namespace) -> None:
     require_modules(*BACKEND_MODULES[args.backend])
     if args.backend != "openai":
         check_model(args.model)
-    check_backend_options(args.backend, parse_options(args.backend_option))
+    check_backend_options(args.backend, parse_options(args.backend_option, "--backend-option"))
     if args.data is None:
         require_modules("datasets")
 
@@ -280,8 +286,8 @@ def _run_generation(args: argparse.Namespace) -> None:
         tensor_parallel_size=args.tensor_parallel_size,
         data_parallel_size=args.data_parallel_size,
         chunk_size=args.chunk_size,
-        verifier_options=parse_options(args.verifier_option),
-        backend_options=parse_options(args.backend_option),
+        verifier_options=parse_options(args.verifier_option, "--verifier-option"),
+        backend_options=parse_options(args.backend_option, "--backend-option"),
         resume=args.resume,
     )
     print(format_table([(args.output, run_eval(config))]))
@@ -291,7 +297,7 @@ def _score(args: argparse.Namespace) -> None:
     from rlvr.eval.report import format_table
     from rlvr.eval.score import score_file
 
-    options = parse_options(args.verifier_option)
+    options = parse_options(args.verifier_option, "--verifier-option")
     summary = score_file(args.completions, args.task, options, args.k, args.output, args.overwrite)
     print(format_table([(args.completions, summary)]))
 
