@@ -131,7 +131,8 @@ def compute_score_batch(
         task_verdicts = _verify_rows(task, _task_options(options, task), solution_strs, ground_truths, rows)
         for i, verdict in zip(rows, task_verdicts):
             verdicts[i] = verdict
-    return [_result(verdict) for verdict in verdicts]
+    # Every row got a verdict above: an unknown data source's, or its task's.
+    return [_result(verdict) for verdict in verdicts if verdict is not None]
 
 
 def _verify_rows(
