@@ -58,7 +58,7 @@ TABLE = [
         "a record without its answer",
         greedy(data="{no_answer.jsonl}"),
         set(),
-        "rlvr-eval: error: {no_answer.jsonl}: record 2 has no field 'answer', which task gsm8k reads",
+        "rlvr-eval: error: {no_answer.jsonl}: record 2 has no field 'answer' (its fields: question)",
         2,
     ),
     (
@@ -74,14 +74,14 @@ TABLE = [
         greedy(data="{broken.jsonl}"),
         set(),
         "rlvr-eval: error: {broken.jsonl}: line 2 is not valid JSON (Expecting property name enclosed in double "
-        "quotes)",
+        "quotes, column 23)",
         2,
     ),
     (
         "a data file that does not exist",
         greedy(data="{tmp}/missing.jsonl"),
         set(),
-        "rlvr-eval: error: no such file or directory: {tmp}/missing.jsonl",
+        "rlvr-eval: error: data file {tmp}/missing.jsonl not found",
         2,
     ),
     (
