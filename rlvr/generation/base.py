@@ -8,7 +8,8 @@ the seed experiments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,22 +116,47 @@ class Engine:
         """Release the model (and its memory)."""
 
 
-def make_engine(name: str, model: str, chat_template: str = "auto", **options: Any) -> Engine:
-    """The engine called `name` (vllm, hf or openai) for the checkpoint or served model `model`;
-    options go to its constructor.
-
-    >>> engine = make_engine("hf", "path/to/checkpoint", dtype="bfloat16")  # doctest: +SKIP
-    """
+def engine_factory(name: str) -> Callable[..., Engine]:
+    """What builds the engine called `name` (vllm, hf or openai), imported only when asked for."""
     if name == "vllm":
         from rlvr.generation.vllm import VLLMEngine
 
-        return VLLMEngine(model, chat_template=chat_template, **options)
+        return VLLMEngine
     if name == "hf":
         from rlvr.generation.hf import HFEngine
 
-        return HFEngine.from_pretrained(model, chat_template=chat_template, **options)
+        return HFEngine.from_pretrained
     if name == "openai":
         from rlvr.generation.openai import OpenAIEngine
 
-        return OpenAIEngine(model, chat_template=chat_template, **options)
+        return OpenAIEngine
     raise ValueError(f"unknown backend {name!r}; choose vllm, hf or openai")
+
+
+def check_engine_options(name: str, options: dict[str, Any]) -> None:
+    """ValueError naming the valid options when `options` has one the engine does not take
+    (vLLM passes unknown ones on to its engine arguments, which check them themselves).
+
+    >>> check_engine_options("hf", {"batchsize": 4})
+    Traceback (most recent call last):
+    ValueError: the hf backend has no option batchsize; valid options: batch_size, device, dtype
+    """
+    parameters = inspect.signature(engine_factory(name)).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    positional = list(parameters)[:1]  # the model or checkpoint path
+    valid = sorted(set(parameters) - {*positional, "chat_template"})
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ValueError(f"the {name} backend has no option {', '.join(unknown)}; valid options: {', '.join(valid)}")
+
+
+def make_engine(name: str, model: str, chat_template: str = "auto", **options: Any) -> Engine:
+    """The engine called `name` (vllm, hf or openai) for the checkpoint or served model `model`;
+    options go to its constructor. A misspelt option is a ValueError naming the valid ones,
+    before any model loads.
+
+    >>> engine = make_engine("hf", "path/to/checkpoint", dtype="bfloat16")  # doctest: +SKIP
+    """
+    check_engine_options(name, options)
+    return engine_factory(name)(model, chat_template=chat_template, **options)

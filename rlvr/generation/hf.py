@@ -74,7 +74,8 @@ class HFEngine(Engine):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype)).to(device).eval()
+        loaded: Any = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype))  # .to() is mistyped
+        model = loaded.to(device).eval()
         return cls(model, tokenizer, chat=use_chat_template(chat_template, tokenizer), batch_size=batch_size)
 
     def format_prompt(self, prompt: str) -> str:
