@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rlvr.eval.backends import Generation
+from rlvr.generation import Completion
 
 
 class ScriptedBackend:
@@ -19,10 +19,10 @@ class ScriptedBackend:
         self.requests: list[Any] = []
         self.sampling: Any = None
 
-    def generate(self, requests: Sequence[Any], sampling: Any) -> list[Generation]:
+    def generate(self, requests: Sequence[Any], sampling: Any) -> list[Completion]:
         self.requests.extend(requests)
         self.sampling = sampling
-        return [Generation(self.answer(r.prompt_id), "stop", 5) for r in requests]
+        return [Completion(self.answer(r.prompt_id), "stop", 5) for r in requests]
 
     def format_prompt(self, prompt: str) -> str:
         return prompt

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from rlvr.eval import runner
-from rlvr.eval.backends import Backend, Generation
 from rlvr.eval.cli import main
+from rlvr.generation import Completion, Engine
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gsm8k_completions.jsonl"
 GOOD = '{"question": "1 + 1?", "answer": "#### 2"}\n{"question": "2 + 2?", "answer": "#### 4"}\n'
@@ -201,7 +201,7 @@ def test_debug_shows_the_traceback(files):
         main(greedy("--debug", "--output", f"{files['tmp']}/out", data=files["no_answer.jsonl"]))
 
 
-class ScriptedBackend(Backend):
+class ScriptedBackend(Engine):
     """Answers every request with "The answer is 2." (3 tokens); Ctrl-C on call `interrupt_at`."""
 
     name = "scripted"
@@ -213,7 +213,7 @@ class ScriptedBackend(Backend):
         self.calls += 1
         if self.calls == self.interrupt_at:
             raise KeyboardInterrupt
-        return [Generation("The answer is 2.", "stop", 3) for _ in requests]
+        return [Completion("The answer is 2.", "stop", 3) for _ in requests]
 
 
 def test_ctrl_c_says_what_was_saved_and_resume_reports_totals(files, capsys, monkeypatch):
@@ -222,11 +222,11 @@ def test_ctrl_c_says_what_was_saved_and_resume_reports_totals(files, capsys, mon
         *["pass-at-k", "--backend", "openai", "--model", "m", "--task", "gsm8k", "--data", files["good.jsonl"]],
         *["--n", "2", "--chunk-size", "1", "--output", out],
     ]
-    monkeypatch.setattr(runner, "make_backend", lambda *a, **k: ScriptedBackend(interrupt_at=2))
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: ScriptedBackend(interrupt_at=2))
     assert main(args) == 130
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err == f"rlvr-eval: interrupted: 1 of 2 prompts saved in {out}; continue with --resume"
-    monkeypatch.setattr(runner, "make_backend", lambda *a, **k: ScriptedBackend())
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: ScriptedBackend())
     assert main([*args, "--resume"]) == 0
     timing = json.loads((Path(out) / "summary.json").read_text())["timing"]
     assert timing["sessions"] == 2 and timing["generated_tokens"] == 2 * 2 * 3

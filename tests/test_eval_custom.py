@@ -26,6 +26,10 @@ RECORDS = [
 FIELDS = ["--prompt-field", "problem", "--answer-field", "answer", "--verifier", "math", "--id-field", "uid"]
 
 
+# The OpenAI-compatible backend needs no optional module and no local model, so these commands
+# reach the data checks (which run before any request is sent) wherever the tests run.
+OPENAI = ["--backend", "openai", "--model", "served-model"]
+
 def write(path, records=RECORDS):
     """`records` in the format `path`'s suffix names."""
     if path.suffix == ".jsonl":
@@ -164,7 +168,7 @@ def test_bad_field_options_are_one_line_errors(options, message, tmp_path, capsy
     data = write(tmp_path / "data.jsonl")
     out = tmp_path / "o"
     err = one_line_error(
-        capsys, "greedy", "--model", tmp_path, "--task", "custom", "--data", data, *options, "--output", out
+        capsys, "greedy", *OPENAI, "--task", "custom", "--data", data, *options, "--output", out
     )
     assert re.search(message, err), err
     assert not out.exists()  # nothing written before the data is checked
@@ -172,7 +176,7 @@ def test_bad_field_options_are_one_line_errors(options, message, tmp_path, capsy
 
 def test_data_and_option_mistakes_are_one_line_errors(tmp_path, capsys):
     data = write(tmp_path / "data.jsonl")
-    base = ["greedy", "--model", tmp_path, "--output", tmp_path / "o"]
+    base = ["greedy", *OPENAI, "--output", tmp_path / "o"]
     err = one_line_error(capsys, *base, "--task", "custom", "--data", tmp_path / "nope.jsonl", *FIELDS)
     assert "data file" in err and "nope.jsonl not found" in err
     err = one_line_error(capsys, *base, "--task", "custom", "--data", data, "--prompt-field", "problem")
@@ -224,7 +228,7 @@ def test_hub_loading_without_datasets_or_offline_is_a_one_line_error(tmp_path, m
 
     offline.load_dataset = load_dataset
     monkeypatch.setitem(sys.modules, "datasets", offline)
-    err = one_line_error(capsys, "greedy", "--model", tmp_path, "--task", "olympiadbench", "--output", tmp_path / "o")
+    err = one_line_error(capsys, "greedy", *OPENAI, "--task", "olympiadbench", "--output", tmp_path / "o")
     assert "could not load Hothan/OlympiadBench" in err and "(offline?)" in err and "pass --data FILE" in err
 
 

@@ -6,9 +6,9 @@ import json
 import pytest
 from shared_data import data_file
 
-from rlvr.eval.backends import Request, SamplingConfig
-from rlvr.eval.backends.hf import HFBackend
 from rlvr.eval.cli import main
+from rlvr.generation import Request, Sampler
+from rlvr.generation.hf import HFEngine
 from rlvr.rollouts import read_rollouts
 from rlvr.seeding import request_seed
 from rlvr.tiny_model import TinyModelConfig, build_tiny_model
@@ -96,8 +96,8 @@ def test_sampling_gives_each_request_its_own_seed(model, tmp_path):
 
 
 def test_a_sample_does_not_depend_on_its_batch(model):
-    backend = HFBackend(model)
-    sampling = SamplingConfig(temperature=1.0, max_tokens=16)
+    backend = HFEngine.from_pretrained(model)
+    sampling = Sampler(temperature=1.0, max_tokens=16)
     alone = Request("b", 0, "Question: How many eggs?\nAnswer:", 11)
     batched = backend.generate([Request("a", 0, "Problem:\nWhat is 1 + 1?\n\nSolution:", 7), alone], sampling)
     solo = backend.generate([alone], sampling)[0]

@@ -10,8 +10,9 @@ import pytest
 import yaml
 from shared_data import data_file
 
-from rlvr.eval.prompts import builtin_fewshot, fewshot_examples, get_format, use_chat_template
+from rlvr.eval.prompts import builtin_fewshot, fewshot_examples, get_format
 from rlvr.eval.tasks import load_examples, references
+from rlvr.generation.chat import use_chat_template
 
 LM_EVAL_TASKS = Path(lm_eval.__file__).parent / "tasks"
 

@@ -34,10 +34,10 @@ def model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(model):
-    from rlvr.eval.backends.vllm import VLLMBackend
+    from rlvr.generation.vllm import VLLMEngine
 
     started = time.perf_counter()
-    backend = VLLMBackend(model, **CPU_ENGINE)
+    backend = VLLMEngine(model, **CPU_ENGINE)
     print(f"\nvllm-cpu engine start: {time.perf_counter() - started:.1f} s")
     yield backend
     backend.close()

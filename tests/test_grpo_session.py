@@ -15,7 +15,9 @@ import yaml
 from shared_data import data_file
 
 import rlvr.grpo
-from rlvr.grpo.rollout import HFRollouts, PerRequestSampler
+from rlvr.generation import Request, Sampler
+from rlvr.generation.hf import HFEngine
+from rlvr.generation.sampling import sample_step
 from rlvr.tiny_model import TinyModelConfig, build_tiny_model
 
 TRACE_KEYS = {
@@ -133,18 +135,21 @@ def test_per_request_seeds_differ_and_reproduce_regardless_of_batch(tiny_model, 
     session.train_grpo_step(POOL[:2])
     logged = [json.loads(line) for line in (session.run.path / "sampling_debug.log").read_text().splitlines()]
     assert len({r["seed"] for r in logged}) == 12
-    rollouts = HFRollouts(session.model, session.tokenizer, max_tokens=8, temperature=1.0)
+    rollouts = HFEngine(session.model, session.tokenizer)
+    sampler = Sampler(temperature=1.0, max_tokens=8)
     ids = [session.tokenizer(p["prompt"]).input_ids for p in POOL[:3]]
-    together = rollouts.generate(ids, [11, 22, 33])
-    alone = rollouts.generate(ids[2:], [33])
+    together = rollouts.generate(
+        [Request(str(i), 0, p, seed) for i, (p, seed) in enumerate(zip(ids, [11, 22, 33]))], sampler
+    )
+    alone = rollouts.generate([Request("2", 0, ids[2], 33)], sampler)
     assert together[2].token_ids == alone[0].token_ids
-    assert len({tuple(c.token_ids) for c in rollouts.generate([ids[0]] * 8, list(range(8)))}) > 1
+    assert len({c.token_ids for c in rollouts.generate([Request("0", j, ids[0], j) for j in range(8)], sampler)}) > 1
 
 
 def test_per_request_sampler_draws_from_softmax_at_temperature():
     logits = torch.tensor([[1.0, 0.0, -1.0, 0.5]]).repeat(4000, 1)
-    sampler = PerRequestSampler(range(4000), temperature=0.7, device=torch.device("cpu"))
-    counts = torch.bincount(sampler(None, logits).argmax(dim=1), minlength=4).float() / 4000
+    tokens, _ = sample_step(logits, Sampler(temperature=0.7), torch.arange(4000), position=0)
+    counts = torch.bincount(tokens, minlength=4).float() / 4000
     assert counts.tolist() == pytest.approx(torch.softmax(logits[0] / 0.7, dim=0).tolist(), abs=0.03)
 
 

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 import rlvr.grpo
-from rlvr.grpo.rollout import HFRollouts
+from rlvr.generation import Request, Sampler
+from rlvr.generation.hf import HFEngine
 from rlvr.tiny_model import TinyModelConfig, build_tiny_model
 
 pytestmark = pytest.mark.vllm
@@ -51,9 +52,9 @@ def session(tmp_path_factory):
 
 
 def hf_greedy(session, prompts):
-    rollouts = HFRollouts(session.model, session.tokenizer, session.config.max_tokens, 0.0)
-    ids = [session._encode_prompt(p) for p in prompts]
-    return [c.text for c in rollouts.generate(ids, [0] * len(ids))]
+    rollouts = HFEngine(session.model, session.tokenizer)
+    requests = [Request(str(i), 0, session._encode_prompt(p), 0) for i, p in enumerate(prompts)]
+    return [c.text for c in rollouts.generate(requests, Sampler(temperature=0.0, max_tokens=session.config.max_tokens))]
 
 
 def test_vllm_rollouts_follow_the_trained_weights(session):
@@ -74,5 +75,6 @@ def test_vllm_rollouts_use_per_request_seeds(session):
     prompts = [POOL[0]["prompt"]]
     first = session.sample(prompts, n=8)[0]
     assert len(set(first)) > 1  # eight requests, eight seeds
-    completions = session.rollouts.generate([session._encode_prompt(prompts[0])] * 2, [123, 123])
+    ids = session._encode_prompt(prompts[0])
+    completions = session.rollouts.generate([Request("0", j, ids, 123) for j in range(2)], Sampler(max_tokens=12))
     assert completions[0].text == completions[1].text

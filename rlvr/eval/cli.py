@@ -314,18 +314,20 @@ def check_model(model: str) -> None:
 def require_modules(*modules: str) -> None:
     """ModuleNotFoundError for the first of `modules` that is not installed (main() adds the hint)."""
     for module in modules:
-        if importlib.util.find_spec(module) is None:
+        # A module already imported counts as installed (find_spec refuses one without a __spec__).
+        present = sys.modules[module] is not None if module in sys.modules else importlib.util.find_spec(module)
+        if not present:
             raise ModuleNotFoundError(f"No module named {module!r}", name=module)
 
 
 def preflight(args: argparse.Namespace) -> None:
     """Mistakes that would otherwise surface after data is read and the output folder made."""
-    from rlvr.eval.backends.base import check_backend_options
+    from rlvr.generation.base import check_engine_options
 
     require_modules(*BACKEND_MODULES[args.backend])
     if args.backend != "openai":
         check_model(args.model)
-    check_backend_options(args.backend, parse_options(args.backend_option, "--backend-option"))
+    check_engine_options(args.backend, parse_options(args.backend_option, "--backend-option"))
     if args.data is None:
         require_modules("datasets")
 

@@ -19,9 +19,8 @@ A few-shot prompt is, as in lm-eval: for each shot `text(shot) + target_delimite
 A task defined by field names takes a template instead (`template_format`): "{field}" is the
 record's field, "{{" and "}}" are literal braces, and any other brace (\\boxed{}) stays as it is.
 
-Each format has default stop sequences (overridable with `--stop`). A chat template is applied
-only for chat models: `auto` uses it when the tokenizer has one, because wrapping a base model's
-prompt in chat markup produces garbage.
+Each format has default stop sequences (overridable with `--stop`). Chat templates are applied
+by the generation engine (rlvr.generation.chat).
 """
 
 from __future__ import annotations
@@ -176,21 +175,3 @@ def fewshot_examples(
     if shots > len(available):
         raise ValueError(f"prompt format {fmt.name!r} has {len(available)} few-shot exemplars, {shots} asked")
     return available[:shots]
-
-
-def use_chat_template(mode: str, tokenizer: Any) -> bool:
-    """Whether to wrap prompts in the tokenizer's chat template: `on`, `off`, or `auto` (only
-    when the tokenizer defines one, i.e. a chat model)."""
-    if mode not in ("auto", "on", "off"):
-        raise ValueError(f"--chat-template must be auto, on or off, got {mode!r}")
-    has_template = getattr(tokenizer, "chat_template", None) is not None
-    if mode == "on" and not has_template:
-        raise ValueError("--chat-template on, but the tokenizer has no chat template")
-    return has_template if mode == "auto" else mode == "on"
-
-
-def apply_chat_template(tokenizer: Any, prompt: str) -> str:
-    """The prompt as a single user turn, with the assistant turn opened."""
-    return tokenizer.apply_chat_template(
-        [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-    )

@@ -23,10 +23,10 @@ from tqdm import tqdm
 
 import rlvr
 from rlvr.eval import metrics
-from rlvr.eval.backends import Backend, Generation, Request, SamplingConfig, make_backend
 from rlvr.eval.custom import CustomTask
 from rlvr.eval.prompts import fewshot_examples, get_format
 from rlvr.eval.tasks import EvalTask, Example, get_task, load_examples, read_records
+from rlvr.generation import Completion, Engine, Request, Sampler, make_engine
 from rlvr.rollouts import Record, RolloutWriter, iter_rollouts, static_batches
 from rlvr.seeding import request_seed
 from rlvr.verdict import is_failure
@@ -114,7 +114,7 @@ def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list
 def make_record(
     example: Example,
     prompt: str,
-    generations: Sequence[Generation],
+    generations: Sequence[Completion],
     seeds: Sequence[int],
     verdicts: Sequence[Any],
     source: str,
@@ -155,7 +155,7 @@ def _verify_chunk(
     verifier: Verifier,
     examples: Sequence[Example],
     prompts: Sequence[str],
-    generations: Sequence[Generation],
+    generations: Sequence[Completion],
     seeds: Sequence[int],
     n: int,
     source: str,
@@ -202,7 +202,7 @@ def _drop_partial_last_line(path: Path) -> None:
         path.write_bytes(data[:keep])
 
 
-def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, Any]:
+def run_eval(config: EvalConfig, backend: Engine | None = None) -> dict[str, Any]:
     """Run the evaluation `config` describes and return its summary (also in summary.json).
 
     `backend` may be passed in (already loaded); otherwise one is built from the config.
@@ -215,7 +215,7 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
     done = _prepare_output(config)
     todo = [(e, p) for e, p in zip(examples, raw_prompts) if e.id not in done]
     verifier = rlvr.get_verifier(task.verifier, **{**task.verifier_options, **config.verifier_options})
-    sampling = SamplingConfig(config.temperature, config.top_p, config.top_k, max_tokens, stops)
+    sampling = Sampler(config.temperature, config.top_p, config.top_k, max_tokens, stops)
     own_backend = backend is None
     if backend is None:
         options = dict(config.backend_options)
@@ -225,7 +225,7 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
                 data_parallel_size=config.data_parallel_size,
                 seed=config.seed,
             )
-        backend = make_backend(config.backend, config.model, config.chat_template, **options)
+        backend = make_engine(config.backend, config.model, config.chat_template, **options)
     timing = _start_timing(Path(config.output), resumed=bool(done))
     started, previous_wall = time.perf_counter(), timing["wall_s"]
     correct = samples = failed = 0

@@ -33,6 +33,7 @@ class SessionConfig:
     batch_size: SFT samples per optimizer step.
     seed: the run seed; every request's sampling seed derives from it (rlvr.seeding).
     rollout_backend: "auto" (vLLM when importable and on GPU, else HF generate), "hf", "vllm".
+    rollout_batch_size: requests the HF engine decodes at once; None: as many as fit in free memory.
     chat_template: apply the tokenizer's chat template to prompts (chat models only).
     lora_rank: train LoRA adapters of this rank (needs `peft`); None trains all weights.
     device: "auto", "cpu", "cuda", ... dtype: "auto" (bfloat16 on GPU, float32 on CPU) or a torch dtype name.
@@ -63,6 +64,7 @@ class SessionConfig:
     batch_size: int = 32
     seed: int = 0
     rollout_backend: str = "auto"
+    rollout_batch_size: int | None = None
     chat_template: bool = False
     lora_rank: int | None = None
     device: str = "auto"
@@ -98,6 +100,10 @@ class SessionConfig:
             _require(self.scheduler_total_steps > self.warmup_steps, "scheduler_total_steps must exceed warmup_steps")
         _require(
             self.rollout_backend in BACKENDS, f"rollout_backend must be one of {BACKENDS}, got {self.rollout_backend!r}"
+        )
+        _require(
+            self.rollout_batch_size is None or self.rollout_batch_size >= 1,
+            f"rollout_batch_size must be None or >= 1, got {self.rollout_batch_size}",
         )
         _require(self.lora_rank is None or self.lora_rank >= 1, f"lora_rank must be None or >= 1, got {self.lora_rank}")
 

@@ -21,11 +21,14 @@ KL_SPIKE_FLOOR = 0.05
 KL_MAX_LIMIT = 10.0
 OSCILLATION_SWING = 0.15
 TRUNCATION_LIMIT = 0.1
+# Rollout engine vs trainer logprobs of the sampled tokens (rlvr.grpo.agreement): rounding for HF
+# rollouts, ~0.01 for vLLM in bfloat16; more means the two do not score the same thing.
+ROLLOUT_DIFF_LIMIT = 0.05
 
 
 @dataclass(frozen=True)
 class Advice:
-    """kind: "reward_errors", "kl_spike", "oscillating_reward", "mostly_all0", "mostly_all1" or
+    """kind: "reward_errors", "rollout_mismatch", "kl_spike", "oscillating_reward", "mostly_all0", "mostly_all1" or
     "healthy"; action: what to do; evidence: the numbers that triggered it."""
 
     kind: str
@@ -56,6 +59,16 @@ def diagnose(metrics: Sequence[dict[str, Any]] | dict[str, Any], window: int = W
                 "fix the reward first: it could not judge some completions (raised, timed out, judge or sandbox "
                 "down, busy, bad ground truth); their zeros are not a signal; read reward_debug.log",
                 f"reward_error_rate {errors:.2f} over the last {len(recent)} steps{reasons}",
+            )
+        )
+    mismatch = _rollout_mismatch(recent)
+    if mismatch:
+        advice.append(
+            Advice(
+                "rollout_mismatch",
+                "the rollout engine's logprobs disagree with the trainer's: check both use the sampling temperature, "
+                "that completions are not cut or trimmed by a pad id, and (vLLM) that weights sync and dtypes match",
+                mismatch,
             )
         )
     spike = _kl_spike(history, recent)
@@ -125,6 +138,15 @@ def _kl_spike(history: Sequence[dict[str, Any]], recent: Sequence[dict[str, Any]
         if latest > KL_SPIKE_FLOOR and latest > KL_SPIKE_FACTOR * baseline:
             return f"kl_mean {latest:.3f} vs earlier median {baseline:.3f}"
     return None
+
+
+def _rollout_mismatch(recent: Sequence[dict[str, Any]]) -> str | None:
+    """A recent step whose mean rollout/trainer logprob difference is above ROLLOUT_DIFF_LIMIT."""
+    worst = max(_values(recent, "rollout_logprob_diff_mean"), default=0.0)
+    if worst <= ROLLOUT_DIFF_LIMIT:
+        return None
+    peak = max(_values(recent, "rollout_logprob_diff_max"), default=0.0)
+    return f"rollout_logprob_diff_mean {worst:.3f} > {ROLLOUT_DIFF_LIMIT} (max {peak:.2f})"
 
 
 def _oscillation(recent: Sequence[dict[str, Any]]) -> str | None:

@@ -14,12 +14,14 @@ from typing import Any
 
 import torch
 
+from rlvr.generation import Sampler
+from rlvr.generation.chat import encode_prompt
 from rlvr.grpo.advantages import group_advantages
 from rlvr.grpo.config import SessionConfig
 from rlvr.grpo.data import PoolWalker, validate_records
 from rlvr.grpo.optim import build_optimizer, learning_rate_at, optimizer_step
 from rlvr.grpo.reward import Reward, failure_metrics
-from rlvr.grpo.rollout import HFRollouts, VLLMRollouts, vllm_usable
+from rlvr.grpo.rollout import rollout_engine, rollout_requests
 from rlvr.grpo.rundir import RunDirectory
 from rlvr.grpo.update import frozen_logits, grpo_update, sft_update
 from rlvr.seeding import request_seed
@@ -69,7 +71,7 @@ class Session:
         self.run.write_config({"kind": kind, **config.to_dict()})
         if self.reward is not None:
             self.run.write_reward_source(self.reward.source())
-        self.rollouts = self._rollouts(weights)
+        self.rollouts = rollout_engine(config, self.model, self.tokenizer, weights)
         self.finished = False
 
     def _load_model(self, path: str, dtype: torch.dtype) -> Any:
@@ -105,24 +107,6 @@ class Session:
         reference.requires_grad_(False)
         return frozen_logits(reference)
 
-    def _rollouts(self, weights: str) -> HFRollouts | VLLMRollouts:
-        backend = self.config.rollout_backend
-        if backend == "auto":
-            backend = "vllm" if vllm_usable() and self.config.lora_rank is None else "hf"
-        if backend == "vllm":
-            if self.config.lora_rank is not None:
-                raise ValueError("vLLM rollouts with LoRA are not supported; use rollout_backend='hf'")
-            return VLLMRollouts(
-                self.model,
-                self.tokenizer,
-                self.config.max_tokens,
-                self.config.temperature,
-                weights,
-                gpu_memory_utilization=self.config.vllm_gpu_memory_utilization,
-                **self.config.vllm_options,
-            )
-        return HFRollouts(self.model, self.tokenizer, self.config.max_tokens, self.config.temperature)
-
     # ---- the step-wise API -------------------------------------------------------------
 
     def train_grpo_step(
@@ -146,10 +130,14 @@ class Session:
         keys = [str(r.get("id", i)) for r, i in zip(records, chosen)]
         group = self.config.group_size
         prompt_ids = [self._encode_prompt(r["prompt"]) for r in records]
-        seeds = [request_seed(self.config.seed, f"step{self.step}/{key}", j) for key in keys for j in range(group)]
+        request_ids = [f"step{self.step}/{key}" for key in keys]
+        seeds = [request_seed(self.config.seed, request_id, j) for request_id in request_ids for j in range(group)]
         expanded = [ids for ids in prompt_ids for _ in range(group)]
-        self.rollouts.sync()
-        completions = self.rollouts.generate(expanded, seeds)
+        self.rollouts.sync(self.model)
+        completions = self.rollouts.generate(
+            rollout_requests(prompt_ids, request_ids, seeds, group),
+            Sampler(temperature=self.config.temperature, max_tokens=self.config.max_tokens, logprobs=True),
+        )
         rollout_done = time.perf_counter()
         truths = [r["ground_truth"] for r in records for _ in range(group)]
         scores = self.reward.score([c.text for c in completions], truths)
@@ -165,10 +153,11 @@ class Session:
                 self.reference,
                 self._optimizer_step,
                 [expanded[i] for i in keep],
-                [completions[i].token_ids for i in keep],
+                [list(completions[i].token_ids) for i in keep],
                 flat_adv[keep],
                 self.config,
                 num_iterations,
+                rollout_logprobs=[completions[i].token_logprobs or () for i in keep],
             )
         else:
             update = {
@@ -180,6 +169,8 @@ class Session:
                 "grad_norm": None,
                 "lr": learning_rate_at(self.optimizer_steps, self.config),
                 "trained_tokens": 0.0,
+                "rollout_logprob_diff_mean": None,
+                "rollout_logprob_diff_max": None,
             }
         elapsed = time.perf_counter() - started
         lengths = [len(c.token_ids) for c in completions]
@@ -213,6 +204,8 @@ class Session:
             "rollout_time_s": rollout_done - started,
             "reward_time_s": reward_done - rollout_done,
             "train_time_s": elapsed - (reward_done - started),
+            "rollout_logprob_diff_mean": update["rollout_logprob_diff_mean"],
+            "rollout_logprob_diff_max": update["rollout_logprob_diff_max"],
         }
         return self._finish_step(metrics)
 
@@ -271,9 +264,17 @@ class Session:
         call = self.sample_calls
         self.sample_calls += 1
         seeds = [request_seed(self.config.seed, f"sample{call}/{i}", j) for i in range(len(prompts)) for j in range(n)]
-        expanded = [self._encode_prompt(p) for p in prompts for _ in range(n)]
-        self.rollouts.sync()
-        completions = self.rollouts.generate(expanded, seeds, temperature=temperature, max_tokens=max_tokens)
+        sampler = Sampler(
+            temperature=self.config.temperature if temperature is None else temperature,
+            max_tokens=max_tokens or self.config.max_tokens,
+        )
+        self.rollouts.sync(self.model)
+        completions = self.rollouts.generate(
+            rollout_requests(
+                [self._encode_prompt(p) for p in prompts], [f"sample{call}/{i}" for i in range(len(prompts))], seeds, n
+            ),
+            sampler,
+        )
         self.run.sampling(
             [
                 {
@@ -327,12 +328,7 @@ class Session:
     # ---- internals ---------------------------------------------------------------------
 
     def _encode_prompt(self, prompt: str) -> list[int]:
-        if self.config.chat_template:
-            text = self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
-            )
-            return self.tokenizer(text, add_special_tokens=False).input_ids
-        return self.tokenizer(prompt).input_ids
+        return encode_prompt(self.tokenizer, prompt, self.config.chat_template)
 
     def _optimizer_step(self) -> tuple[float, float]:
         rate = learning_rate_at(self.optimizer_steps, self.config)

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from rlvr.grpo.agreement import Agreement
 from rlvr.grpo.config import SessionConfig
 from rlvr.grpo.loss import (
     clipped_surrogate,
@@ -68,10 +69,13 @@ def grpo_update(
     advantages: torch.Tensor,
     config: SessionConfig,
     num_iterations: int,
+    rollout_logprobs: Sequence[Sequence[float]] | None = None,
 ) -> dict[str, float | None]:
     """Train on the given samples for `num_iterations` optimizer steps. The rollout ("old")
     logprobs are the policy's own at the sampling temperature, taken in the first iteration
-    before any weight changes, so the first ratio is exactly 1. Returns summed statistics."""
+    before any weight changes, so the first ratio is exactly 1; the rollout engine's own
+    per-token logprobs (`rollout_logprobs`, where given) are compared with them there
+    (rlvr.grpo.agreement). Returns summed statistics."""
     device = next(model.parameters()).device
     count = len(prompts)
     slices = micro_batches(count, config.micro_batch_size)
@@ -80,6 +84,7 @@ def grpo_update(
     ref_logps: list[torch.Tensor | None] = []
     stats = {"loss": 0.0, "tokens": 0.0, "kl_sum": 0.0, "kl_max": 0.0, "clipped": 0.0, "entropy_sum": 0.0}
     norms, rates = [], []
+    agreement = Agreement()
     for iteration in range(num_iterations):
         for index, (window, packed) in enumerate(zip(slices, packs)):
             mask = packed.target_mask.float()
@@ -87,6 +92,13 @@ def grpo_update(
             logp = token_logprobs(logits, packed.input_ids, config.temperature)
             if iteration == 0:
                 old_logps.append(logp.detach())
+                if rollout_logprobs is not None:
+                    agreement.add(
+                        logp,
+                        (packed.prompt_lens - 1).tolist(),
+                        packed.completion_lens.tolist(),
+                        rollout_logprobs[window],
+                    )
                 with torch.no_grad():
                     stats["entropy_sum"] += float((token_entropy(logits.detach(), config.temperature) * mask).sum())
                     ref_logps.append(
@@ -122,6 +134,8 @@ def grpo_update(
         "grad_norm": sum(norms) / len(norms),
         "lr": rates[-1],
         "trained_tokens": stats["tokens"],
+        "rollout_logprob_diff_mean": agreement.mean,
+        "rollout_logprob_diff_max": agreement.maximum,
     }
 
 

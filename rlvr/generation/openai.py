@@ -1,4 +1,4 @@
-"""OpenAI-compatible HTTP backend, for a running `vllm serve` (or any server speaking the API).
+"""OpenAI-compatible HTTP client engine, for a running `vllm serve` (or any server speaking the API).
 
 Requests go to `{base_url}/completions` (or `/chat/completions` when the chat template is on;
 `auto` means off here, since the server's model cannot be inspected), one HTTP request per
@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from rlvr.eval.backends.base import Backend, Generation, Request, SamplingConfig
+from rlvr.generation.base import Completion, Engine, Request, Sampler
 
 
-class OpenAIBackend(Backend):
+class OpenAIEngine(Engine):
     """Options: base_url (e.g. http://127.0.0.1:8000/v1), concurrency, timeout, api_key_env."""
 
     name = "openai"
@@ -45,24 +45,26 @@ class OpenAIBackend(Backend):
     def versions(self) -> dict[str, Any]:
         return {"backend": self.name, "base_url": self.base_url, "chat_template": self.chat}
 
-    def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Generation]:
+    def generate(self, requests: Sequence[Request], sampler: Sampler) -> list[Completion]:
         with ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(requests)))) as pool:
-            return list(pool.map(lambda r: self._one(r, sampling), requests))
+            return list(pool.map(lambda r: self._one(r, sampler), requests))
 
-    def _one(self, request: Request, sampling: SamplingConfig) -> Generation:
+    def _one(self, request: Request, sampler: Sampler) -> Completion:
         body: dict[str, Any] = {
             "model": self.model,
-            "temperature": sampling.temperature,
-            "top_p": sampling.top_p,
-            "max_tokens": sampling.max_tokens,
+            "temperature": sampler.temperature,
+            "top_p": sampler.top_p,
+            "max_tokens": sampler.max_tokens,
             "seed": request.seed,
             "n": 1,
             "logprobs": 1 if not self.chat else None,
         }
-        if sampling.top_k > 0:
-            body["top_k"] = sampling.top_k  # a vLLM extension of the API
-        if sampling.stop:
-            body["stop"] = list(sampling.stop)
+        if sampler.top_k > 0:
+            body["top_k"] = sampler.top_k  # a vLLM extension of the API
+        if sampler.stop:
+            body["stop"] = list(sampler.stop)
+        if sampler.stop_token_ids:
+            body["stop_token_ids"] = list(sampler.stop_token_ids)  # a vLLM extension of the API
         if self.chat:
             body["messages"] = [{"role": "user", "content": request.prompt}]
             body["logprobs"] = True
@@ -73,7 +75,14 @@ class OpenAIBackend(Backend):
         text = choice["message"]["content"] if self.chat else choice["text"]
         num_tokens = (reply.get("usage") or {}).get("completion_tokens", 0)
         finish = "length" if choice.get("finish_reason") == "length" else "stop"
-        return Generation(text, finish, num_tokens, _summed_logprob(choice, self.chat))
+        logprobs = _token_logprobs(choice, self.chat)
+        return Completion(
+            text,
+            finish,
+            num_tokens,
+            sum(logprobs) if logprobs else None,
+            token_logprobs=tuple(logprobs) if sampler.logprobs and logprobs else None,
+        )
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         headers = {"Content-Type": "application/json"}
@@ -85,10 +94,9 @@ class OpenAIBackend(Backend):
             return json.loads(response.read())
 
 
-def _summed_logprob(choice: dict[str, Any], chat: bool) -> float | None:
+def _token_logprobs(choice: dict[str, Any], chat: bool) -> list[float]:
     logprobs = choice.get("logprobs")
     if not logprobs:
-        return None
+        return []
     values = [t["logprob"] for t in logprobs.get("content") or []] if chat else logprobs.get("token_logprobs") or []
-    values = [v for v in values if v is not None]
-    return sum(values) if values else None
+    return [v for v in values if v is not None]
