@@ -1,0 +1,153 @@
+"""rlvr.distributed on a local Ray cluster (ray.init) and on a head plus a worker node started with
+`ray start`, as a user would: cluster verdicts equal local ones, a killed actor loses none, and
+configuration errors raise at once. Every cluster started here is shut down here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+from scale_data import comparable, gsm8k_batch, math_batch, mbpp_batch
+
+import rlvr
+
+ray = pytest.importorskip("ray")
+from rlvr.distributed import RewardServer, ServerOptions, default_server, verify_batch  # noqa: E402
+
+BATCHES = {"gsm8k": gsm8k_batch(40), "math": math_batch(30), "mbpp": mbpp_batch(12)}
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def local_verdicts(task: str) -> list[tuple]:
+    return [comparable(v) for v in rlvr.get_verifier(task).verify_batch(*BATCHES[task])]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(cluster):
+    # Two actors of one CPU on the one node, small chunks: every batch is spread over both.
+    server = default_server(ServerOptions(name="rlvr-test", cpus_per_actor=1, chunk_size=4))
+    yield server
+    server.shutdown()
+
+
+@pytest.mark.parametrize("task", sorted(BATCHES))
+def test_cluster_verdicts_equal_local_ones_in_input_order(server, task):
+    assert [comparable(v) for v in verify_batch(task, *BATCHES[task])] == local_verdicts(task)
+
+
+def test_actors_take_the_cpus_they_reserve_as_their_worker_budget(server):
+    infos = server.describe()
+    assert len(infos) == 2 and {info["workers"] for info in infos} == {1}
+    assert len({info["pid"] for info in infos}) == 2
+
+
+def test_configuration_errors_raise_at_once(server):
+    completions, truths = BATCHES["gsm8k"]
+    with pytest.raises(ValueError, match="unknown task"):
+        verify_batch("no-such-task", completions, truths)
+    with pytest.raises(ValueError, match="unknown option"):
+        verify_batch("gsm8k", completions, truths, no_such_option=1)
+    with pytest.raises(ValueError, match="mode"):
+        verify_batch("math", completions, truths, mode="bogus")
+    with pytest.raises(ValueError, match="ground truths"):
+        verify_batch("gsm8k", completions, truths[:-1])
+    with pytest.raises(ValueError, match="already runs"):
+        RewardServer(ServerOptions(name="rlvr-test", cpus_per_actor=1, chunk_size=8))
+    with pytest.raises(ValueError, match="chunk_size"):
+        ServerOptions(chunk_size=0)
+
+
+def test_an_actor_killed_mid_batch_loses_no_verdicts(server):
+    task = "mbpp"
+    victim = server.describe()[0]["pid"]
+    verdicts = {}
+    for index, verdict in server.stream(task, *BATCHES[task]):
+        if not verdicts:  # the batch is under way: kill one actor, as a node failure would
+            os.kill(victim, signal.SIGKILL)
+        verdicts[index] = comparable(verdict)
+    assert [verdicts[i] for i in range(len(BATCHES[task][0]))] == local_verdicts(task)
+    restarted = {info["pid"] for info in server.describe()}
+    assert len(restarted) == 2 and victim not in restarted
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_node(temp_dir: str, *args: str) -> subprocess.Popen:
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    command = [ray_cli, "start", "--block", "--num-cpus=1", f"--temp-dir={temp_dir}", "--disable-usage-stats", *args]
+    # Its own session: the node's processes are ended through this group, never by name.
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _stop_node(node: subprocess.Popen) -> None:
+    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(node.pid, sig)
+            node.wait(grace)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+DRIVER = textwrap.dedent(
+    """
+    import json, sys, time, ray
+    sys.path.insert(0, sys.argv[2])
+    from scale_data import comparable, gsm8k_batch, math_batch, mbpp_batch
+    from rlvr.distributed import default_server, verify_batch
+    ray.init(address=sys.argv[1], log_to_driver=False)
+    deadline = time.monotonic() + 120
+    while sum(node["Alive"] for node in ray.nodes()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)  # the worker node may register after the head
+    batches = {"gsm8k": gsm8k_batch(40), "math": math_batch(30), "mbpp": mbpp_batch(12)}
+    server = default_server()
+    out = {"nodes": sorted({info["node_id"] for info in server.describe()}).__len__()}
+    out.update({task: [comparable(v) for v in verify_batch(task, *batch)] for task, batch in batches.items()})
+    server.shutdown()
+    print(json.dumps(out))
+    """
+)
+
+
+def test_head_and_worker_node_started_with_ray_start():
+    """One actor per node (the default) on two nodes of one CPU each; the driver is its own process."""
+    port = _free_port()
+    temp_dir = tempfile.mkdtemp(prefix="rlvr-ray-")
+    head = _start_node(temp_dir, "--head", f"--port={port}", "--include-dashboard=false")
+    worker = None
+    try:
+        address = f"127.0.0.1:{port}"
+        worker = _start_node(temp_dir, f"--address={address}")
+        run = subprocess.run(
+            [sys.executable, "-c", DRIVER, address, str(TESTS_DIR)], capture_output=True, text=True, timeout=300
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+    finally:
+        for node in (worker, head):
+            if node is not None:
+                _stop_node(node)
+    assert result.pop("nodes") == 2
+    for task in BATCHES:
+        assert [tuple(v) for v in result[task]] == local_verdicts(task)
