@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -91,23 +92,39 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+# Token authentication for the nodes and the driver alike (`ray start` turns it on; a driver
+# that connects to an existing cluster does not unless told), with the token in ~/.ray.
+RAY_ENV = {**os.environ, "RAY_AUTH_MODE": "token"}
+
+
 def _start_node(temp_dir: str, *args: str) -> subprocess.Popen:
     ray_cli = str(Path(sys.executable).with_name("ray"))
-    command = [ray_cli, "start", "--block", "--num-cpus=1", f"--temp-dir={temp_dir}", "--disable-usage-stats", *args]
+    command = [
+        ray_cli,
+        "start",
+        "--block",
+        "--num-cpus=1",
+        f"--temp-dir={temp_dir}",
+        "--disable-usage-stats",
+        *args,
+    ]
     # Its own session: the node's processes are ended through this group, never by name.
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=RAY_ENV
+    )
 
 
 def _stop_node(node: subprocess.Popen) -> None:
-    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+    # SIGTERM lets the node drain and stop its processes; the group's SIGKILL then ends what is left.
+    for sig, grace in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
         try:
             os.killpg(node.pid, sig)
-            node.wait(grace)
-            return
         except ProcessLookupError:
-            return
+            break
+        try:
+            node.wait(grace)
         except subprocess.TimeoutExpired:
-            continue
+            pass
 
 
 DRIVER = textwrap.dedent(
@@ -140,7 +157,11 @@ def test_head_and_worker_node_started_with_ray_start():
         address = f"127.0.0.1:{port}"
         worker = _start_node(temp_dir, f"--address={address}")
         run = subprocess.run(
-            [sys.executable, "-c", DRIVER, address, str(TESTS_DIR)], capture_output=True, text=True, timeout=300
+            [sys.executable, "-c", DRIVER, address, str(TESTS_DIR)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=RAY_ENV,
         )
         assert run.returncode == 0, run.stderr[-3000:]
         result = json.loads(run.stdout.strip().splitlines()[-1])
@@ -148,6 +169,7 @@ def test_head_and_worker_node_started_with_ray_start():
         for node in (worker, head):
             if node is not None:
                 _stop_node(node)
+        shutil.rmtree(temp_dir, ignore_errors=True)
     assert result.pop("nodes") == 2
     for task in BATCHES:
         assert [tuple(v) for v in result[task]] == local_verdicts(task)
