@@ -1,0 +1,169 @@
+"""Verification at scale: several local processes with and without worker budgets, the Ray path
+against local `verify_batch`, Ray on one node against two, and memory per verification worker.
+
+    python -m pytest benchmarks/bench_scale.py --benchmark-enable -s
+
+Each local process is a trainer rank: it builds the math and MBPP verifiers (starting their
+pools), waits at a barrier for the others, then verifies its share of one batch. "warm" items/s
+is the batch over the time from the first share starting to the last one ending; "start s" is
+launch to every process ready (interpreter, imports, pools), which a short-lived process pays
+on top. "budgets" sets LOCAL_WORLD_SIZE to the process count, as torchrun does; without it every
+process sizes its pools to all cores. With benchmarking disabled (CI) only one process and a
+small batch run, with budgets, to keep the script working; the Ray figures are skipped there
+(tests/test_distributed.py covers that path).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+from scale_data import math_batch, mbpp_batch
+from worker_census import proportional_set_size_kib, verification_workers
+
+import rlvr
+from rlvr.workers.budget import ENV_LOCAL_WORLD_SIZE, ENV_WORKERS, usable_cores
+
+FULL = {"math": 600, "mbpp": 96}
+SMALL = {"math": 24, "mbpp": 6}
+BATCHES = {"math": math_batch, "mbpp": mbpp_batch}
+_barrier: Any = None
+
+
+def _enabled(config) -> bool:
+    return config.getoption("benchmark_enable", default=False) or not config.getoption(
+        "benchmark_disable", default=False
+    )
+
+
+def _share(barrier: Any) -> None:
+    global _barrier
+    _barrier = barrier
+
+
+def _rank(rank: int, processes: int, sizes: dict[str, int]) -> dict[str, Any]:
+    """One process: build and warm both verifiers, then verify its share of each batch between barriers."""
+    times: dict[str, Any] = {}
+    verifiers = {task: rlvr.get_verifier(task) for task in sizes}
+    for task, verifier in verifiers.items():
+        completions, truths = BATCHES[task](1)
+        verifier.verify_batch(completions, truths)
+    times["ready"] = time.monotonic()
+    for task, size in sizes.items():
+        completions, truths = BATCHES[task](size)
+        mine = slice(rank * size // processes, (rank + 1) * size // processes)
+        _barrier.wait()
+        started = time.monotonic()
+        verifiers[task].verify_batch(completions[mine], truths[mine])
+        times[task] = (started, time.monotonic())
+    return times
+
+
+def run_processes(processes: int, budgets: bool, sizes: dict[str, int]) -> dict[str, float]:
+    """Items/s per task (warm), and seconds from launch to every process ready."""
+    saved = {name: os.environ.pop(name, None) for name in (ENV_WORKERS, ENV_LOCAL_WORLD_SIZE)}
+    if budgets:
+        os.environ[ENV_LOCAL_WORLD_SIZE] = str(processes)
+    context = multiprocessing.get_context("spawn")
+    try:
+        launched = time.monotonic()
+        with ProcessPoolExecutor(
+            processes, mp_context=context, initializer=_share, initargs=(context.Barrier(processes),)
+        ) as pool:
+            results = list(pool.map(_rank, range(processes), [processes] * processes, [sizes] * processes))
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+    out = {"start s": max(r["ready"] for r in results) - launched}
+    for task, size in sizes.items():
+        out[task] = size / (max(r[task][1] for r in results) - min(r[task][0] for r in results))
+    return out
+
+
+def test_local_processes_with_and_without_budgets(request):
+    enabled = _enabled(request.config)
+    sizes = FULL if enabled else SMALL
+    counts = (1, 2, 4) if enabled else (1,)
+    print(f"\n{usable_cores()} usable cores; math {sizes['math']} items, MBPP {sizes['mbpp']} items per run")
+    print(f"{'processes':>9s} {'budgets':>7s} | {'math items/s':>12s} {'MBPP items/s':>12s} {'start s':>8s}")
+    for processes in counts:
+        for budgets in (False, True) if enabled else (True,):
+            row = run_processes(processes, budgets, sizes)
+            assert row["math"] > 0 and row["mbpp"] > 0
+            label = "yes" if budgets else "no"
+            print(f"{processes:9d} {label:>7s} | {row['math']:12.0f} {row['mbpp']:12.1f} {row['start s']:8.1f}")
+
+
+def test_memory_per_worker():
+    """Proportional set size (shared pages split among their sharers) of each live worker."""
+    rlvr.get_verifier("mbpp").verify_batch(*mbpp_batch(8))
+    math = rlvr.get_verifier("math")
+    for _ in range(3):  # sympy workers start on demand (and one killed at a deadline comes back on the next)
+        math.verify_batch(*math_batch(30))
+        workers = verification_workers(os.getpid())
+        if workers["sympy"][os.getpid()]:
+            break
+    for kind in ("sympy", "sandbox"):
+        pids = workers[kind][os.getpid()]
+        assert pids, f"no live {kind} workers to measure"
+        sizes = [proportional_set_size_kib(pid) / 1024 for pid in pids]
+        print(f"\n{kind} worker: {sum(sizes) / len(sizes):.1f} MiB Pss each ({len(pids)} measured)")
+
+
+@pytest.fixture
+def ray_cluster(request):
+    if not _enabled(request.config):
+        pytest.skip("Ray figures run with --benchmark-enable; tests/test_distributed.py covers the path in CI")
+    ray = pytest.importorskip("ray")
+    from ray.cluster_utils import Cluster
+
+    def start(nodes: int) -> Any:
+        # Two CPUs in all either way, so 1 vs 2 nodes compares placement, not cores.
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2 // nodes, "include_dashboard": False})
+        for _ in range(nodes - 1):
+            cluster.add_node(num_cpus=2 // nodes)
+        ray.init(address=cluster.address, log_to_driver=False)
+        cluster.wait_for_nodes()
+        return cluster
+
+    clusters = []
+    yield lambda nodes: clusters.append(start(nodes)) or clusters[-1]
+    ray.shutdown()
+    for cluster in clusters:
+        cluster.shutdown()
+
+
+def _timed(function, *args: Any) -> float:
+    started = time.monotonic()
+    function(*args)
+    return time.monotonic() - started
+
+
+def test_ray_path_against_local_and_one_node_against_two(ray_cluster):
+    import ray
+
+    from rlvr.distributed import RewardServer, ServerOptions
+
+    rows = []
+    for nodes in (1, 2):
+        ray_cluster(nodes)
+        server = RewardServer(ServerOptions(name=f"bench-{nodes}"))
+        for task in ("math", "mbpp"):
+            completions, truths = BATCHES[task](FULL[task])
+            server.verify_batch(task, completions[:8], truths[:8])  # pools warm on every actor
+            local = rlvr.get_verifier(task)
+            local.verify_batch(completions[:8], truths[:8])
+            ray_seconds = _timed(server.verify_batch, task, completions, truths)
+            local_seconds = _timed(local.verify_batch, completions, truths)
+            rows.append((nodes, task, len(completions) / local_seconds, len(completions) / ray_seconds))
+        server.shutdown()
+        ray.shutdown()
+    print(f"\n{'nodes':>5s} {'task':5s} | {'local items/s':>13s} {'Ray items/s':>11s} {'local/Ray':>9s}")
+    for nodes, task, local_rate, ray_rate in rows:
+        print(f"{nodes:5d} {task:5s} | {local_rate:13.0f} {ray_rate:11.0f} {local_rate / ray_rate:9.2f}")
