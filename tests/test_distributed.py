@@ -23,6 +23,8 @@ import rlvr
 ray = pytest.importorskip("ray")
 from rlvr.distributed import RewardServer, ServerOptions, default_server, verify_batch  # noqa: E402
 
+# Two actors of one CPU on the one node, small chunks: every batch is spread over both.
+SERVER = {"name": "rlvr-test", "cpus_per_actor": 1, "chunk_size": 4}
 BATCHES = {"gsm8k": gsm8k_batch(40), "math": math_batch(30), "mbpp": mbpp_batch(12)}
 TESTS_DIR = Path(__file__).resolve().parent
 
@@ -40,8 +42,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def server(cluster):
-    # Two actors of one CPU on the one node, small chunks: every batch is spread over both.
-    server = default_server(ServerOptions(name="rlvr-test", cpus_per_actor=1, chunk_size=4))
+    server = default_server(ServerOptions(**SERVER))
     yield server
     server.shutdown()
 
@@ -71,6 +72,19 @@ def test_configuration_errors_raise_at_once(server):
         RewardServer(ServerOptions(name="rlvr-test", cpus_per_actor=1, chunk_size=8))
     with pytest.raises(ValueError, match="chunk_size"):
         ServerOptions(chunk_size=0)
+
+
+def test_trl_and_verl_adapters_verify_on_the_cluster_with_one_option(server):
+    from rlvr.integrations import trl, verl
+
+    completions, truths = BATCHES["gsm8k"]
+    local = trl.reward_func("gsm8k")(completions=completions, answer=truths)
+    assert trl.reward_func("gsm8k", distributed=SERVER)(completions=completions, answer=truths) == local
+    sources = ["openai/gsm8k"] * len(completions)
+    local_rows = verl.compute_score_batch(sources, completions, truths)
+    assert verl.compute_score_batch(sources, completions, truths, distributed=SERVER) == local_rows
+    with pytest.raises(ValueError, match="unknown option"):
+        trl.reward_func("gsm8k", distributed=SERVER, no_such_option=1)
 
 
 def test_an_actor_killed_mid_batch_loses_no_verdicts(server):

@@ -18,6 +18,6 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError('rlvr.distributed needs Ray: pip install "rlvr[ray]"') from exc
 
 from rlvr.distributed.options import ServerOptions
-from rlvr.distributed.server import RewardServer, default_server, verify_batch
+from rlvr.distributed.server import RewardServer, default_server, server_for, verify_batch
 
-__all__ = ["RewardServer", "ServerOptions", "default_server", "verify_batch"]
+__all__ = ["RewardServer", "ServerOptions", "default_server", "server_for", "verify_batch"]

@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,6 +191,30 @@ def default_server(options: ServerOptions | None = None) -> RewardServer:
         server = RewardServer(options)
         _default[:] = [server]
         return server
+
+
+def server_for(setting: bool | Mapping[str, Any] | ServerOptions | None) -> RewardServer | None:
+    """The server an integration's `distributed` option asks for: None for False/None (verify
+    locally), the default server for True, a default server with these options for a mapping of
+    ServerOptions fields (how trainer configs spell it) or a ServerOptions.
+
+    Example:
+        >>> server_for({"cpus_per_actor": 4}).verify_batch("gsm8k", ["#### 4"], ["4"])  # after ray.init
+    """
+    if setting is None or setting is False:
+        return None
+    if setting is True:
+        return default_server()
+    if isinstance(setting, Mapping):
+        try:
+            setting = ServerOptions(**setting)
+        except TypeError as exc:  # an unknown field: configuration, reported as such
+            raise ValueError(f"distributed: {exc}") from None
+    if not isinstance(setting, ServerOptions):
+        raise ValueError(
+            f"distributed must be a bool, a mapping of ServerOptions fields or ServerOptions, got {setting!r}"
+        )
+    return default_server(setting)
 
 
 def verify_batch(task: str, completions: Sequence[str], ground_truths: Sequence[Any], **options: Any) -> list[Verdict]:
