@@ -7,8 +7,10 @@ Each local process is a trainer rank: it builds the math and MBPP verifiers (sta
 pools), waits at a barrier for the others, then verifies its share of one batch. "warm" items/s
 is the batch over the time from the first share starting to the last one ending; "start s" is
 launch to every process ready (interpreter, imports, pools), which a short-lived process pays
-on top. "budgets" sets LOCAL_WORLD_SIZE to the process count, as torchrun does; without it every
-process sizes its pools to all cores. With benchmarking disabled (CI) only one process and a
+on top. "budget" sets LOCAL_WORLD_SIZE to the process count, as torchrun does; "all cores" leaves it
+unset, so every process sizes its pools to all cores; "16 each" emulates 16 processes on 16 cores
+without budgets (see MODES). "from launch" counts process start-up in, as a script that starts
+its processes and verifies once sees it. With benchmarking disabled (CI) only one process and a
 small batch run, with budgets, to keep the script working; the Ray figures are skipped there
 (tests/test_distributed.py covers that path).
 """
@@ -31,6 +33,11 @@ from rlvr.workers.budget import ENV_LOCAL_WORLD_SIZE, ENV_WORKERS, usable_cores
 FULL = {"math": 600, "mbpp": 96}
 SMALL = {"math": 24, "mbpp": 6}
 BATCHES = {"math": math_batch, "mbpp": mbpp_batch}
+# One item per task that reaches its worker pool, so "ready" means the pools are up.
+WARM_UP = {
+    "math": ("$\\boxed{(x+1)^2}$", "x^2+2x+1"),
+    "mbpp": ("def f(x):\n    return x\n", {"test_list": ["assert f(1) == 1"]}),
+}
 _barrier: Any = None
 
 
@@ -49,9 +56,8 @@ def _rank(rank: int, processes: int, sizes: dict[str, int]) -> dict[str, Any]:
     """One process: build and warm both verifiers, then verify its share of each batch between barriers."""
     times: dict[str, Any] = {}
     verifiers = {task: rlvr.get_verifier(task) for task in sizes}
-    for task, verifier in verifiers.items():
-        completions, truths = BATCHES[task](1)
-        verifier.verify_batch(completions, truths)
+    for task, (completion, truth) in WARM_UP.items():  # each reaches its pool: sympy, a sandbox
+        verifiers[task].verify(completion, truth)
     times["ready"] = time.monotonic()
     for task, size in sizes.items():
         completions, truths = BATCHES[task](size)
@@ -63,11 +69,18 @@ def _rank(rank: int, processes: int, sizes: dict[str, int]) -> dict[str, Any]:
     return times
 
 
-def run_processes(processes: int, budgets: bool, sizes: dict[str, int]) -> dict[str, float]:
-    """Items/s per task (warm), and seconds from launch to every process ready."""
+# What each process's pools may start: every core (no setting, as before budgets), the budget a
+# launcher's LOCAL_WORLD_SIZE gives, and 16 workers each, which on 2 cores oversubscribes them as
+# 16 processes that each start 16 workers (the default on 16 cores) oversubscribe 16 cores.
+MODES = {"all cores": lambda processes: {}, "budget": lambda processes: {ENV_LOCAL_WORLD_SIZE: str(processes)}}
+OVERSUBSCRIBED = {"16 each": {ENV_WORKERS: "16"}}
+
+
+def run_processes(processes: int, env: dict[str, str], sizes: dict[str, int]) -> dict[str, float]:
+    """Items/s per task (warm), math items/s counting from launch, and seconds from launch to every
+    process ready, for `processes` processes started with `env` as their budget settings."""
     saved = {name: os.environ.pop(name, None) for name in (ENV_WORKERS, ENV_LOCAL_WORLD_SIZE)}
-    if budgets:
-        os.environ[ENV_LOCAL_WORLD_SIZE] = str(processes)
+    os.environ.update(env)
     context = multiprocessing.get_context("spawn")
     try:
         launched = time.monotonic()
@@ -81,6 +94,7 @@ def run_processes(processes: int, budgets: bool, sizes: dict[str, int]) -> dict[
             if value is not None:
                 os.environ[name] = value
     out = {"start s": max(r["ready"] for r in results) - launched}
+    out["math from launch"] = sizes["math"] / (max(r["math"][1] for r in results) - launched)
     for task, size in sizes.items():
         out[task] = size / (max(r[task][1] for r in results) - min(r[task][0] for r in results))
     return out
@@ -89,15 +103,20 @@ def run_processes(processes: int, budgets: bool, sizes: dict[str, int]) -> dict[
 def test_local_processes_with_and_without_budgets(request):
     enabled = _enabled(request.config)
     sizes = FULL if enabled else SMALL
-    counts = (1, 2, 4) if enabled else (1,)
+    runs = [(1, "budget", MODES["budget"](1))]
+    if enabled:
+        runs = [(p, mode, env(p)) for p in (1, 2, 4) for mode, env in MODES.items()]
+        runs += [(p, mode, env) for p in (2, 4) for mode, env in OVERSUBSCRIBED.items()]
     print(f"\n{usable_cores()} usable cores; math {sizes['math']} items, MBPP {sizes['mbpp']} items per run")
-    print(f"{'processes':>9s} {'budgets':>7s} | {'math items/s':>12s} {'MBPP items/s':>12s} {'start s':>8s}")
-    for processes in counts:
-        for budgets in (False, True) if enabled else (True,):
-            row = run_processes(processes, budgets, sizes)
-            assert row["math"] > 0 and row["mbpp"] > 0
-            label = "yes" if budgets else "no"
-            print(f"{processes:9d} {label:>7s} | {row['math']:12.0f} {row['mbpp']:12.1f} {row['start s']:8.1f}")
+    header = ("processes", "workers", "math items/s", "from launch", "MBPP items/s", "start s")
+    print("{:>9s} {:>9s} | {:>12s} {:>11s} {:>12s} {:>7s}".format(*header))
+    for processes, mode, env in runs:
+        row = run_processes(processes, env, sizes)
+        assert row["math"] > 0 and row["mbpp"] > 0
+        print(
+            f"{processes:9d} {mode:>9s} | {row['math']:12.0f} {row['math from launch']:11.0f} "
+            f"{row['mbpp']:12.1f} {row['start s']:7.1f}"
+        )
 
 
 def test_memory_per_worker():
