@@ -193,16 +193,14 @@ def default_server(options: ServerOptions | None = None) -> RewardServer:
         return server
 
 
-def server_for(setting: bool | Mapping[str, Any] | ServerOptions | None) -> RewardServer | None:
-    """The server an integration's `distributed` option asks for: None for False/None (verify
-    locally), the default server for True, a default server with these options for a mapping of
-    ServerOptions fields (how trainer configs spell it) or a ServerOptions.
+def server_for(setting: bool | Mapping[str, Any] | ServerOptions) -> RewardServer:
+    """The server an integration's (set) `distributed` option names: the default server for True,
+    a default server with these options for a mapping of ServerOptions fields (how trainer configs
+    spell it) or a ServerOptions. Raises ValueError for anything else.
 
     Example:
         >>> server_for({"cpus_per_actor": 4}).verify_batch("gsm8k", ["#### 4"], ["4"])  # after ray.init
     """
-    if setting is None or setting is False:
-        return None
     if setting is True:
         return default_server()
     if isinstance(setting, Mapping):
@@ -212,7 +210,7 @@ def server_for(setting: bool | Mapping[str, Any] | ServerOptions | None) -> Rewa
             raise ValueError(f"distributed: {exc}") from None
     if not isinstance(setting, ServerOptions):
         raise ValueError(
-            f"distributed must be a bool, a mapping of ServerOptions fields or ServerOptions, got {setting!r}"
+            f"distributed must be True, a mapping of ServerOptions fields or ServerOptions, got {setting!r}"
         )
     return default_server(setting)
 
