@@ -38,8 +38,9 @@ def _verify_share(share: int) -> tuple[int, int, int]:
     """One trainer-like process: a math batch (sympy pool) and an MBPP batch (sandbox pool)."""
     import rlvr
 
-    math_verdicts = rlvr.get_verifier("math").verify_batch(*math_batch(24))
-    mbpp_verdicts = rlvr.get_verifier("mbpp").verify_batch(*mbpp_batch(8))
+    # Time limits far above the work: the counts compared below must not hinge on machine load.
+    math_verdicts = rlvr.get_verifier("math", timeout=120.0, sympy_timeout=60.0).verify_batch(*math_batch(24))
+    mbpp_verdicts = rlvr.get_verifier("mbpp", timeout=120.0, test_timeout=30.0).verify_batch(*mbpp_batch(8))
     return worker_budget(), sum(v.correct for v in math_verdicts), sum(v.correct for v in mbpp_verdicts)
 
 
