@@ -163,7 +163,7 @@ class RewardServer:
                 if index in live:  # a wedged actor gets no more chunks in this call
                     live.remove(index)
                 late = Verdict.failure(
-                    TIMEOUT, f"no verdict from the Ray cluster within {self._chunk_seconds(chunk, index):.0f} s"
+                    TIMEOUT, f"no verdict from the Ray cluster within {self._chunk_seconds(chunk, index):.3g} s"
                 )
                 yield from ((i, late) for i in range(chunk.start, chunk.stop))
 
