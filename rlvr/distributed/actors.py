@@ -17,7 +17,7 @@ from typing import Any
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from rlvr.api import _shared_verifier
+from rlvr.api import shared_verifier
 from rlvr.distributed.options import ServerOptions
 from rlvr.verdict import Verdict
 from rlvr.workers.budget import ENV_WORKERS, worker_budget
@@ -57,12 +57,12 @@ class VerifierActor:
 
     def prepare(self, task: str, options: dict[str, Any]) -> None:
         """Build (and so warm) the verifier; raises ValueError for an unknown task or option."""
-        _shared_verifier(task, options)
+        shared_verifier(task, options)
 
     def verify_chunk(
         self, task: str, options: dict[str, Any], completions: Sequence[str], ground_truths: Sequence[Any]
     ) -> list[Verdict]:
-        return _shared_verifier(task, options).verify_batch(completions, ground_truths)
+        return shared_verifier(task, options).verify_batch(completions, ground_truths)
 
     def info(self) -> dict[str, Any]:
         """Where this actor runs and how many workers each of its pools may start."""

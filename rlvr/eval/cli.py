@@ -4,6 +4,8 @@ rlvr-eval greedy --model PATH --task gsm8k --data ../shared/data/gsm8k/test.json
 rlvr-eval pass-at-k --model PATH --task math500 --n 16 --k 1,4,16 --data ... --output runs/ckpt
 rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifier-option mode=strict
 rlvr-eval report runs/base runs/ckpt
+rlvr-eval greedy --model PATH --task custom --data heldout.jsonl --prompt-field problem --answer-field answer \
+    --verifier math --output runs/heldout        (or --task-file heldout.yaml; see docs/eval.md)
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from rlvr.eval.custom import CustomTask, load_task_file
 from rlvr.eval.prompts import FORMATS
 from rlvr.eval.tasks import TASKS
 
@@ -45,6 +48,79 @@ def parse_options(items: Sequence[str] | None) -> dict[str, Any]:
     return options
 
 
+def _budget_help() -> str:
+    """The per-task default generation budgets, for --max-tokens' help."""
+    budgets: dict[int, list[str]] = {}
+    for name, task in sorted(TASKS.items()):
+        budgets.setdefault(task.max_tokens, []).append(name)
+    listed = "; ".join(f"{tokens} for {', '.join(names)}" for tokens, names in sorted(budgets.items(), reverse=True))
+    return (
+        "generation budget per sample; the truncation rate is reported "
+        f"(default: the task's own: {listed}; a custom task's max_tokens, else 1024)"
+    )
+
+
+def _add_task_arguments(parser: argparse.ArgumentParser, scoring: bool) -> None:
+    """--task or --task-file, and the field names of a custom task."""
+    task = parser.add_argument_group("task (a built-in one, or any data file with --task custom or --task-file)")
+    if scoring:
+        task.add_argument("--task", help="evaluation task (gsm8k, aime24, ...), verifier task, or custom")
+    else:
+        task.add_argument("--task", choices=[*sorted(TASKS), "custom"], help="evaluation task")
+    task.add_argument("--task-file", help="YAML/JSON task file defining a custom task (see docs/eval.md)")
+    task.add_argument("--answer-field", help="custom task: the field holding the ground truth")
+    task.add_argument("--verifier", help="custom task: the verifier that scores it (math, gsm8k, mbpp, ...)")
+    task.add_argument("--id-field", help="custom task: the field holding a unique id (default: the record's position)")
+    task.add_argument(
+        "--strata-field", action="append", help="custom task: report accuracy by this field too (repeatable)"
+    )
+    if scoring:
+        task.add_argument(
+            "--response-field",
+            help="score any records file: the field holding the completion (a string or a list of strings), "
+            "instead of rollout records' responses",
+        )
+    else:
+        task.add_argument("--prompt-field", help="custom task: the field holding the prompt, used as it is")
+        task.add_argument(
+            "--prompt-template",
+            help=r"custom task: the prompt from named fields, e.g. 'Question: {problem}\nAnswer:' (\n is a newline)",
+        )
+
+
+def custom_task(args: argparse.Namespace) -> CustomTask | None:
+    """The custom task the options define (None for a built-in task); ValueError when the
+    task options do not fit together."""
+    names = ("answer_field", "verifier", "id_field", "strata_field", "prompt_field", "prompt_template")
+    given = [name for name in names if getattr(args, name, None) is not None]
+    flags = ["--" + name.replace("_", "-") for name in given]
+    if args.task_file is not None:
+        if args.task is not None or given:
+            raise ValueError(
+                f"--task-file defines the task: drop {', '.join(['--task'] * (args.task is not None) + flags)}"
+            )
+        return load_task_file(args.task_file)
+    if args.task is None:
+        raise ValueError("choose a task: --task NAME, --task custom with field options, or --task-file FILE")
+    if args.task != "custom":
+        if given:
+            raise ValueError(f"{', '.join(flags)} define a custom task: use them with --task custom")
+        return None
+    if args.answer_field is None or args.verifier is None:
+        raise ValueError("--task custom needs --answer-field and --verifier (and --prompt-field or --prompt-template)")
+    template = getattr(args, "prompt_template", None)
+    return CustomTask(
+        data=getattr(args, "data", None),
+        answer_field=args.answer_field,
+        verifier=args.verifier,
+        prompt_field=getattr(args, "prompt_field", None),
+        # Shells pass "\n" as two characters; a template means a newline by it.
+        prompt_template=template.replace("\\n", "\n") if template is not None else None,
+        id_field=args.id_field,
+        strata_fields=tuple(args.strata_field or ()),
+    )
+
+
 def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> None:
     model = parser.add_argument_group("model and backend")
     model.add_argument(
@@ -64,11 +140,16 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         "--backend-option",
         action="append",
         metavar="KEY=VALUE",
-        help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), hf batch_size/dtype/device, openai base_url/concurrency",
+        help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), "
+        "hf batch_size/dtype/device, openai base_url/concurrency",
     )
+    _add_task_arguments(parser, scoring=False)
     data = parser.add_argument_group("data and prompts")
-    data.add_argument("--task", required=True, choices=sorted(TASKS), help="evaluation task")
-    data.add_argument("--data", help="data file in the upstream format (default: the Hugging Face hub, needs network)")
+    data.add_argument(
+        "--data",
+        help="data file: JSONL, JSON, CSV or Parquet, in the upstream format for a built-in task "
+        "(default: the task file's data, else the Hugging Face hub: pip install 'rlvr[hub]', needs network)",
+    )
     data.add_argument("--split", help="split (MBPP: test/validation/train/prompt by task_id; hub split otherwise)")
     data.add_argument("--limit", type=int, help="evaluate only the first N examples")
     data.add_argument("--shots", type=int, default=0, help="few-shot exemplars (default 0)")
@@ -98,9 +179,7 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         sampling.add_argument("--temperature", type=float, default=1.0)
         sampling.add_argument("--top-p", type=float, default=0.95)
         sampling.add_argument("--top-k", type=int, default=-1, help="-1: no top-k cut")
-    sampling.add_argument(
-        "--max-tokens", type=int, default=1024, help="generation budget per sample; the truncation rate is reported"
-    )
+    sampling.add_argument("--max-tokens", type=int, help=_budget_help())
     sampling.add_argument(
         "--seed",
         type=int,
@@ -148,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="(re)score saved completions, no model needed",
         description="Verify saved completions (rollout JSONL with ground_truth and responses) and print a summary.",
     )
-    score.add_argument("--task", required=True, help="evaluation task (gsm8k, math500, ...) or verifier task")
+    _add_task_arguments(score, scoring=True)
     score.add_argument(
         "--completions", required=True, help="completions.jsonl of a run, or any rollout JSONL with ground_truth"
     )
@@ -171,9 +250,10 @@ def _run_generation(args: argparse.Namespace) -> dict[str, Any]:
     from rlvr.eval.runner import EvalConfig, run_eval
 
     greedy = args.command == "greedy"
+    custom = custom_task(args)
     config = EvalConfig(
         model=args.model,
-        task=args.task,
+        task=custom.name if custom is not None else args.task,
         output=args.output,
         backend=args.backend,
         k=(1,) if greedy else args.k,
@@ -197,6 +277,7 @@ def _run_generation(args: argparse.Namespace) -> dict[str, Any]:
         verifier_options=parse_options(args.verifier_option),
         backend_options=parse_options(args.backend_option),
         resume=args.resume,
+        custom=custom,
     )
     return run_eval(config)
 
@@ -216,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "score":
             from rlvr.eval.score import score_file
 
-            summary = score_file(args.completions, args.task, parse_options(args.verifier_option), args.k, args.output)
+            task = custom_task(args) or args.task
+            options = parse_options(args.verifier_option)
+            summary = score_file(args.completions, task, options, args.k, args.output, args.response_field)
             print(format_table([(args.completions, summary)]))
         else:
             table, plots = report(args.runs, args.plot_dir)

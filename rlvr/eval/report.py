@@ -38,7 +38,13 @@ def metric_rows(summary: dict[str, Any]) -> dict[str, Any]:
     rows.update(
         {
             name: m.get(name)
-            for name in ("mean_score", "truncation_rate", "mean_completion_tokens", "verification_coverage")
+            for name in (
+                "mean_score",
+                "failure_rate",
+                "truncation_rate",
+                "mean_completion_tokens",
+                "verification_coverage",
+            )
         }
     )
     rows.update({f"format[{form}]": share for form, share in m.get("format_rates", {}).items()})

@@ -10,11 +10,12 @@ everything in completions.jsonl.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.backends import Backend, Generation, Request, SamplingConfig, make_backend
+from rlvr.eval.custom import CustomTask
 from rlvr.eval.prompts import fewshot_examples, get_format
-from rlvr.eval.tasks import Example, get_task, load_examples, read_records
+from rlvr.eval.tasks import EvalTask, Example, get_task, load_examples, read_records
 from rlvr.rollouts import Record, RolloutWriter, iter_rollouts, static_batches
 from rlvr.seeding import request_seed
+from rlvr.verdict import is_failure
 from rlvr.verifiers.base import Verifier
 
 COMPLETIONS = "completions.jsonl"
@@ -47,7 +50,7 @@ class EvalConfig:
     temperature: float = 1.0
     top_p: float = 0.95
     top_k: int = -1
-    max_tokens: int = 1024
+    max_tokens: int | None = None  # None: the task's own budget (4096 for competition math)
     shots: int = 0
     prompt_format: str | None = None
     chat_template: str = "auto"
@@ -63,6 +66,7 @@ class EvalConfig:
     verifier_options: dict[str, Any] = field(default_factory=dict)
     backend_options: dict[str, Any] = field(default_factory=dict)
     resume: bool = False
+    custom: CustomTask | None = None  # a task defined by field names (`--task custom`, `--task-file`)
 
     def __post_init__(self) -> None:
         if self.n < 1:
@@ -70,10 +74,14 @@ class EvalConfig:
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
 
+    def eval_task(self) -> EvalTask:
+        """The task this run evaluates: the custom one when given, else the built-in `task`."""
+        return self.custom.eval_task() if self.custom is not None else get_task(self.task)
+
 
 def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list[str], tuple[str, ...]]:
     """The raw (pre-chat-template) prompt of every example and the stop sequences in force."""
-    task = get_task(config.task)
+    task = config.eval_task()
     fmt = get_format(config.prompt_format or task.prompt_format)
     pool = read_records(config.fewshot_data) if config.fewshot_data else None
     shots = fewshot_examples(fmt, config.shots, pool)
@@ -177,13 +185,15 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
 
     `backend` may be passed in (already loaded); otherwise one is built from the config.
     """
-    task = get_task(config.task)
-    examples = load_examples(config.task, config.data, config.split, config.limit)
+    task = config.eval_task()
+    max_tokens = config.max_tokens if config.max_tokens is not None else task.max_tokens
+    config = replace(config, max_tokens=max_tokens)
+    examples = load_examples(task, config.data, config.split, config.limit)
     raw_prompts, stops = build_prompts(config, examples)
     done = _prepare_output(config)
     todo = [(e, p) for e, p in zip(examples, raw_prompts) if e.id not in done]
-    verifier = rlvr.get_verifier(task.verifier, **config.verifier_options)
-    sampling = SamplingConfig(config.temperature, config.top_p, config.top_k, config.max_tokens, stops)
+    verifier = rlvr.get_verifier(task.verifier, **{**task.verifier_options, **config.verifier_options})
+    sampling = SamplingConfig(config.temperature, config.top_p, config.top_k, max_tokens, stops)
     own_backend = backend is None
     if backend is None:
         options = dict(config.backend_options)
@@ -196,7 +206,7 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
         backend = make_backend(config.backend, config.model, config.chat_template, **options)
     timing = {"generation_s": 0.0, "verification_s": 0.0, "verification_tail_s": 0.0, "generated_tokens": 0}
     started = time.perf_counter()
-    correct = samples = 0
+    correct = samples = failed = 0
     try:
         with (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlvr-eval-verify") as verify_pool,
@@ -206,17 +216,19 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
             pending: deque[Future] = deque()
 
             def collect(block: bool) -> None:
-                nonlocal correct, samples
+                nonlocal correct, samples, failed
                 while pending and (block or pending[0].done()):
                     records, seconds = pending.popleft().result()
                     timing["verification_s"] += seconds
                     for record in records:
                         writer.write(record)
                         correct += sum(r["correct"] for r in record["responses"])
+                        failed += sum(is_failure(r["metadata"]["reason"]) for r in record["responses"])
                         samples += len(record["responses"])
                     bar.update(len(records))
                     bar.set_postfix(
                         acc=f"{correct / max(samples, 1):.3f}",
+                        failed=failed,
                         tok_s=f"{timing['generated_tokens'] / max(timing['generation_s'], 1e-9):.0f}",
                     )
 
@@ -263,14 +275,41 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
         list(iter_rollouts(Path(config.output) / COMPLETIONS)),
         config.k,
         {"config": asdict(config), "versions": versions, "timing": timing},
+        task.strata or metrics.STRATA_FIELDS,
     )
 
 
-def write_results(out: Path, records: Sequence[Record], ks: Sequence[int], header: dict[str, Any]) -> dict[str, Any]:
+def write_results(
+    out: Path,
+    records: Sequence[Record],
+    ks: Sequence[int],
+    header: dict[str, Any],
+    strata_fields: Sequence[str] = metrics.STRATA_FIELDS,
+) -> dict[str, Any]:
     """Write summary.json and per_prompt.jsonl for `records`; return the summary."""
-    summary = {**header, "metrics": metrics.summarize(records, ks), "strata": metrics.strata(records, ks)}
+    summary = summarize_run(records, ks, header, strata_fields)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     with open(out / "per_prompt.jsonl", "w", encoding="utf-8") as handle:
-        for row in metrics.per_prompt(records):
+        for row in metrics.per_prompt(records, strata_fields):
             handle.write(json.dumps(row) + "\n")
+    return summary
+
+
+def summarize_run(
+    records: Sequence[Record],
+    ks: Sequence[int],
+    header: dict[str, Any],
+    strata_fields: Sequence[str] = metrics.STRATA_FIELDS,
+) -> dict[str, Any]:
+    """The summary of a run: `header`, metrics and strata, and `warnings`, which are printed to
+    stderr as well (more than 1% of verdicts that could not judge, say)."""
+    summary = {
+        **header,
+        "metrics": metrics.summarize(records, ks),
+        "strata": metrics.strata(records, ks, strata_fields),
+    }
+    warning = metrics.failure_warning(summary["metrics"])
+    summary["warnings"] = [warning] if warning else []
+    for line in summary["warnings"]:
+        print(f"rlvr-eval: {line}", file=sys.stderr)
     return summary

@@ -18,7 +18,7 @@ from rlvr.grpo.advantages import group_advantages
 from rlvr.grpo.config import SessionConfig
 from rlvr.grpo.data import PoolWalker, validate_records
 from rlvr.grpo.optim import build_optimizer, learning_rate_at, optimizer_step
-from rlvr.grpo.reward import FAILURE_REASONS, Reward
+from rlvr.grpo.reward import Reward, failure_metrics
 from rlvr.grpo.rollout import HFRollouts, VLLMRollouts, vllm_usable
 from rlvr.grpo.rundir import RunDirectory
 from rlvr.grpo.update import frozen_logits, grpo_update, sft_update
@@ -202,7 +202,7 @@ class Session:
             "kind": "grpo",
             "loss": update["loss"],
             "accuracy": sum(correct) / len(correct) if correct else None,
-            "reward_error_rate": sum(s.reason in FAILURE_REASONS for s in scores) / len(scores),
+            **failure_metrics(scores),
             "groups": groups.groups,
             "no_signal_other": groups.no_signal_other,
             "samples": len(completions),

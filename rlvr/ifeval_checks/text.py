@@ -229,6 +229,15 @@ def detect_language(text: str) -> str | None:
     return _DETECTOR.detect(text)
 
 
+def warm_up() -> None:
+    """Load the tokenizer, tagger and language models now (a worker pool's zygote calls this, so
+    every worker it forks starts with them loaded)."""
+    word_tokens("Warm up the models.")
+    penn_tags(("Warm", "up"))
+    detect_language("Warm up the language models.")
+    clear_caches()
+
+
 def clear_caches() -> None:
     """Forget memoised results (benchmarks call this so that every round does the full work)."""
     for function in (sentences, rule_sentences, word_tokens, count_words, penn_tags, detect_language):

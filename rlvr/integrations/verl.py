@@ -18,7 +18,8 @@ fields) there too, to verify on the Ray cluster verl runs on, through one reward
 every reward worker shares.
 
 The result is a dict: "score" (the reward) plus the Verdict's fields "correct", "extracted",
-"reason" and "detail" (a JSON string), and verl's conventional "acc" (1.0/0.0, its accuracy
+"reason" and "detail" (a JSON string), "failed" (1.0 when the verifier could not judge, see
+rlvr.FAILURE_REASONS; verl averages it into a failure rate), and verl's conventional "acc" (1.0/0.0, its accuracy
 metric) and "pred" (the extracted answer or "", which its validation uses for majority voting).
 Never raises for a sample: an unknown data_source gives score 0 with reason "unknown_task" and
 a logged warning (once per name), not verl's NotImplementedError in the middle of a run.
@@ -32,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rlvr.api import _shared_verifier, verify
+from rlvr.api import shared_verifier
 from rlvr.verdict import BAD_OPTIONS, UNKNOWN_TASK, Verdict
 from rlvr.verifiers.registry import TASKS
 
@@ -97,7 +98,7 @@ def compute_score(
     problem = _options_problem(options)
     if problem is not None:
         return _result(Verdict.failure(BAD_OPTIONS, problem))
-    return _result(verify(solution_str, _plain(ground_truth), task, **_task_options(options, task)))
+    return _result(_verify_rows(task, _task_options(options, task), [solution_str], [ground_truth], [0])[0])
 
 
 def compute_score_batch(
@@ -153,8 +154,8 @@ def _verify_rows(
             from rlvr.distributed import server_for
 
             return server_for(distributed).verify_batch(task, completions, truths, **task_options)
-        verifier = _shared_verifier(task, task_options)
-    except (ValueError, TypeError) as exc:  # bad options: reported per sample, as `verify` does
+        verifier = shared_verifier(task, task_options)
+    except ValueError as exc:  # bad options: reported per sample, as `verify` does
         return [Verdict.failure(BAD_OPTIONS, str(exc)) for _ in rows]
     return verifier.verify_batch(completions, truths)
 
@@ -195,6 +196,7 @@ def _result(verdict: Verdict) -> dict[str, Any]:
         "correct": verdict.correct,
         "extracted": verdict.extracted,
         "reason": verdict.reason,
+        "failed": float(verdict.failed),
         "detail": verdict.detail if isinstance(verdict.detail, str) else json.dumps(verdict.detail, default=str),
     }
 

@@ -20,12 +20,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, TIMEOUT, Verdict
+from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
 from rlvr.workers.budget import worker_budget
 
 
 class VerificationTimeout(Exception):
     """Raised inside a verifier when its deadline passes; the boundary reports reason "timeout"."""
+
+
+class VerifierBusy(Exception):
+    """Raised inside a verifier when no worker was free in time: the answer was not judged; reason "busy"."""
+
+    verdict_reason = BUSY
 
 
 class BadGroundTruth(ValueError):
@@ -81,7 +87,12 @@ class Verifier:
         unknown = sorted(set(options) - set(valid))
         if unknown:
             raise ValueError(f"unknown option(s) {unknown} for task {self.task!r}; valid options: {valid}")
-        self.options = self.Options(**options)
+        try:
+            self.options = self.Options(**options)
+        except ValueError:
+            raise
+        except Exception as exc:  # an ill-typed value failing a check: configuration, so ValueError
+            raise ValueError(f"bad option value for task {self.task!r}: {type(exc).__name__}: {exc}") from None
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
         """Verify one completion. May raise: `verify` turns exceptions into verdicts."""
@@ -99,7 +110,7 @@ class Verifier:
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
-            return Verdict.failure(ERROR, f"{type(exc).__name__}: {_describe(exc)}")
+            return Verdict.failure(_reason(exc), f"{type(exc).__name__}: {_describe(exc)}")
         if not isinstance(verdict, Verdict):
             return Verdict.failure(ERROR, f"verifier returned {type(verdict).__name__}, not a Verdict")
         return verdict
@@ -129,6 +140,12 @@ class Verifier:
 
 def _describe(exc: BaseException, limit: int = 500) -> str:
     return str(exc)[:limit]
+
+
+def _reason(exc: BaseException) -> str:
+    """The failure reason an exception names (a closed sandbox: "sandbox_error"), else "error"."""
+    reason = getattr(type(exc), "verdict_reason", ERROR)
+    return reason if reason in FAILURE_REASONS else ERROR
 
 
 def structured_ground_truth(ground_truth: Any) -> Any:

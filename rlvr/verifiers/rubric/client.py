@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from rlvr.verdict import TIMEOUT
+from rlvr.verdict import JUDGE_ERROR, TIMEOUT
 from rlvr.verifiers.base import Deadline
 from rlvr.verifiers.rubric.judge_format import JudgeOutputError, RubricJudgement, parse_verdict
 
-JUDGE_ERROR = "judge_error"
 # Statuses worth asking again: rate limits, timeouts and conflicts at the server, server errors.
 _RETRY_STATUSES = frozenset({408, 409, 429})
 # Errors kept in a verdict's detail (the last ones), so a long outage does not bloat logs.

@@ -36,10 +36,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
+from rlvr.verdict import JUDGE_ERROR, MISMATCH, NO_ANSWER, OK, Verdict
 from rlvr.verifiers.base import Deadline, Verifier, VerifierOptions
 from rlvr.verifiers.rubric.cache import VerdictCache, cache_key
-from rlvr.verifiers.rubric.client import JUDGE_ERROR, ChatJudge, JudgeCall, chat_completions_url
+from rlvr.verifiers.rubric.client import ChatJudge, JudgeCall, chat_completions_url
 from rlvr.verifiers.rubric.data import rubric_ground_truth
 from rlvr.verifiers.rubric.judge_format import build_messages
 
