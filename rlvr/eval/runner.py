@@ -33,6 +33,8 @@ from rlvr.verdict import is_failure
 from rlvr.verifiers.base import Verifier
 
 COMPLETIONS = "completions.jsonl"
+# Running time totals, saved after every chunk, so that a resumed run reports the whole run.
+TIMING = "timing.json"
 # Settings that may change between an interrupted run and its --resume.
 RESUMABLE_CHANGES = ("resume", "limit")
 
@@ -73,10 +75,30 @@ class EvalConfig:
             raise ValueError(f"n must be at least 1, got {self.n}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be at least 1, got {self.limit}")
+        too_big = [k for k in self.k if k > self.n]
+        if too_big:
+            valid = ",".join(str(k) for k in self.k if k <= self.n)
+            raise ValueError(
+                f"k={','.join(map(str, too_big))} exceeds n={self.n} samples per prompt: pass@k needs k <= n; "
+                f"valid k: 1..{self.n}{f' (of those given: {valid})' if valid else ''}"
+            )
 
     def eval_task(self) -> EvalTask:
         """The task this run evaluates: the custom one when given, else the built-in `task`."""
         return self.custom.eval_task() if self.custom is not None else get_task(self.task)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: the records written so far are kept, and --resume continues."""
+
+    def __init__(self, saved: int, total: int, output: str) -> None:
+        super().__init__(f"{saved} of {total} prompts saved in {output}; continue with --resume")
+        self.saved, self.total, self.output = saved, total, output
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list[str], tuple[str, ...]]:
@@ -204,9 +226,10 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
                 seed=config.seed,
             )
         backend = make_backend(config.backend, config.model, config.chat_template, **options)
-    timing = {"generation_s": 0.0, "verification_s": 0.0, "verification_tail_s": 0.0, "generated_tokens": 0}
-    started = time.perf_counter()
+    timing = _start_timing(Path(config.output), resumed=bool(done))
+    started, previous_wall = time.perf_counter(), timing["wall_s"]
     correct = samples = failed = 0
+    saved = len(done)
     try:
         with (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlvr-eval-verify") as verify_pool,
@@ -216,7 +239,7 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
             pending: deque[Future] = deque()
 
             def collect(block: bool) -> None:
-                nonlocal correct, samples, failed
+                nonlocal correct, samples, failed, saved
                 while pending and (block or pending[0].done()):
                     records, seconds = pending.popleft().result()
                     timing["verification_s"] += seconds
@@ -225,6 +248,9 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
                         correct += sum(r["correct"] for r in record["responses"])
                         failed += sum(is_failure(r["metadata"]["reason"]) for r in record["responses"])
                         samples += len(record["responses"])
+                    saved += len(records)
+                    timing["wall_s"] = previous_wall + time.perf_counter() - started
+                    _save_timing(Path(config.output), timing)
                     bar.update(len(records))
                     bar.set_postfix(
                         acc=f"{correct / max(samples, 1):.3f}",
@@ -259,24 +285,50 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
                 collect(block=False)
             tail = time.perf_counter()
             collect(block=True)
-            timing["verification_tail_s"] = time.perf_counter() - tail
+            timing["verification_tail_s"] += time.perf_counter() - tail
         versions = {
             "rlvr": rlvr.__version__,
             **backend.versions(),
             "verifier": {"task": task.verifier, "options": verifier.describe_options()},
         }
+    except KeyboardInterrupt:
+        raise Interrupted(saved, len(examples), config.output) from None
     finally:
         if own_backend:
             backend.close()
-    timing["wall_s"] = time.perf_counter() - started
+    records = list(iter_rollouts(Path(config.output) / COMPLETIONS))
+    timing["wall_s"] = previous_wall + time.perf_counter() - started
+    # Counted from every saved record, so a resumed run's figure covers the whole run.
+    timing["generated_tokens"] = sum(r["metadata"]["num_tokens"] for record in records for r in record["responses"])
     timing["tokens_per_s"] = timing["generated_tokens"] / timing["generation_s"] if timing["generation_s"] else None
+    _save_timing(Path(config.output), timing)
     return write_results(
         Path(config.output),
-        list(iter_rollouts(Path(config.output) / COMPLETIONS)),
+        records,
         config.k,
         {"config": asdict(config), "versions": versions, "timing": timing},
         task.strata or metrics.STRATA_FIELDS,
     )
+
+
+def _start_timing(out: Path, resumed: bool) -> dict[str, Any]:
+    """Time totals to continue from: the interrupted run's on --resume, zeros otherwise."""
+    timing: dict[str, Any] = {
+        "generation_s": 0.0,
+        "verification_s": 0.0,
+        "verification_tail_s": 0.0,
+        "generated_tokens": 0,
+        "wall_s": 0.0,
+        "sessions": 0,
+    }
+    if resumed and (out / TIMING).exists():
+        timing.update(json.loads((out / TIMING).read_text()))
+    timing["sessions"] += 1
+    return timing
+
+
+def _save_timing(out: Path, timing: dict[str, Any]) -> None:
+    (out / TIMING).write_text(json.dumps(timing, indent=2))
 
 
 def write_results(

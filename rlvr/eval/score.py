@@ -13,6 +13,7 @@ read where a record has it; rlvr-eval's own completions carry it as `ground_trut
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,8 @@ from rlvr.eval.runner import summarize_run, write_results
 from rlvr.eval.tasks import TASKS, canonical_answer, check_fields, missing_field
 from rlvr.rollouts import Record, RolloutFormatError, iter_rollouts, record_name, write_rollouts
 
+# Files that mark a folder as holding a run (rlvr-eval's or an earlier rescoring's).
+RUN_FILES = ("completions.jsonl", "summary.json")
 # Responses verified per verify_batch call: small enough for a live progress bar.
 BATCH = 256
 
@@ -123,13 +126,24 @@ def score_file(
     ks: Sequence[int] = (1, 2, 4, 8, 16),
     output: str | Path | None = None,
     response_field: str | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Rescore a completions file; write completions.jsonl, summary.json and per_prompt.jsonl to
     `output` when given. Returns the summary. With `response_field`, `completions` is any
     records file and `task` a CustomTask naming its fields.
 
+    The summary keeps the generating run's config, versions and timing (from the summary.json
+    beside `completions`, when there is one) and adds a `rescoring` section, so rescoring never
+    loses how the completions were made. An `output` that already holds a run is refused unless
+    `overwrite`.
+
     >>> score_file("runs/base/completions.jsonl", "gsm8k", {"mode": "strict"})["metrics"]["pass@1"]  # doctest: +SKIP
     """
+    out = Path(output) if output is not None else None
+    if out is not None and not overwrite and any((out / name).exists() for name in RUN_FILES):
+        raise FileExistsError(
+            f"{out} already holds a run: pass --overwrite to rescore into it, or choose another --output"
+        )
     if response_field is not None:
         if not isinstance(task, CustomTask):
             raise ValueError("--response-field needs a custom task: --task custom --answer-field ... --verifier ...")
@@ -144,15 +158,26 @@ def score_file(
     rescored = rescore(records, task, verifier_options)
     seconds = time.perf_counter() - started
     responses = sum(len(r["responses"]) for r in rescored)
-    name = task.name if isinstance(task, CustomTask) else task
-    header = {
-        "config": {"task": name, "completions": str(completions), "verifier_options": verifier_options or {}},
+    rescoring = {
+        "task": task.name if isinstance(task, CustomTask) else task,
+        "completions": str(completions),
+        "verifier_options": verifier_options or {},
         "versions": {"rlvr": rlvr.__version__},
         "timing": {"scoring_s": seconds, "responses_per_s": responses / seconds if seconds else None},
     }
-    if output is None:
+    header = {**generating_run(Path(completions)), "rescoring": rescoring}
+    if out is None:
         return summarize_run(rescored, ks, header, strata_fields)
-    out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     write_rollouts(out / "completions.jsonl", rescored)
     return write_results(out, rescored, ks, header, strata_fields)
+
+
+def generating_run(completions: Path) -> dict[str, Any]:
+    """The config, versions and timing of the rlvr-eval run that wrote `completions` (read from
+    the summary.json beside it), or {} for completions from elsewhere."""
+    summary_path = completions.parent / "summary.json"
+    if not summary_path.exists():
+        return {}
+    summary = json.loads(summary_path.read_text())
+    return {key: summary[key] for key in ("config", "versions", "timing") if key in summary}

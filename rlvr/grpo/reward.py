@@ -12,6 +12,7 @@ from typing import Any
 
 from rlvr.api import get_verifier
 from rlvr.verdict import ERROR, OK, Verdict, is_failure
+from rlvr.verifiers.base import Verifier
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class Reward:
         self.options = dict(options or {})
         if isinstance(reward, str):
             self.name = reward
-            self.verifier = get_verifier(reward, **self.options)
-            self.function = None
+            self.verifier: Verifier | None = get_verifier(reward, **self.options)
+            self.function: Callable[[str, Any], float] | None = None
         elif callable(reward):
             if self.options:
                 raise ValueError("reward_options apply to task names only, not to a reward callable")
@@ -59,11 +60,14 @@ class Reward:
     def score(self, completions: Sequence[str], ground_truths: Sequence[Any]) -> list[Score]:
         if self.verifier is not None:
             return [Score.from_verdict(v) for v in self.verifier.verify_batch(completions, ground_truths)]
-        return [self._call(c, g) for c, g in zip(completions, ground_truths)]
+        function = self.function
+        assert function is not None  # set whenever the verifier is not
+        return [self._call(function, c, g) for c, g in zip(completions, ground_truths)]
 
-    def _call(self, completion: str, ground_truth: Any) -> Score:
+    @staticmethod
+    def _call(function: Callable[[str, Any], float], completion: str, ground_truth: Any) -> Score:
         try:
-            value = self.function(completion, ground_truth)
+            value = function(completion, ground_truth)
         except Exception as exc:  # a user's reward: report it in the metrics, never stop training
             return Score(0.0, None, ERROR, detail=f"{type(exc).__name__}: {exc}"[:300])
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
@@ -74,6 +78,8 @@ class Reward:
         """The source code that computes this reward, saved in the session directory."""
         target = inspect.getmodule(type(self.verifier)) if self.verifier is not None else self.function
         header = f"# reward: {self.name}  options: {self.options}\n"
+        if target is None:
+            return header + "# source not available\n"
         try:
             return header + inspect.getsource(target)
         except (OSError, TypeError):

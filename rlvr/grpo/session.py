@@ -75,7 +75,8 @@ class Session:
     def _load_model(self, path: str, dtype: torch.dtype) -> Any:
         from transformers import AutoModelForCausalLM
 
-        return AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(self.device)
+        model: Any = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)  # transformers' .to() is mistyped
+        return model.to(self.device)
 
     def _policy(self, weights: str, dtype: torch.dtype) -> Any:
         """The trained model: `weights` whole, or with lora_rank the base model plus LoRA adapters
@@ -314,7 +315,7 @@ class Session:
         """Close the session (frees the rollout engine); returns the session directory."""
         if not self.finished:
             self.run.training(f"finished after {self.step} steps, {self.optimizer_steps} optimizer steps")
-            self.rollouts = None
+            del self.rollouts  # frees the rollout engine
             self.finished = True
         return self.run.path
 

@@ -61,6 +61,7 @@ class LetterFrequency(Check):
 
     instruction_id = "keywords:letter_frequency"
     params = {"letter": Param(nonempty_text), "let_frequency": Param(integer()), "let_relation": Param(relation)}
+    letter: str
 
     def validate(self) -> None:
         self.letter = self.letter.strip().lower()

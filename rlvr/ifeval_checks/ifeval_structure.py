@@ -77,6 +77,7 @@ class NthParagraphFirstWord(Check):
         "first_word": Param(nonempty_text),
     }
     _STOP = frozenset(".,?!'\"")
+    first_word: str
 
     def validate(self) -> None:
         if self.nth_paragraph > self.num_paragraphs:

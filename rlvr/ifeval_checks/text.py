@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from typing import Any
 
 from nltk.tokenize.destructive import NLTKWordTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
@@ -130,7 +131,7 @@ class _PennTagger:
     lock, so that threads never see a half-filled lexicon."""
 
     def __init__(self) -> None:
-        self._parser = None
+        self._parser: Any = None  # textblob's parser, loaded on first use
         self._lock = threading.Lock()
 
     def tags(self, tokens: tuple[str, ...]) -> tuple[str, ...]:

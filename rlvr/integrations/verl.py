@@ -137,7 +137,8 @@ def compute_score_batch(
         )
         for i, verdict in zip(rows, task_verdicts):
             verdicts[i] = verdict
-    return [_result(verdict) for verdict in verdicts]
+    # Every row got a verdict above: an unknown data source's, or its task's.
+    return [_result(verdict) for verdict in verdicts if verdict is not None]
 
 
 def _verify_rows(

@@ -66,7 +66,8 @@ def enter_sandbox(fds: list[int], spec: dict) -> None:
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
     )
-    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+    for stream in ("stdin", "stdout", "stderr"):  # sys.__stdout__ & co. too (typeshed calls them Final)
+        setattr(sys, f"__{stream}__", getattr(sys, stream))
     sys.argv = ["program.py"]
     sys.path[:0] = [spec["cwd"]]
 
@@ -104,7 +105,9 @@ def _compile(source: str, mode: str):
         if mode != "stdio" or "'return' outside function" not in str(exc.msg):
             raise
     wrapper = ast.parse("def __program__():\n    pass\n__program__()\n")
-    wrapper.body[0].body = ast.parse(source).body
+    function = wrapper.body[0]
+    assert isinstance(function, ast.FunctionDef)  # the first statement of the wrapper above
+    function.body = ast.parse(source).body
     return compile(wrapper, "program.py", "exec")
 
 

@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+from typing import Any
 
 import child
 import reaper
@@ -259,7 +260,7 @@ class Child:
         channel = Channel(
             self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"]
         )
-        outcome = {"passed": None, "value": None, "error": None, "timed_out": False}
+        outcome: dict[str, Any] = {"passed": None, "value": None, "error": None, "timed_out": False}
         try:
             _drive(test, channel, outcome)
         except TestTimeout as exc:
@@ -341,7 +342,8 @@ def _free_names(tree: ast.AST) -> set[str]:
     """Names `tree` reads but binds nowhere (as a variable, parameter, function, class, import,
     exception or pattern name), whatever the scope: a name bound anywhere in trusted code is
     never taken from the program."""
-    read, bound = set(), set()
+    read: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)

@@ -132,7 +132,8 @@ def encode(value, handles: list, depth: int = 0):
     if kind in (bytes, bytearray):
         return ["y", bytes(value).hex()]
     if kind is list or kind is tuple or kind is set or kind is frozenset:
-        tag = {list: "l", tuple: "t", set: "s", frozenset: "F"}[kind]
+        tags: dict[type, str] = {list: "l", tuple: "t", set: "s", frozenset: "F"}
+        tag = tags[kind]
         return [tag, [encode(item, handles, depth + 1) for item in value]]
     if kind is dict:
         return ["d", [[encode(k, handles, depth + 1), encode(v, handles, depth + 1)] for k, v in dict.items(value)]]

@@ -142,7 +142,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
 
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
     """What `fd` delivered, and whether it reached end of file before `deadline`."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:

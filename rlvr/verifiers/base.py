@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
 from rlvr.workers.budget import worker_budget
@@ -52,6 +52,9 @@ class VerifierOptions:
             raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
 
 
+OptionsT = TypeVar("OptionsT", bound=VerifierOptions)
+
+
 class Deadline:
     """A point in time (monotonic clock) by which a verification must finish."""
 
@@ -68,10 +71,12 @@ class Deadline:
             raise VerificationTimeout(f"{what} ran past its deadline")
 
 
-class Verifier:
-    """Base class of every task verifier.
+class Verifier(Generic[OptionsT]):
+    """Base class of every task verifier, generic over its options class.
 
-    Subclasses set `task`, `Options` and implement `check`. Users build them through
+    Subclasses name their options class twice, as the type parameter (for type checkers) and as
+    `Options` (to build it): `class GSM8KVerifier(Verifier[GSM8KOptions]): Options = GSM8KOptions`.
+    They set `task` and implement `check`. Users build them through
     `rlvr.get_verifier(task, **options)` and call `verify`, `compute_reward` or `verify_batch`.
     """
 
@@ -80,7 +85,8 @@ class Verifier:
     # How many calls verify_batch runs at once. 1 for cheap in-process work; verifiers whose
     # heavy work runs in worker processes (sympy, sandboxes, HTTP) raise it so that
     # threads keep those workers busy.
-    batch_concurrency: ClassVar[int] = 1
+    batch_concurrency: int = 1
+    options: OptionsT
 
     def __init__(self, **options: Any) -> None:
         valid = sorted(self.Options.__dataclass_fields__)
@@ -88,7 +94,8 @@ class Verifier:
         if unknown:
             raise ValueError(f"unknown option(s) {unknown} for task {self.task!r}; valid options: {valid}")
         try:
-            self.options = self.Options(**options)
+            # Options is OptionsT's class (a ClassVar cannot name a type variable, hence the cast).
+            self.options = cast(OptionsT, self.Options(**options))
         except ValueError:
             raise
         except Exception as exc:  # an ill-typed value failing a check: configuration, so ValueError

@@ -14,7 +14,7 @@ from __future__ import annotations
 from rlvr.api import reward_function
 from rlvr.sandbox import AssertTest
 from rlvr.verifiers.base import BadGroundTruth
-from rlvr.verifiers.code import CodeVerifier
+from rlvr.verifiers.code import CodeOptions, CodeVerifier
 from rlvr.verifiers.code.extract import extract_program
 
 
@@ -25,7 +25,7 @@ def _field(truth: dict, key: str) -> str:
     return value
 
 
-class HumanEvalVerifier(CodeVerifier):
+class HumanEvalVerifier(CodeVerifier[CodeOptions]):
     """Task "humaneval"."""
 
     task = "humaneval"

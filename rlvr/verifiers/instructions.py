@@ -124,7 +124,7 @@ def strip_reasoning(completion: str) -> str:
     return answer.replace("<answer>", "").replace("</answer>", "").strip()
 
 
-class InstructionVerifier(Verifier):
+class InstructionVerifier(Verifier[InstructionOptions]):
     """Shared work of the three tasks; subclasses choose the instruction ids they accept."""
 
     Options = InstructionOptions
@@ -146,7 +146,7 @@ class InstructionVerifier(Verifier):
         return completion
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: InstructionOptions = self.options  # type: ignore[assignment]
+        options = self.options
         checks: list[tuple[str, Check]] = []
         for instruction_id, kwargs in self.instructions(ground_truth):
             try:
@@ -171,7 +171,7 @@ class InstructionVerifier(Verifier):
         return Verdict(score=score, correct=everything, extracted=None, reason=reason, detail=detail)
 
     def _in_worker(self, checks: list[Check], response: str, deadline: Deadline) -> list[Outcome]:
-        options: InstructionOptions = self.options  # type: ignore[assignment]
+        options = self.options
         try:
             return self.pool().call(
                 follow_all,

@@ -34,7 +34,7 @@ def _strings(truth: dict, key: str) -> list[str]:
     return [item.replace("\r\n", "\n") for item in value]
 
 
-class MBPPVerifier(CodeVerifier):
+class MBPPVerifier(CodeVerifier[MBPPOptions]):
     """Task "mbpp"."""
 
     task = "mbpp"
@@ -46,7 +46,7 @@ class MBPPVerifier(CodeVerifier):
             raise BadGroundTruth("mbpp test_setup_code must be a string")
         prelude = "\n".join(_strings(truth, "test_imports") + [setup.replace("\r\n", "\n")])
         asserts = _strings(truth, "test_list")
-        if self.options.challenge_tests:  # type: ignore[attr-defined]
+        if self.options.challenge_tests:
             asserts += _strings(truth, "challenge_test_list")
         entry_points = (function_under_test(asserts[0]),) if asserts else ()
         return [AssertTest(f"{assertion}\n", setup=prelude, entry_points=entry_points) for assertion in asserts]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
 from rlvr.sandbox.pool import Test
@@ -48,8 +48,12 @@ class CodeOptions(VerifierOptions):
         self.limits()  # validates test_timeout and memory_mb
 
 
-class CodeVerifier(Verifier):
-    """Base of the code tasks: subclasses implement `tests` (and may override `program`, `judge`)."""
+CodeOptionsT = TypeVar("CodeOptionsT", bound=CodeOptions)
+
+
+class CodeVerifier(Verifier[CodeOptionsT]):
+    """Base of the code tasks: subclasses implement `tests` (and may override `program`, `judge`);
+    generic over their options (MBPP adds `challenge_tests`)."""
 
     Options = CodeOptions
     batch_concurrency = default_concurrency()
@@ -58,7 +62,7 @@ class CodeVerifier(Verifier):
         super().__init__(**options)
         # The pool checks itself when it starts: a sandbox that cannot run programs raises
         # SandboxUnavailable here, as configuration, instead of scoring every sample 0.
-        shared_pool(self.options.allow_weak_isolation)  # type: ignore[attr-defined]
+        shared_pool(self.options.allow_weak_isolation)
 
     def ground_truth(self, ground_truth: Any) -> dict:
         """The ground truth as a dict (decoded from JSON when it arrives as a string)."""
@@ -79,7 +83,7 @@ class CodeVerifier(Verifier):
         return outcome.passed is True
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: CodeOptions = self.options  # type: ignore[assignment]
+        options = self.options
         truth = self.ground_truth(ground_truth)
         tests = list(self.tests(truth))
         if not tests:
@@ -94,7 +98,7 @@ class CodeVerifier(Verifier):
         return self.verdict(program, fenced, passed, result)
 
     def verdict(self, program: str, fenced: bool, passed: list[bool], result: RunResult) -> Verdict:
-        options: CodeOptions = self.options  # type: ignore[assignment]
+        options = self.options
         fraction = sum(passed) / len(passed)
         score = float(all(passed)) if options.all_or_nothing else fraction
         ran = [(ok, o) for ok, o in zip(passed, result.outcomes) if o.ran]

@@ -75,7 +75,7 @@ def shared_pool() -> WatchdogPool:
     return shared_pool_for(PRELOAD)
 
 
-class MathVerifier(Verifier):
+class MathVerifier(Verifier[MathOptions]):
     """Task "math"; see the module docstring for modes and options."""
 
     task = "math"
@@ -92,7 +92,7 @@ class MathVerifier(Verifier):
         return shared_pool()
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: MathOptions = self.options  # type: ignore[assignment]
+        options = self.options
         if isinstance(ground_truth, (int, float)) and not isinstance(ground_truth, bool):
             ground_truth = str(ground_truth)
         if not isinstance(ground_truth, str) or not ground_truth.strip():
@@ -139,7 +139,7 @@ class MathVerifier(Verifier):
         return self._in_worker(symbolic.minerva_equal, predicted, gold, deadline=deadline), "sympy"
 
     def _in_worker(self, function: Any, *args: Any, deadline: Deadline) -> Any:
-        options: MathOptions = self.options  # type: ignore[assignment]
+        options = self.options
         try:
             return self.pool.call(
                 function,

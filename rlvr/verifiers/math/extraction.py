@@ -50,24 +50,24 @@ def find_minerva_final(text: str) -> str | None:
 def find_final_answer_is(text: str) -> str | None:
     """The last "final answer is X" (case-insensitive, in the tail), without a trailing period."""
     found = None
-    for found in _FINAL_ANSWER_IS.finditer(text[-LENIENT_TAIL:]):
-        pass
+    for match in _FINAL_ANSWER_IS.finditer(text[-LENIENT_TAIL:]):
+        found = match
     return _strip_math(found.group(1)) if found else None
 
 
 def find_answer_colon(text: str) -> str | None:
     """The rest of the line after the last "Answer:" (in the tail)."""
     found = None
-    for found in _ANSWER_COLON.finditer(text[-LENIENT_TAIL:]):
-        pass
+    for match in _ANSWER_COLON.finditer(text[-LENIENT_TAIL:]):
+        found = match
     return _strip_math(found.group(1)) if found else None
 
 
 def find_last_math(text: str) -> str | None:
     """The content of the last $...$, $$...$$, \\(...\\) or \\[...\\] (in the tail)."""
     found = None
-    for found in _INLINE_MATH.finditer(text[-LENIENT_TAIL:]):
-        pass
+    for match in _INLINE_MATH.finditer(text[-LENIENT_TAIL:]):
+        found = match
     if found is None:
         return None
     return next(group for group in found.groups() if group is not None).strip()

@@ -13,9 +13,8 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from typing import Union
 
-Number = Union[Fraction, float]
+Number = Fraction | float
 
 _TOKEN = re.compile(r"\d+\.?\d*|\.\d+|\\frac|\\sqrt|\\pi|\\cdot|\\times|\\div|[-+*/^(){}\[\]]")
 # Exponents and results beyond these bounds go to sympy, which runs in a killable worker.
@@ -51,7 +50,9 @@ def numbers_match(a: Number, b: Number, rel_tol: float) -> bool:
     """Exact for two rationals; otherwise within `rel_tol` of the larger magnitude."""
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         return a == b
-    return abs(a - b) <= rel_tol * max(abs(a), abs(b))
+    # Not both rational, so Python would compare in floats anyway.
+    x, y = float(a), float(b)
+    return abs(x - y) <= rel_tol * max(abs(x), abs(y))
 
 
 class _Parser:
@@ -120,9 +121,9 @@ class _Parser:
                 raise _Unsupported("mixed number")
             return value
         if token in ("(", "{", "["):
-            value = self.expression()
+            inner = self.expression()
             self.take({"(": ")", "{": "}", "[": "]"}[token])
-            return value
+            return inner
         if token == "\\frac":
             return _divide(self.group(), self.group())
         if token == "\\sqrt":

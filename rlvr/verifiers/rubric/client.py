@@ -19,6 +19,7 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.message import Message
 from typing import Any
 
 from rlvr.verdict import JUDGE_ERROR, TIMEOUT
@@ -34,7 +35,7 @@ _MAX_ERRORS = 5
 @dataclass(frozen=True)
 class HttpReply:
     status: int
-    headers: Mapping[str, str]
+    headers: Message  # case-insensitive .get, as HTTP header names are
     body: bytes
 
 
@@ -54,6 +55,8 @@ def post_json(url: str, payload: Any, headers: Mapping[str, str], timeout: float
     """
     started = time.monotonic()
     parts = urllib.parse.urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"judge URL {url!r} has no host")
     if parts.scheme == "https":
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
             parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()

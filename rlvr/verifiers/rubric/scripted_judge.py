@@ -75,7 +75,7 @@ class ScriptedJudge:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def reset(self, default: str = "valid") -> None:
         """Forget the requests seen and the queued actions; answer `default` from now on."""

@@ -90,7 +90,7 @@ class RubricOptions(VerifierOptions):
                 raise ValueError(f"invalid {name}: {getattr(self, name)!r}")
 
 
-class RubricVerifier(Verifier):
+class RubricVerifier(Verifier[RubricOptions]):
     """Task "rubric"; see the module docstring for ground truths, options and verdicts."""
 
     task = "rubric"
@@ -98,7 +98,7 @@ class RubricVerifier(Verifier):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        opts: RubricOptions = self.options  # type: ignore[assignment]
+        opts = self.options
         # verify_batch runs this many verifications, so this many judge calls, at once.
         self.batch_concurrency = opts.judge_concurrency
         self.judge = ChatJudge(
