@@ -60,6 +60,7 @@ def _start_node(temp_dir: str, *args: str) -> subprocess.Popen:
         "--num-cpus=1",
         f"--temp-dir={temp_dir}",
         "--disable-usage-stats",
+        "--node-ip-address=127.0.0.1",  # loopback only: a test sends nothing to other addresses
         *args,
     ]
     # Its own session: the node's processes are ended through this group, never by name.
@@ -87,7 +88,7 @@ DRIVER = textwrap.dedent(
     sys.path.insert(0, sys.argv[2])
     from scale_data import comparable, gsm8k_batch, math_batch, mbpp_batch
     from rlvr.distributed import default_server, verify_batch
-    ray.init(address=sys.argv[1], log_to_driver=False)
+    ray.init(address=sys.argv[1], log_to_driver=False, _node_ip_address="127.0.0.1")
     deadline = time.monotonic() + 120
     while sum(node["Alive"] for node in ray.nodes()) < 2 and time.monotonic() < deadline:
         time.sleep(0.5)  # the worker node may register after the head
@@ -135,7 +136,7 @@ def test_head_and_worker_node_started_with_ray_start():
 
 @pytest.fixture(scope="module")
 def cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
     yield
     ray.shutdown()
 
