@@ -1,9 +1,9 @@
 """`python -m rlvr`: a short report of this installation to paste into a bug report.
 
 It prints the rlvr and Python versions, the verifier and evaluation tasks, the sandbox isolation
-this machine gives code tasks, and which optional parts (the pip extras) are installed. Each part
-of the report is one function returning its lines, so adding a line is adding a function to
-`SECTIONS`.
+this machine gives code tasks, the verification worker budget in force, and which optional parts
+(the pip extras) are installed. Each part of the report is one function returning its lines, so
+adding a line is adding a function to `SECTIONS`.
 """
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ def isolation() -> list[str]:
     return [line]
 
 
+def budget() -> list[str]:
+    from rlvr.workers.budget import describe_budget
+
+    return [describe_budget()]
+
+
 def extras() -> list[str]:
     lines = []
     for extra, distributions in extra_requirements().items():
@@ -73,7 +79,7 @@ def extras() -> list[str]:
     return lines
 
 
-SECTIONS: list[Callable[[], list[str]]] = [versions, tasks, isolation, extras]
+SECTIONS: list[Callable[[], list[str]]] = [versions, tasks, isolation, budget, extras]
 
 
 def report_lines() -> list[str]:

@@ -12,6 +12,7 @@ def test_the_report_names_version_tasks_isolation_and_every_extra():
     assert lines[0] == f"rlvr {rlvr.__version__}"
     assert any(line.startswith("verifier tasks: ") and "rubric" in line for line in lines)
     assert any(line.startswith("sandbox isolation: ") for line in lines)
+    assert any(line.startswith("worker budget: ") for line in lines)
     extras = extra_requirements()
     assert {"hf", "vllm", "eval", "hub", "grpo", "trl", "verl"} <= set(extras) and "dev" not in extras
     assert extras["hub"] == ["datasets"]

@@ -17,6 +17,8 @@ What the functions built here do:
   rlvr's timeouts use deadlines and killable workers, not signals, so they also hold off the
   main thread, where TRL runs async rewards;
 - return exactly one value per completion; per-sample problems give 0.0, never an exception;
+- with `distributed=True` (or a dict of `rlvr.distributed.ServerOptions` fields), verify on the
+  Ray cluster the process is connected to, through a reward server every rank shares;
 - when TRL passes `log_metric`, log per-batch outcome counts as `rlvr/<task>/<outcome>` for the
   outcomes correct, wrong, no_answer, timeout and error (every reason in rlvr.FAILURE_REASONS
   but timeout counts as error).
@@ -30,6 +32,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from rlvr.api import get_verifier
@@ -56,13 +59,17 @@ def outcome(verdict: Verdict) -> str:
     return NO_ANSWER if verdict.reason == NO_ANSWER else "wrong"
 
 
-def reward_func(task: str, answer_column: str = "answer", **options: Any) -> Callable[..., list[float | None]]:
+def reward_func(
+    task: str, answer_column: str = "answer", distributed: Any = False, **options: Any
+) -> Callable[..., list[float | None]]:
     """A synchronous TRL reward function for rlvr `task` with verifier `options`.
 
     Raises ValueError here for an unknown task or option. The function is named `rlvr_<task>`,
-    which is the name TRL logs its rewards under (`rewards/rlvr_<task>/mean`).
+    which is the name TRL logs its rewards under (`rewards/rlvr_<task>/mean`). `distributed`:
+    False to verify in this process, True or a dict of `rlvr.distributed.ServerOptions` fields to
+    verify on the Ray cluster this process joined with `ray.init`.
     """
-    scorer = _BatchScorer(get_verifier(task, **options), answer_column)
+    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed)
 
     def rlvr_reward(
         prompts: Sequence[Any] | None = None,
@@ -76,10 +83,12 @@ def reward_func(task: str, answer_column: str = "answer", **options: Any) -> Cal
     return _named(rlvr_reward, task)
 
 
-def async_reward_func(task: str, answer_column: str = "answer", **options: Any) -> Callable[..., Any]:
+def async_reward_func(
+    task: str, answer_column: str = "answer", distributed: Any = False, **options: Any
+) -> Callable[..., Any]:
     """Like `reward_func`, but a coroutine function: TRL awaits it on its event loop, next to
     its other async rewards. Verification runs in a worker thread, so the loop never blocks."""
-    scorer = _BatchScorer(get_verifier(task, **options), answer_column)
+    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed)
 
     async def rlvr_reward(
         prompts: Sequence[Any] | None = None,
@@ -96,18 +105,23 @@ def async_reward_func(task: str, answer_column: str = "answer", **options: Any) 
 class _BatchScorer:
     """Scores one TRL batch with one verifier: the body both reward functions share."""
 
-    def __init__(self, verifier: Verifier, answer_column: str) -> None:
+    def __init__(self, verifier: Verifier, answer_column: str, distributed: Any = False) -> None:
         self.verifier = verifier
         self.answer_column = answer_column
+        self.verify_batch = verifier.verify_batch
+        if distributed:  # the local verifier stays: it checked the options, here and at once
+            from rlvr.distributed import server_for
+
+            self.verify_batch = partial(
+                server_for(distributed).verify_batch, verifier.task, **verifier.describe_options()
+            )
 
     def score(
         self, completions: Sequence[Any], columns: dict[str, Any], log_metric: Callable[[str, float], None] | None
     ) -> list[float | None]:
         answers = self._answers(completions, columns)
         rows = [i for i, answer in enumerate(answers) if answer is not None]
-        verdicts = self.verifier.verify_batch(
-            [completion_text(completions[i]) for i in rows], [answers[i] for i in rows]
-        )
+        verdicts = self.verify_batch([completion_text(completions[i]) for i in rows], [answers[i] for i in rows])
         rewards: list[float | None] = [None] * len(completions)
         for i, verdict in zip(rows, verdicts):
             rewards[i] = verdict.score

@@ -13,6 +13,9 @@ and loads either from the trainer config:
 "lighteval/MATH", ...) and every rlvr task name; extend it per run with the keyword
 `task_map={"my/dataset": "gsm8k"}` and set verifier options per task with
 `options={"gsm8k": {"mode": "strict"}}`, both settable as `custom_reward_function.reward_kwargs`.
+`compute_score_batch` takes `distributed=True` (or a dict of `rlvr.distributed.ServerOptions`
+fields) there too, to verify on the Ray cluster verl runs on, through one reward server that
+every reward worker shares.
 
 The result is a dict: "score" (the reward) plus the Verdict's fields "correct", "extracted",
 "reason" and "detail" (a JSON string), "failed" (1.0 when the verifier could not judge, see
@@ -105,6 +108,7 @@ def compute_score_batch(
     extra_infos: Sequence[Any] | None = None,
     task_map: Mapping[str, str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    distributed: Any = False,
     **kwargs: Any,
 ) -> list[dict[str, Any]]:
     """verl's batch reward contract (BatchRewardManager): one dict per sample, in input order.
@@ -128,7 +132,9 @@ def compute_score_batch(
         else:
             rows_by_task[task].append(i)
     for task, rows in rows_by_task.items():
-        task_verdicts = _verify_rows(task, _task_options(options, task), solution_strs, ground_truths, rows)
+        task_verdicts = _verify_rows(
+            task, _task_options(options, task), solution_strs, ground_truths, rows, _plain(distributed)
+        )
         for i, verdict in zip(rows, task_verdicts):
             verdicts[i] = verdict
     # Every row got a verdict above: an unknown data source's, or its task's.
@@ -136,13 +142,23 @@ def compute_score_batch(
 
 
 def _verify_rows(
-    task: str, task_options: dict[str, Any], solutions: Sequence[Any], ground_truths: Sequence[Any], rows: list[int]
+    task: str,
+    task_options: dict[str, Any],
+    solutions: Sequence[Any],
+    ground_truths: Sequence[Any],
+    rows: list[int],
+    distributed: Any = False,
 ) -> list[Verdict]:
+    completions, truths = [solutions[i] for i in rows], [_plain(ground_truths[i]) for i in rows]
     try:
+        if distributed:
+            from rlvr.distributed import server_for
+
+            return server_for(distributed).verify_batch(task, completions, truths, **task_options)
         verifier = shared_verifier(task, task_options)
     except ValueError as exc:  # bad options: reported per sample, as `verify` does
         return [Verdict.failure(BAD_OPTIONS, str(exc)) for _ in rows]
-    return verifier.verify_batch([solutions[i] for i in rows], [_plain(ground_truths[i]) for i in rows])
+    return verifier.verify_batch(completions, truths)
 
 
 def _options_problem(options: Any) -> str | None:

@@ -48,3 +48,25 @@ def worker_budget() -> int:
     sharing = os.environ.get(ENV_LOCAL_WORLD_SIZE)
     processes = _positive_int(ENV_LOCAL_WORLD_SIZE, sharing) if sharing else 1
     return max(1, usable_cores() // processes)
+
+
+def describe_budget() -> str:
+    """The budget in force and where it comes from, in one line (for `python -m rlvr` and logs).
+
+    Raises ValueError, as `worker_budget` does, when RLVR_WORKERS or LOCAL_WORLD_SIZE is not a
+    positive integer.
+
+    Example:
+        >>> os.environ.pop("RLVR_WORKERS", None); os.environ["LOCAL_WORLD_SIZE"] = "4"
+        >>> describe_budget()  # on a 16-core machine
+        'worker budget: 4 per pool (16 usable cores / LOCAL_WORLD_SIZE=4 processes)'
+    """
+    budget = worker_budget()
+    explicit = os.environ.get(ENV_WORKERS)
+    if explicit:
+        source = f"{ENV_WORKERS}={explicit}"
+    else:
+        sharing = os.environ.get(ENV_LOCAL_WORLD_SIZE)
+        per = f" / {ENV_LOCAL_WORLD_SIZE}={sharing} processes" if sharing else f", no {ENV_LOCAL_WORLD_SIZE} set"
+        source = f"{usable_cores()} usable cores{per}"
+    return f"worker budget: {budget} per pool ({source})"
