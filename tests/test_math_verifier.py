@@ -123,7 +123,7 @@ def test_modes_find_answers_where_documented():
     assert rlvr.compute_reward(text, "0.5", task="math", mode="lenient") == 1.0
     assert rlvr.compute_reward(text, "\\frac12", task="math", mode="minerva") == 1.0
     assert rlvr.compute_reward("Answer: $3$", "3", task="math", mode="lenient") == 1.0
-    assert rlvr.compute_reward("so it is $4$ and then $3$", "3", task="math", mode="lenient") == 1.0
+    assert rlvr.compute_reward("so it was $4$ at first. Now it is $3$.", "3", task="math", mode="lenient") == 1.0
     assert rlvr.compute_reward("\\boxed{3} ... final answer is 4", "3", task="math", mode="lenient") == 1.0
     assert rlvr.compute_reward("\\boxed{3}", "3", task="math", mode="minerva") == 0.0
 

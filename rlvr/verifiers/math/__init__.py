@@ -4,7 +4,9 @@ Ground truth: a bare LaTeX answer ("\\frac{1}{2}") or a whole reference solution
 is its rightmost \\boxed{}. Modes (option `mode`):
 
     boxed    (default) only a \\boxed{} / \\fbox{} answer counts; compared by equivalence
-    lenient  \\boxed, then "final answer is X", "answer: X", the last $...$; by equivalence
+    lenient  \\boxed, a bare answer, "final answer is X", "answer: X", a bold value, then the
+             value of the final statement (extraction.py); by equivalence
+    answer   the completion is an already extracted answer, compared directly by equivalence
     minerva  lm-eval minerva_math's exact_match: "Final Answer: The final answer is X. I hope it
              is correct.", Minerva normalisation, string equality then sympy's parse_latex check
 
@@ -33,7 +35,7 @@ from rlvr.verifiers.base import (
     default_concurrency,
 )
 from rlvr.verifiers.math import grader, symbolic
-from rlvr.verifiers.math.extraction import MODE_FORMS, extract_answer, gold_answer
+from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.workers import JobTimeout, WatchdogPool
 from rlvr.workers.budget import worker_budget
@@ -45,7 +47,7 @@ MAX_EXTRACTED_CHARS = 2000
 
 @dataclass(frozen=True)
 class MathOptions(VerifierOptions):
-    """mode: boxed|lenient|minerva. sympy_timeout: seconds one sympy job may run before its
+    """mode: boxed|lenient|answer|minerva. sympy_timeout: seconds one sympy job may run before its
     worker is killed. rel_tol: relative tolerance for irrational numeric values.
     memory_limit_mb: address-space limit of each sympy worker."""
 
@@ -56,8 +58,8 @@ class MathOptions(VerifierOptions):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.mode not in MODE_FORMS:
-            raise ValueError(f"math mode must be one of {sorted(MODE_FORMS)}, got {self.mode!r}")
+        if self.mode not in MODE_FINDERS:
+            raise ValueError(f"math mode must be one of {sorted(MODE_FINDERS)}, got {self.mode!r}")
         if self.mode == "minerva" and (problem := symbolic.minerva_unavailable()):
             raise ValueError(f"math mode 'minerva' cannot run here: {problem}")
         if not isinstance(self.sympy_timeout, (int, float)) or not self.sympy_timeout > 0:
@@ -124,7 +126,7 @@ class MathVerifier(Verifier):
         if len(answer) > grader.MAX_ANSWER_CHARS:
             detail["structure"] = f"answer longer than {grader.MAX_ANSWER_CHARS} characters: not parsed"
             return answer.strip() == gold.strip(), "string"
-        comparison = grader.compare(grader.parse_answer(gold), grader.parse_answer(answer), self.options.rel_tol)
+        comparison = grader.compare(*grader.parse_pair(gold, answer), self.options.rel_tol)
         if comparison.structure_mismatch:
             detail["structure"] = comparison.structure_mismatch
         sympy_results: dict[tuple[int, int], bool] = {}

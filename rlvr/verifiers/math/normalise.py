@@ -32,14 +32,22 @@ _SHORT_SQRT = re.compile(r"\\sqrt(\[[^\]]*\])?\s*([0-9A-Za-z])")
 _SPACES = re.compile(r"(\\[A-Za-z]+)?\s+(?=([A-Za-z0-9])?)")
 _THOUSANDS_GLUE = re.compile(r",\s*\\!\s*")
 _SPACED_COMMA = re.compile(r",\s")
-_VARIABLE_PREFIX = re.compile(r"^[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:\([A-Za-z]\))?(?:=(?!=)|\\in(?![A-Za-z]))")
+# A name ("x", "a_1", "f(n)", "BC", "Area") or a tuple of names ("(p,q)", "(f(n),g(n))") before "=" or "\\in".
+_NAME = r"(?:[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?'*|[A-Z]{2,3}|[A-Z][a-z]{2,})(?:\([A-Za-z](?:,[A-Za-z])*\))?"
+_VARIABLE_PREFIX = re.compile(rf"^(?:{_NAME}|\({_NAME}(?:,{_NAME})+\))(?:=(?!=)|\\in(?![A-Za-z]))")
+# Thousands grouped by spaces or thin spaces: "1 000", "7\\,425\\,000".
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:\\[,! ]|\\thinspace|[ \u2009\u202f~])\d{3})+(?![\d])")
+_THOUSANDS_SPACE = re.compile(r"\\[,! ]|\\thinspace|[ \u2009\u202f~]")
+_RELATION_MACRO = re.compile(r"\\(geqslant|leqslant|geq|leq|ge|le)(?![A-Za-z])")
+_RELATION = re.compile(r"=|\\[gl]eq?(?![A-Za-z])|\\neq?(?![A-Za-z])|[<>]")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _AND = re.compile(r",?\\text\{\s*(?:and|or)\s*\}|,?\s+(?:and|or)\s+")
 
 
 def normalise(answer: str) -> str:
     """The canonical string of one answer; equal strings mean equal answers."""
-    text = _THOUSANDS_GLUE.sub(",", answer.strip())
+    text = _SPACED_THOUSANDS.sub(lambda m: _THOUSANDS_SPACE.sub("", m.group()), answer.strip())
+    text = _THOUSANDS_GLUE.sub(",", text)
     # "1, 000" is a list of two answers; "1,000" and "1,\\! 000" are one number.
     spaced_commas = _SPACED_COMMA.search(text) is not None
     text = _DOLLAR.sub("", text)
@@ -47,6 +55,7 @@ def normalise(answer: str) -> str:
     text = _NOISE.sub(" ", text)
     text = _TEXT_MACRO.sub(r"\\text", text)
     text = _FRAC_MACRO.sub(r"\\frac", text)
+    text = _RELATION_MACRO.sub(lambda m: "\\" + m.group(1)[0] + "eq", text)
     text = text.replace("{,}", "")
     text = _AND.sub(",", text)
     text = _DEGREES.sub("", text)
@@ -80,7 +89,7 @@ def _keep_command_space(match: re.Match[str]) -> str:
 
 def _is_grouped_number(text: str) -> bool:
     """Whether commas in `text` are thousands separators ("10,080", "-1,000.5"), not a list."""
-    return re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text) is not None
+    return re.fullmatch(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", text) is not None
 
 
 def strip_variable_prefix(text: str) -> str:
@@ -90,6 +99,39 @@ def strip_variable_prefix(text: str) -> str:
     if match and "=" not in text[match.end() :]:
         return text[match.end() :]
     return text
+
+
+def has_relation(text: str) -> bool:
+    """Whether a normalised answer states a relation ("y=2x+3", "k\\geq2") rather than a value."""
+    return _RELATION.search(text) is not None
+
+
+def final_values(text: str) -> str:
+    """The right-hand side of the last top-level "=" of a normalised answer, item by item when
+    every item of a list is an equation: what a prediction means against a gold value.
+
+    >>> final_values("\\frac{36}{4}=9"), final_values("x=-3,x=1"), final_values("(p,q)=(4,7)")
+    ('9', '-3,1', '(4,7)')
+    """
+    items = _top_level_split(text, ",")
+    if len(items) > 1 and all(len(_top_level_split(item, "=")) > 1 for item in items):
+        return ",".join(_top_level_split(item, "=")[-1] for item in items)
+    return _top_level_split(text, "=")[-1]
+
+
+def _top_level_split(text: str, separator: str) -> list[str]:
+    """`text` split at the `separator` characters outside brackets and braces."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    parts.append(text[start:])
+    return parts
 
 
 # ---------------------------------------------------------------- structures
@@ -151,14 +193,4 @@ def _encloses(text: str) -> bool:
 
 def _split_commas(text: str) -> tuple[str, ...]:
     """Top-level comma-separated items (commas inside brackets or braces do not split)."""
-    items, depth, start = [], 0, 0
-    for position, char in enumerate(text):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            items.append(text[start:position])
-            start = position + 1
-    items.append(text[start:])
-    return tuple(strip_variable_prefix(item.strip()) for item in items if item.strip())
+    return tuple(strip_variable_prefix(item.strip()) for item in _top_level_split(text, ",") if item.strip())

@@ -13,9 +13,8 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from typing import Union
 
-Number = Union[Fraction, float]
+Number = Fraction | float
 
 _TOKEN = re.compile(r"\d+\.?\d*|\.\d+|\\frac|\\sqrt|\\pi|\\cdot|\\times|\\div|[-+*/^(){}\[\]]")
 # Exponents and results beyond these bounds go to sympy, which runs in a killable worker.

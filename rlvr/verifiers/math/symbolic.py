@@ -3,8 +3,9 @@ parsing and simplifying untrusted LaTeX can take unbounded time and memory.
 
 `equal_pairs` decides a batch of (gold, predicted) scalar pairs with latex2sympy2_extended and
 sympy: two constants by a relative-tolerance comparison at 30 digits; expressions that
-differ at a fixed sample point are different; otherwise simplify(a - b) == 0, then `a.equals(b)`. Equations compare as equations: both sides pairwise, or their
-differences equal up to a nonzero numeric factor; an equation never equals a non-equation.
+differ at a fixed sample point are different; otherwise simplify(a - b) == 0, then `a.equals(b)`.
+Equations compare as equations: both sides pairwise, or their differences equal up to a nonzero
+numeric factor; an equation never equals a non-equation.
 A text that does not parse equals nothing (no falling back to a number found inside it).
 `minerva_equal` is lm-eval minerva_math's `is_equiv` step: sympy's own `parse_latex` on both
 sides and `simplify(a - b) == 0`, every failure meaning "not equal".
