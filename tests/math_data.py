@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from pathlib import Path
 
 from shared_data import data_file
 
@@ -97,3 +98,33 @@ def _terminating_decimal(value: Fraction) -> str | None:
         if scaled.denominator == 1:
             return f"{float(value):.{digits}f}"
     return None
+
+
+CORPUS_DIR = Path(__file__).resolve().parent / "math_corpus"
+
+
+@dataclass(frozen=True)
+class LabelledCase:
+    """One row of the labelled corpus (tests/math_corpus/README.md)."""
+
+    source: str
+    case: str
+    gold: str
+    completion: str
+    label: bool
+    note: str = ""
+
+
+@lru_cache(maxsize=1)
+def load_corpus() -> tuple[LabelledCase, ...]:
+    """Every labelled case of tests/math_corpus/*.jsonl, in file order."""
+    cases = []
+    for path in sorted(CORPUS_DIR.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as lines:
+            cases.extend(LabelledCase(**json.loads(line)) for line in lines if line.strip())
+    return tuple(cases)
+
+
+def math_verify_gold(gold: str) -> str:
+    """The gold as math-verify users pass it to `parse`: LaTeX needs "$...$" or \\boxed{} to be found."""
+    return gold if "$" in gold or "\\boxed" in gold else f"${gold}$"

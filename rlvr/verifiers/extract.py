@@ -35,21 +35,29 @@ def last_boxed(text: str) -> str | None:
 
     The brace-less form "\\boxed 5" gives the token after the space. A \\boxed whose brace
     never closes is skipped, not guessed at.
+
+    >>> last_boxed("\\boxed{1} then \\boxed{\\frac{1}{2}}")
+    '\\\\frac{1}{2}'
     """
-    matches = list(_BOXED.finditer(text))
-    if not matches:
-        return None
-    closing = closing_braces(text)
-    for match in reversed(matches):
+    boxes = boxed_spans(text)
+    return boxes[-1][2] if boxes else None
+
+
+def boxed_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, content) of every \\boxed{...} / \\fbox{...} / "\\boxed 5" in `text`, in order."""
+    closing: dict[int, int] | None = None
+    spans = []
+    for match in _BOXED.finditer(text):
         start = match.end()
         if text.startswith("{", start):
+            closing = closing_braces(text) if closing is None else closing
             if start in closing:
-                return text[start + 1 : closing[start]]
+                spans.append((match.start(), closing[start] + 1, text[start + 1 : closing[start]]))
         elif match.group(1):
             bare = _BARE_ARGUMENT.match(text, start)
             if bare:
-                return bare.group(0)
-    return None
+                spans.append((match.start(), bare.end(), bare.group(0)))
+    return spans
 
 
 def closing_braces(text: str) -> dict[int, int]:

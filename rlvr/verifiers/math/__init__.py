@@ -112,7 +112,9 @@ class MathVerifier(Verifier):
         if options.mode == "minerva":
             correct, settled_by = self._minerva_equal(answer, ground_truth, deadline)
         else:
-            correct, settled_by = self._equivalent(answer, gold_answer(ground_truth), deadline, detail)
+            # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
+            gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
+            correct, settled_by = self._equivalent(answer, gold, deadline, detail)
         detail["settled_by"] = settled_by
         return Verdict(
             score=float(correct),

@@ -4,10 +4,11 @@ Each mode is one ordered list of (form, finder) pairs; the first finder that fin
 gives the answer (`rlvr.verifiers.extract.find_first`, shared with gsm8k).
 
 boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
-lenient  \\boxed; the whole completion when it is a short bare answer; "final answer is X" /
-         "the answer is X"; "Answer: X"; the last bold value; then the final statement: in the
-         last sentence that holds a value, the first value after its last "is/are/equals/=",
-         else its last value (a $...$ span, a bold span or a plain number)
+lenient  \\boxed (with the boxes just before it that only separators part); the whole
+         completion when it is a short bare answer; "final answer is X" / "the answer is X";
+         "Answer: X"; the last bold value; then the final statement: in the last sentence or
+         clause that holds a value, the first value after its last "is/are/equals/=", else its
+         last value (a $...$ span, a bold span or a plain number)
 answer   the completion is an already extracted answer (a \\boxed{} in it still wins)
 minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it is correct."
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from rlvr.verifiers.extract import Finder, find_first, last_boxed, last_search
+from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed, last_search
 
 # lm-eval minerva_math finds r"Final Answer: The final answer is(.*?). I hope it is correct."
 # in the text with "I hope it is correct." appended. That regex is quadratic on a line full of
@@ -38,18 +39,23 @@ _MATH_SPAN = r"\$\$[^$]{1,500}\$\$|\$[^$]{1,500}\$|\\\((?:(?!\\\)).){1,500}\\\)|
 _BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 # Bold headings ("**Step 2:**", "**Case 1**") are not answers.
 _HEADING = re.compile(r"^(?:step|case|part|method|approach|solution|final answer|answer)\b|:\s*$", re.IGNORECASE)
-# One token of the final statement: a math span, a bold span, a plain number, a copula or a
-# sentence end. Numbers keep thousands groups, a fraction, "%" or a degree sign.
+# One token of the final statement: a math span, a bold span, a plain number, a copula or the
+# end of a sentence or clause ("so", "thus": what follows is the conclusion). Numbers keep
+# thousands groups ("3,628,800", "1 000"), a fraction, "%" or a degree sign.
 _STATEMENT_TOKEN = re.compile(
     rf"(?P<math>{_MATH_SPAN})"
     r"|(?P<bold>\*\*[^*\n]{1,200}\*\*)"
-    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?(?:\s*(?:%|°|\\%))?)"
+    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+)"
+    r"(?:\.\d+)?(?:/\d+)?(?:\s*(?:%|°|\\%))?)"
     r"|(?P<copula>\b(?:is|are|was|were|equals?|be|becomes|gives|yields)\b|=|≈)"
-    r"|(?P<end>[.!?](?=\s|$)|\n)",
+    r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
     re.S,
 )
+# What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters.
+_BOX_SEPARATOR = re.compile(r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*")
 _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])$", re.S)
-_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+|\\text\{[^{}]*\}")
+_LATEX_COMMAND = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}|\\[A-Za-z]+")
+_MATH_SPANS = re.compile(_MATH_SPAN, re.S)
 _WORD = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -74,6 +80,25 @@ def find_minerva_final(text: str) -> str | None:
     return None
 
 
+def find_boxed_group(text: str) -> str | None:
+    """The last \\boxed{} together with the boxes just before it that only separators part
+    ("\\boxed{1}, \\boxed{2} and \\boxed{3}" -> "1, 2, 3"): one answer in several boxes.
+
+    >>> find_boxed_group("so $\\boxed{-2}$ and $\\boxed{1}$.")
+    '-2, 1'
+    """
+    boxes = boxed_spans(text)
+    if not boxes:
+        return None
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        gap = text[box[1] : group[0][0]]
+        if box[1] > group[0][0] or _BOX_SEPARATOR.fullmatch(gap) is None:
+            break
+        group.insert(0, box)
+    return ", ".join(content for _, _, content in group)
+
+
 def find_final_answer_is(text: str) -> str | None:
     """The last "final answer is X" / "the answer is X" (any case, in the tail), without a trailing period.
 
@@ -81,7 +106,7 @@ def find_final_answer_is(text: str) -> str | None:
     '\\\\frac{1}{2}'
     """
     found = last_search(_FINAL_ANSWER_IS, text[-LENIENT_TAIL:])
-    return strip_delimiters(found.group(1)) if found else None
+    return _value_of(found.group(1)) if found else None
 
 
 def find_answer_colon(text: str) -> str | None:
@@ -91,7 +116,20 @@ def find_answer_colon(text: str) -> str | None:
     '17'
     """
     found = last_search(_ANSWER_COLON, text[-LENIENT_TAIL:])
-    return strip_delimiters(found.group(1)) if found else None
+    return _value_of(found.group(1)) if found else None
+
+
+def _value_of(answer: str) -> str:
+    """An announced answer, or the value its sentence states when it is prose
+    ("Final Answer: The largest $n$ is 34." -> "34")."""
+    answer = strip_delimiters(answer)
+    if _is_prose(answer):
+        return find_final_statement(answer) or answer
+    return answer
+
+
+def _is_prose(text: str) -> bool:
+    return _WORD.search(_LATEX_COMMAND.sub("", _MATH_SPANS.sub("", text))) is not None
 
 
 def find_bare(text: str) -> str | None:
@@ -103,7 +141,7 @@ def find_bare(text: str) -> str | None:
     answer = strip_delimiters(text)
     if not answer or len(answer) > BARE_MAX_CHARS or "\n" in answer or "$" in answer:
         return None
-    return answer if _WORD.search(_LATEX_COMMAND.sub("", answer)) is None else None
+    return None if _WORD.search(_LATEX_COMMAND.sub("", answer)) else answer
 
 
 def find_bold(text: str) -> str | None:
@@ -167,7 +205,7 @@ def find_given_answer(text: str) -> str | None:
     >>> find_given_answer("$x^2 + 1$"), find_given_answer("\\\\boxed{315}")
     ('x^2 + 1', '315')
     """
-    answer = last_boxed(text)
+    answer = find_boxed_group(text)
     answer = strip_delimiters(text if answer is None else answer)
     return answer or None
 
@@ -175,7 +213,7 @@ def find_given_answer(text: str) -> str | None:
 MODE_FINDERS: dict[str, tuple[tuple[str, Finder], ...]] = {
     "boxed": (("boxed", last_boxed),),
     "lenient": (
-        ("boxed", last_boxed),
+        ("boxed", find_boxed_group),
         ("bare", find_bare),
         ("final_answer_is", find_final_answer_is),
         ("answer_colon", find_answer_colon),
@@ -196,12 +234,13 @@ def extract_answer(text: str, mode: str) -> tuple[str | None, str | None]:
     return find_first(MODE_FINDERS[mode], text)
 
 
-def gold_answer(ground_truth: str) -> str:
-    """The answer of a ground truth: its rightmost \\boxed{} when it is a whole solution,
-    else the text itself (a bare answer such as "\\frac{1}{2}").
+def gold_answer(ground_truth: str, grouped: bool = False) -> str:
+    """The answer of a ground truth: its rightmost \\boxed{} when it is a whole solution (with
+    the boxes just before it when `grouped`, as find_boxed_group), else the text itself (a bare
+    answer such as "\\frac{1}{2}").
 
     >>> gold_answer("so $\\\\boxed{4}$"), gold_answer("4")
     ('4', '4')
     """
-    boxed = last_boxed(ground_truth)
+    boxed = find_boxed_group(ground_truth) if grouped else last_boxed(ground_truth)
     return boxed if boxed is not None else ground_truth

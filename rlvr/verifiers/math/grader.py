@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from rlvr.verifiers.math.normalise import MAX_ITEMS, Answer, final_values, has_relation, normalise, split_structure
+from rlvr.verifiers.math.normalise import (
+    MAX_ITEMS,
+    Answer,
+    final_values,
+    has_relation,
+    normalise,
+    split_structure,
+    stated_values,
+)
 from rlvr.verifiers.math.numeric import Number, evaluate, numbers_match
 
 # Above this many characters an answer is not normalised or parsed (the caller compares the raw strings).
@@ -52,9 +60,11 @@ _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
 def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedAnswer]:
-    """The gold and predicted answers, the prediction read against the gold: a final equation
+    """The gold and predicted answers, each read against the other: a final equation
     ("\\frac{36}{4}=9", "BC=14", "x=-3,x=1") stands for its right-hand side(s) when the gold
-    states no relation, and "1000,99" is a decimal comma when the other side is a non-integer number.
+    states no relation; a gold that names its values ("|AB|=1", "z=1+1=2") stands for them,
+    and then a prediction's equation for its right-hand side; and "1000,99" is a decimal comma
+    when the other side is a non-integer number.
 
     >>> [p.normalised for p in parse_pair("9", "3+3+3=9")], parse_pair("1000.99", "1000,99")[1].normalised
     (['9', '9'], '1000.99')
@@ -62,6 +72,10 @@ def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedA
     gold, predicted = parse_answer(gold_raw), parse_answer(predicted_raw)
     if "=" in predicted.normalised and not has_relation(gold.normalised):
         predicted = _parse_normalised(final_values(predicted.normalised))
+    elif "=" in gold.normalised and (values := stated_values(gold.normalised)) is not None:
+        gold = _parse_normalised(values)
+        if "=" in predicted.normalised:
+            predicted = _parse_normalised(final_values(predicted.normalised))
     return _decimal_comma(gold, predicted), _decimal_comma(predicted, gold)
 
 
