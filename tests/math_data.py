@@ -113,6 +113,7 @@ class LabelledCase:
     completion: str
     label: bool
     note: str = ""
+    math_verify: bool | None = None  # math-verify 0.9.0's verdict, recorded (tests/test_math_corpus.py)
 
 
 @lru_cache(maxsize=1)
@@ -128,3 +129,17 @@ def load_corpus() -> tuple[LabelledCase, ...]:
 def math_verify_gold(gold: str) -> str:
     """The gold as math-verify users pass it to `parse`: LaTeX needs "$...$" or \\boxed{} to be found."""
     return gold if "$" in gold or "\\boxed" in gold else f"${gold}$"
+
+
+def solution_cases(count: int) -> tuple[LabelledCase, ...]:
+    """Real written-out solutions as completions: `count` MATH reference solutions (spread over
+    subjects and levels), each against its own answer (label True) and another problem's (False)."""
+    everything = load_problems()
+    positions = {id(problem): k for k, problem in enumerate(everything)}
+    cases = []
+    for problem in subset(everything, count):
+        case = f"{problem.source}/{problem.index}"
+        cases.append(LabelledCase("math solutions", case, problem.answer, problem.solution, True))
+        wrong = different_answer(everything, positions[id(problem)])
+        cases.append(LabelledCase("math solutions", case, wrong, problem.solution, False))
+    return tuple(cases)

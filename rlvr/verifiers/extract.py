@@ -31,13 +31,13 @@ def truncate_at_stops(text: str, stops: Sequence[str]) -> str:
 
 
 def last_boxed(text: str) -> str | None:
-    """The content of the rightmost \\boxed{...} or \\fbox{...} (braces matched), or None.
+    r"""The content of the rightmost \boxed{...} or \fbox{...} (braces matched), or None.
 
-    The brace-less form "\\boxed 5" gives the token after the space. A \\boxed whose brace
+    The brace-less form "\boxed 5" gives the token after the space. A \boxed whose brace
     never closes is skipped, not guessed at.
 
     >>> last_boxed("\\boxed{1} then \\boxed{\\frac{1}{2}}")
-    '\\\\frac{1}{2}'
+    '\\frac{1}{2}'
     """
     boxes = boxed_spans(text)
     return boxes[-1][2] if boxes else None
@@ -74,7 +74,7 @@ def closing_braces(text: str) -> dict[int, int]:
 
 
 def find_first(finders: Sequence[tuple[str, Finder]], text: str) -> tuple[str | None, str | None]:
-    """(answer, form) from the first (form, finder) pair whose finder finds something in `text`.
+    r"""(answer, form) from the first (form, finder) pair whose finder finds something in `text`.
 
     >>> find_first((("boxed", last_boxed),), "so $\\boxed{5}$")
     ('5', 'boxed')

@@ -4,11 +4,11 @@ Each mode is one ordered list of (form, finder) pairs; the first finder that fin
 gives the answer (`rlvr.verifiers.extract.find_first`, shared with gsm8k).
 
 boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
-lenient  \\boxed (with the boxes just before it that only separators part); the whole
-         completion when it is a short bare answer; "final answer is X" / "the answer is X";
-         "Answer: X"; the last bold value; then the final statement: in the last sentence or
-         clause that holds a value, the first value after its last "is/are/equals/=", else its
-         last value (a $...$ span, a bold span or a plain number)
+lenient  "final answer is X" / "the answer is X" with no \\boxed at or after it; \\boxed (with
+         the boxes just before it that only separators part); the whole completion when it is
+         a short bare answer; "Answer: X"; the last bold value; then the final statement: in
+         the last sentence or clause that holds a value, the first value after its last
+         "is/are/equals/=", else its last value (a $...$ span, a bold span or a plain number)
 answer   the completion is an already extracted answer (a \\boxed{} in it still wins)
 minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it is correct."
 """
@@ -51,6 +51,7 @@ _STATEMENT_TOKEN = re.compile(
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
     re.S,
 )
+_BOX_START = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters.
 _BOX_SEPARATOR = re.compile(r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*")
 _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])$", re.S)
@@ -81,8 +82,8 @@ def find_minerva_final(text: str) -> str | None:
 
 
 def find_boxed_group(text: str) -> str | None:
-    """The last \\boxed{} together with the boxes just before it that only separators part
-    ("\\boxed{1}, \\boxed{2} and \\boxed{3}" -> "1, 2, 3"): one answer in several boxes.
+    r"""The last \boxed{} together with the boxes just before it that only separators part
+    ("\boxed{1}, \boxed{2} and \boxed{3}" -> "1, 2, 3"): one answer in several boxes.
 
     >>> find_boxed_group("so $\\boxed{-2}$ and $\\boxed{1}$.")
     '-2, 1'
@@ -100,13 +101,18 @@ def find_boxed_group(text: str) -> str | None:
 
 
 def find_final_answer_is(text: str) -> str | None:
-    """The last "final answer is X" / "the answer is X" (any case, in the tail), without a trailing period.
+    """The last "final answer is X" / "the answer is X" (any case, in the tail), without a
+    trailing period, unless a \\boxed{} comes at or after it (then the box is the answer: boxes
+    that come before it held intermediate results).
 
-    >>> find_final_answer_is("So the answer is $\\\\frac{1}{2}$.")
-    '\\\\frac{1}{2}'
+    >>> find_final_answer_is("So the answer is $\\\\frac{1}{2}$."), find_final_answer_is("The answer is $\\\\boxed{2}$")
+    ('\\\\frac{1}{2}', None)
     """
-    found = last_search(_FINAL_ANSWER_IS, text[-LENIENT_TAIL:])
-    return _value_of(found.group(1)) if found else None
+    tail = text[-LENIENT_TAIL:]
+    found = last_search(_FINAL_ANSWER_IS, tail)
+    if found is None or _BOX_START.search(tail, found.start()):
+        return None
+    return _value_of(found.group(1))
 
 
 def find_answer_colon(text: str) -> str | None:
@@ -213,9 +219,9 @@ def find_given_answer(text: str) -> str | None:
 MODE_FINDERS: dict[str, tuple[tuple[str, Finder], ...]] = {
     "boxed": (("boxed", last_boxed),),
     "lenient": (
+        ("final_answer_is", find_final_answer_is),
         ("boxed", find_boxed_group),
         ("bare", find_bare),
-        ("final_answer_is", find_final_answer_is),
         ("answer_colon", find_answer_colon),
         ("bold", find_bold),
         ("final_statement", find_final_statement),

@@ -76,6 +76,10 @@ def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedA
         gold = _parse_normalised(values)
         if "=" in predicted.normalised:
             predicted = _parse_normalised(final_values(predicted.normalised))
+    elif "=" in gold.normalised and "=" in predicted_raw and "=" not in predicted.normalised:
+        # "y=-\\frac{1}{2}x+\\frac{3}{4}" against the line "2x+4y-3=0": the "y=" is part of the equation.
+        equation = normalise(predicted_raw, keep_equation=True)
+        predicted = ParsedAnswer(equation, Answer("scalar", (equation,)), (None,))
     return _decimal_comma(gold, predicted), _decimal_comma(predicted, gold)
 
 

@@ -53,8 +53,13 @@ _AND = re.compile(r",?\\text\{\s*(?:and|or)\s*\}|,?\s+(?:and|or)\s+|(?<=[)\]])(?
 _ESCAPED_COMMAND = re.compile(r"\\\\(?=[A-Za-z]{2})")
 
 
-def normalise(answer: str) -> str:
-    """The canonical string of one answer; equal strings mean equal answers."""
+def normalise(answer: str, keep_equation: bool = False) -> str:
+    r"""The canonical string of one answer; equal strings mean equal answers. A leading "x="
+    goes unless `keep_equation` (the answer is compared with an equation).
+
+    >>> normalise("\\dfrac{1}{2}\\text{ cm}"), normalise("y = 2x"), normalise("y = 2x", keep_equation=True)
+    ('\\frac{1}{2}', '2x', 'y=2x')
+    """
     text = _SPACED_THOUSANDS.sub(lambda m: _THOUSANDS_SPACE.sub("", m.group()), answer.strip())
     text = text.replace("**", "^")  # Python's power, as in "3*s**2"
     text = _ESCAPED_COMMAND.sub(r"\\", text)
@@ -80,7 +85,7 @@ def normalise(answer: str) -> str:
     text = _SPACES.sub(_keep_command_space, text)
     text = _plus_minus(_BRACKETED_MATRIX.sub(r"\1", text))
     text = _as_interval(_exact_before_approximation(text.rstrip(".").strip()))
-    text = strip_variable_prefix(text)
+    text = text if keep_equation else strip_variable_prefix(text)
     if not spaced_commas and _is_grouped_number(text):
         text = text.replace(",", "")
     choice = _CHOICE.match(text)
@@ -165,12 +170,12 @@ def final_values(text: str) -> str:
 
 
 def stated_values(text: str) -> str | None:
-    """The values of a gold answer that names what it gives ("|AB|=1", "S_{MBCN}:S=7:32",
-    "x=-5,p=\\frac{14}{3}", "z=1+1=2"), for a prediction that gives only the values; None when a left-hand
-    side is an expression ("x+y=2" is a line, not the value 2).
+    r"""The values of a gold answer that names what it gives ("|AB|=1", "S_{MBCN}:S=7:32",
+    "x=-5,p=\frac{14}{3}", "z=1+1=2"), for a prediction that gives only the values; None when
+    a left-hand side is an expression ("x+y=2" is a line, not the value 2).
 
     >>> stated_values("\\frac{NO}{BO}=\\frac{1}{\\sqrt{6}}"), stated_values("x+y=2")
-    ('\\\\frac{1}{\\\\sqrt{6}}', None)
+    ('\\frac{1}{\\sqrt{6}}', None)
     """
     values = []
     for item in _top_level_split(text, ","):
