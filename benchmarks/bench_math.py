@@ -25,7 +25,7 @@ from math_data import (  # noqa: E402
     different_answer,
     load_corpus,
     load_problems,
-    math_verify_gold,
+    math_verify_verdict,
     rewritings,
     solution_cases,
     subset,
@@ -84,9 +84,7 @@ CORPUS_GRADERS = ("rlvr boxed", "rlvr lenient", "rlvr answer", "math-verify")
 
 def _corpus_grader(name: str):
     if name == "math-verify":
-        return lambda case: bool(
-            math_verify.verify(math_verify.parse(math_verify_gold(case.gold)), math_verify.parse(case.completion))
-        )
+        return math_verify_verdict
     verifier = rlvr.get_verifier("math", mode=name.split()[1])
     return lambda case: verifier.verify(case.completion, case.gold).correct
 

@@ -131,6 +131,16 @@ def math_verify_gold(gold: str) -> str:
     return gold if "$" in gold or "\\boxed" in gold else f"${gold}$"
 
 
+# Rows whose completion is an extracted answer, not a completion: math-verify gets it wrapped as the gold.
+ANSWER_ROWS = ("hendrycks", "qwen2.5-math", "bare")
+
+
+def math_verify_prediction(case: LabelledCase) -> str:
+    """The completion as math-verify is given it: an extracted answer in "$...$" like the gold."""
+    is_answer = case.source in ANSWER_ROWS or case.case in ANSWER_ROWS
+    return math_verify_gold(case.completion) if is_answer else case.completion
+
+
 def solution_cases(count: int) -> tuple[LabelledCase, ...]:
     """Real written-out solutions as completions: `count` MATH reference solutions (spread over
     subjects and levels), each against its own answer (label True) and another problem's (False)."""
@@ -143,3 +153,11 @@ def solution_cases(count: int) -> tuple[LabelledCase, ...]:
         wrong = different_answer(everything, positions[id(problem)])
         cases.append(LabelledCase("math solutions", case, wrong, problem.solution, False))
     return tuple(cases)
+
+
+def math_verify_verdict(case: LabelledCase) -> bool:
+    """math-verify's `verify(parse(gold), parse(prediction))` on one labelled case."""
+    import math_verify
+
+    gold, prediction = math_verify_gold(case.gold), math_verify_prediction(case)
+    return bool(math_verify.verify(math_verify.parse(gold), math_verify.parse(prediction)))

@@ -1,9 +1,9 @@
 """The labelled corpus (tests/math_corpus/) against rlvr's lenient mode and math-verify: agreement
 with the labels per source and per hand-written category, and every disagreement with who is right.
 
-rlvr's lenient mode must agree with the labels at least as often as math-verify on the peers'
-tables together and on each of them but math-verify's own test suite (there it trails; the
-disagreement table in docs/math.md lists every case), and get every hand-written case right.
+rlvr's lenient mode must agree with the labels at least as often as math-verify on every source
+but math-verify's own test suite (there it trails; docs/math.md lists every disagreement), and
+get every hand-written case right.
 Math-verify's verdicts are recorded in the corpus (it runs at a few items/s); the slow test
 reruns it and checks the record, and checks mode "answer" too.
 """
@@ -13,18 +13,13 @@ from __future__ import annotations
 import collections
 
 import pytest
-from math_data import LabelledCase, load_corpus, math_verify_gold
+from math_data import load_corpus, math_verify_verdict
 
 import rlvr
 
 # Cases of math-verify's own test suite that lenient gets right, of 263 (math-verify: 259):
-# 248 on an idle machine; on a loaded one a sympy job or two may run past sympy_timeout.
+# 248 on an idle machine (a regression floor); on a loaded one a sympy job or two may run past sympy_timeout.
 MATH_VERIFY_SUITE_FLOOR = 246
-
-
-def math_verify_says(case: LabelledCase) -> bool:
-    math_verify = pytest.importorskip("math_verify")
-    return bool(math_verify.verify(math_verify.parse(math_verify_gold(case.gold)), math_verify.parse(case.completion)))
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +62,8 @@ def test_lenient_agrees_with_the_labels_at_least_as_often_as_math_verify(lenient
     handwritten = [(case.case, case, ours) for case, ours in zip(corpus, lenient) if case.source == "handwritten"]
     print_agreement("hand-written cases, per category", agreement(handwritten))
     print_disagreements(corpus, lenient)
-    peers = agreement(("peers", case, ours) for case, ours in zip(corpus, lenient) if case.source != "handwritten")
-    print_agreement("the peers' tables together", peers)
-    for source, (ours, theirs, count) in {**by_source, **peers}.items():
-        if source != "math-verify":
+    for source, (ours, theirs, count) in by_source.items():
+        if source not in ("math-verify", "all"):
             assert ours >= theirs, f"{source}: rlvr {ours}/{count}, math-verify {theirs}/{count}"
     assert by_source["math-verify"][0] >= MATH_VERIFY_SUITE_FLOOR
 
@@ -100,8 +93,9 @@ def test_answer_mode_compares_bare_answers_directly():
 def test_recorded_math_verify_verdicts_and_answer_mode():
     """Math-verify rerun live gives the recorded verdicts; mode "answer" agrees with the labels
     at least as often as math-verify on the bare answers and on every peer's table."""
+    pytest.importorskip("math_verify")
     corpus = load_corpus()
-    assert [math_verify_says(case) for case in corpus] == [case.math_verify for case in corpus]
+    assert [math_verify_verdict(case) for case in corpus] == [case.math_verify for case in corpus]
     verifier = rlvr.get_verifier("math", mode="answer")
     groups = [(case.case if case.source == "handwritten" else case.source, case) for case in corpus]
     table = agreement((group, case, verifier.verify(case.completion, case.gold).correct) for group, case in groups)
