@@ -39,8 +39,8 @@ def agreement(cases_and_verdicts) -> dict[str, list[int]]:
     return dict(table)
 
 
-def print_agreement(title: str, table: dict[str, list[int]]) -> None:
-    print(f"\n{title}\n| group | cases | rlvr lenient | math-verify |\n|---|---|---|---|")
+def print_agreement(title: str, table: dict[str, list[int]], mode: str = "lenient") -> None:
+    print(f"\n{title}\n| group | cases | rlvr {mode} | math-verify |\n|---|---|---|---|")
     for group, (ours, theirs, count) in sorted(table.items(), key=lambda item: (item[0] == "all", item[0])):
         print(f"| {group} | {count} | {100 * ours / count:.1f}% | {100 * theirs / count:.1f}% |")
 
@@ -99,6 +99,6 @@ def test_recorded_math_verify_verdicts_and_answer_mode():
     verifier = rlvr.get_verifier("math", mode="answer")
     groups = [(case.case if case.source == "handwritten" else case.source, case) for case in corpus]
     table = agreement((group, case, verifier.verify(case.completion, case.gold).correct) for group, case in groups)
-    print_agreement("mode answer, per source (hand-written: per category)", table)
+    print_agreement("per source (hand-written: per category)", table, mode="answer")
     for group in ("bare", "hendrycks", "qwen2.5-math"):
         assert table[group][0] >= table[group][1], (group, table[group])

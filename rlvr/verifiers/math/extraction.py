@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed, last_search
+from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
 
 # lm-eval minerva_math finds r"Final Answer: The final answer is(.*?). I hope it is correct."
 # in the text with "I hope it is correct." appended. That regex is quadratic on a line full of
@@ -30,12 +30,17 @@ _MINERVA_END = "I hope it is correct."
 LENIENT_TAIL = 20_000
 # A completion up to this long that reads as a formula (no words) is itself the answer.
 BARE_MAX_CHARS = 200
+_ANSWER_PHRASE = re.compile(r"(?:final answer|the answer) is", re.IGNORECASE)
+_ANSWER_WORD = re.compile("answer", re.IGNORECASE)
+_PHRASE_TRIES = 5
 _FINAL_ANSWER_IS = re.compile(
     r"(?:final answer|the answer) is:?[ \t]*([^\n]{1,500}?)(?:\.?[ \t]*(?:I hope|$)|\.\s)",
     re.IGNORECASE | re.MULTILINE,
 )
 _ANSWER_COLON = re.compile(r"answer[ \t]*\**:\**[ \t]*([^\n]{1,500}?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
-_MATH_SPAN = r"\$\$[^$]{1,500}\$\$|\$[^$]{1,500}\$|\\\((?:(?!\\\)).){1,500}\\\)|\\\[(?:(?!\\\]).){1,500}\\\]"
+# A span ends at its closer and never runs over another opener, so that a text full of openers
+# costs linear time.
+_MATH_SPAN = r"\$\$[^$]{1,500}\$\$|\$[^$]{1,500}\$|\\\((?:(?!\\[()]).){1,500}\\\)|\\\[(?:(?!\\[\[\]]).){1,500}\\\]"
 _BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 # Bold headings ("**Step 2:**", "**Case 1**") are not answers.
 _HEADING = re.compile(r"^(?:step|case|part|method|approach|solution|final answer|answer)\b|:\s*$", re.IGNORECASE)
@@ -51,6 +56,8 @@ _STATEMENT_TOKEN = re.compile(
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
     re.S,
 )
+# More boxes in a row than a set of answers can hold are not read as one answer.
+MAX_GROUPED_BOXES = 64
 _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters.
 _BOX_SEPARATOR = re.compile(r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*")
@@ -92,12 +99,12 @@ def find_boxed_group(text: str) -> str | None:
     if not boxes:
         return None
     group = [boxes[-1]]
-    for box in reversed(boxes[:-1]):
-        gap = text[box[1] : group[0][0]]
-        if box[1] > group[0][0] or _BOX_SEPARATOR.fullmatch(gap) is None:
+    for box in reversed(boxes[-MAX_GROUPED_BOXES:-1]):
+        gap = text[box[1] : group[-1][0]]
+        if box[1] > group[-1][0] or _BOX_SEPARATOR.fullmatch(gap) is None:
             break
-        group.insert(0, box)
-    return ", ".join(content for _, _, content in group)
+        group.append(box)
+    return ", ".join(content for _, _, content in reversed(group))
 
 
 def find_final_answer_is(text: str) -> str | None:
@@ -109,10 +116,20 @@ def find_final_answer_is(text: str) -> str | None:
     ('\\\\frac{1}{2}', None)
     """
     tail = text[-LENIENT_TAIL:]
-    found = last_search(_FINAL_ANSWER_IS, tail)
+    found = _last_announcement(_ANSWER_PHRASE, _FINAL_ANSWER_IS, tail)
     if found is None or _BOX_START.search(tail, found.start()):
         return None
     return _value_of(found.group(1))
+
+
+def _last_announcement(phrase: re.Pattern[str], pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The match of `pattern` at the last of the last few places where `phrase` occurs. Trying
+    `pattern` everywhere would cost 500 steps at each of thousands of places in a hostile text."""
+    for place in list(phrase.finditer(text))[-_PHRASE_TRIES:][::-1]:
+        found = pattern.match(text, place.start())
+        if found:
+            return found
+    return None
 
 
 def find_answer_colon(text: str) -> str | None:
@@ -121,17 +138,17 @@ def find_answer_colon(text: str) -> str | None:
     >>> find_answer_colon("**Final Answer:** 17")
     '17'
     """
-    found = last_search(_ANSWER_COLON, text[-LENIENT_TAIL:])
+    found = _last_announcement(_ANSWER_WORD, _ANSWER_COLON, text[-LENIENT_TAIL:])
     return _value_of(found.group(1)) if found else None
 
 
-def _value_of(answer: str) -> str:
+def _value_of(answer: str) -> str | None:
     """An announced answer, or the value its sentence states when it is prose
-    ("Final Answer: The largest $n$ is 34." -> "34")."""
+    ("Final Answer: The largest $n$ is 34." -> "34"); None when nothing is left."""
     answer = strip_delimiters(answer)
     if _is_prose(answer):
-        return find_final_statement(answer) or answer
-    return answer
+        answer = find_final_statement(answer) or answer
+    return answer or None
 
 
 def _is_prose(text: str) -> bool:
