@@ -46,11 +46,11 @@ _BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 _HEADING = re.compile(r"^(?:step|case|part|method|approach|solution|final answer|answer)\b|:\s*$", re.IGNORECASE)
 # One token of the final statement: a math span, a bold span, a plain number, a copula or the
 # end of a sentence or clause ("so", "thus": what follows is the conclusion). Numbers keep
-# thousands groups ("3,628,800", "1 000"), a fraction, "%" or a degree sign.
+# thousands groups ("3,628,800", "1 000"), a decimal comma ("2,74"), a fraction, "%" or a degree sign.
 _STATEMENT_TOKEN = re.compile(
     rf"(?P<math>{_MATH_SPAN})"
     r"|(?P<bold>\*\*[^*\n]{1,200}\*\*)"
-    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+)"
+    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+,\d{1,2}(?![\d,])|\d+)"
     r"(?:\.\d+)?(?:/\d+)?(?:\s*(?:%|°|\\%))?)"
     r"|(?P<copula>\b(?:is|are|was|were|equals?|be|becomes|gives|yields)\b|=|≈)"
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
