@@ -274,6 +274,7 @@ def test_pool_call_restart_and_process_per_call_cost(benchmark):
 
 
 def _measure_pool(benchmark, pool, equal_pairs) -> None:
+
     pairs = [("\\frac{1}{2}", "x^2")]
     warm = []
     for _ in range(200 if benchmark.enabled else 5):

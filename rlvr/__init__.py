@@ -7,7 +7,15 @@ verifier = rlvr.get_verifier("gsm8k", mode="strict")                  # .verify_
 """
 
 from rlvr.api import available_tasks, compute_reward, get_verifier, verify
-from rlvr.verdict import Verdict
+from rlvr.verdict import FAILURE_REASONS, JUDGED_REASONS, Verdict
 
-__all__ = ["Verdict", "available_tasks", "compute_reward", "get_verifier", "verify"]
+__all__ = [
+    "FAILURE_REASONS",
+    "JUDGED_REASONS",
+    "Verdict",
+    "available_tasks",
+    "compute_reward",
+    "get_verifier",
+    "verify",
+]
 __version__ = "0.1.0"

@@ -1,4 +1,9 @@
-"""The public functions: compute_reward, verify, get_verifier, available_tasks."""
+"""The public functions: compute_reward, verify, get_verifier, available_tasks.
+
+Configuration is not content: an unknown task, an unknown or ill-typed option, or a sandbox that
+cannot start raises (ValueError, SandboxUnavailable) at every entry point, at once. The completion
+and the ground truth never make anything raise: they get a Verdict (see rlvr.verdict for reasons).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from rlvr.verdict import BAD_OPTIONS, UNKNOWN_TASK, Verdict
+from rlvr.verdict import Verdict
 from rlvr.verifiers.base import Verifier
-from rlvr.verifiers.registry import TASKS, available_tasks, verifier_class
+from rlvr.verifiers.registry import available_tasks, task_name, verifier_class
 
-__all__ = ["available_tasks", "compute_reward", "get_verifier", "reward_function", "verify"]
+__all__ = ["available_tasks", "compute_reward", "get_verifier", "reward_function", "shared_verifier", "verify"]
 
 _cache_lock = threading.Lock()
 _verifier_cache: dict[Hashable, Verifier] = {}
@@ -19,34 +24,47 @@ _verifier_cache: dict[Hashable, Verifier] = {}
 def get_verifier(task: str, **options: Any) -> Verifier:
     """A new verifier for `task` with `options`.
 
-    Raises ValueError for an unknown task or option: this is configuration, checked once,
-    before any sample is scored. The verifier's own methods never raise.
+    Raises ValueError for an unknown task or an unknown or ill-typed option, and SandboxUnavailable
+    when the task's sandbox cannot start: this is configuration, checked before any sample is
+    scored. The verifier's own methods never raise for content.
+
+    >>> get_verifier("gsm8k", mode="strict").compute_reward("The answer is 18.", "#### 18")
+    1.0
     """
     return verifier_class(task)(**options)
 
 
 def verify(completion: str, ground_truth: Any, task: str, **options: Any) -> Verdict:
-    """Verify one completion against its ground truth for `task`. Never raises.
+    """Verify one completion against its ground truth for `task`. Never raises for content (the
+    completion, the ground truth); raises for configuration, as `get_verifier` does.
 
     Verifiers are built once per (task, options) and reused, so worker pools stay warm.
+
+    >>> verify("The answer is 18.", "#### 18", task="gsm8k").reason
+    'ok'
     """
-    if task not in TASKS:
-        return Verdict.failure(UNKNOWN_TASK, f"unknown task {task!r}; available tasks: {available_tasks()}")
-    try:
-        verifier = _shared_verifier(task, options)
-    except (ValueError, TypeError) as exc:
-        return Verdict.failure(BAD_OPTIONS, str(exc))
-    return verifier.verify(completion, ground_truth)
+    return shared_verifier(task, options).verify(completion, ground_truth)
 
 
 def compute_reward(completion: str, ground_truth: Any, task: str, **options: Any) -> float:
-    """The reward (a float in [0, 1]) for one completion. Never raises."""
+    """The reward (a float in [0, 1]) for one completion. Raises only for configuration, like `verify`.
+
+    >>> compute_reward("The answer is 18.", "#### 18", task="gsm8k")
+    1.0
+    """
     return verify(completion, ground_truth, task, **options).score
 
 
 def reward_function(task: str) -> Callable[[str, Any], float]:
     """The two-argument `compute_reward(completion, ground_truth) -> float` for one task,
-    with default options: the form training harnesses import from a task module."""
+    with default options: the form training harnesses import from a task module. The task name
+    is checked here; the verifier is built on the first call (so importing a code task's module
+    starts no sandbox), which raises SandboxUnavailable when the sandbox cannot start.
+
+    >>> reward_function("gsm8k")("The answer is 18.", "#### 18")
+    1.0
+    """
+    task = task_name(task)
 
     def task_compute_reward(completion: str, ground_truth: Any) -> float:
         return compute_reward(completion, ground_truth, task=task)
@@ -56,13 +74,28 @@ def reward_function(task: str) -> Callable[[str, Any], float]:
     return task_compute_reward
 
 
-def _shared_verifier(task: str, options: dict[str, Any]) -> Verifier:
-    key = (task, _freeze(options))
+def shared_verifier(task: str, options: dict[str, Any]) -> Verifier:
+    """The process-wide verifier for (task, options), built on first use. Raises like `get_verifier`."""
+    key = _cache_key(task, options)
     with _cache_lock:
         verifier = _verifier_cache.get(key)
         if verifier is None:
-            verifier = _verifier_cache[key] = get_verifier(task, **options)
+            verifier = _verifier_cache[key] = get_verifier(key[0], **options)
         return verifier
+
+
+def _cache_key(task: Any, options: dict[str, Any]) -> tuple[str, Hashable]:
+    """A hashable key for (task, options); ValueError when a value cannot be one (an unhashable
+    task, an option object whose __hash__ raises): that is configuration, never a raw TypeError."""
+    name = task_name(task)
+    try:
+        key = (name, _freeze(options))
+        hash(key)
+    except Exception as exc:  # any __hash__ or __eq__ of a user's object
+        raise ValueError(
+            f"options of task {task!r} must be plain values (str, numbers, lists, dicts): {exc!r}"
+        ) from None
+    return key
 
 
 def _freeze(value: Any) -> Hashable:

@@ -27,9 +27,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 Record = dict[str, Any]
+T = TypeVar("T")
 
 COVERAGE_WARNING_THRESHOLD = 0.8
 
@@ -169,8 +170,8 @@ class RolloutWriter:
         self.close()
 
 
-def static_batches(records: Sequence[Record], batch_size: int) -> list[list[Record]]:
-    """Consecutive batches of `batch_size` records; the last one may be smaller."""
+def static_batches(records: Sequence[T], batch_size: int) -> list[list[T]]:
+    """Consecutive batches of `batch_size` records (or any items); the last one may be smaller."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     return [list(records[i : i + batch_size]) for i in range(0, len(records), batch_size)]

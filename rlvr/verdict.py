@@ -6,15 +6,39 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-# Machine-readable reasons. Verifiers may add task-specific ones; these are shared.
+# Machine-readable reasons, in two kinds. A zero for a judged answer is a training signal; a zero
+# from a verifier that could not judge is not, and must never pass for one (see docs/reliability.md).
+
+# The answer was judged.
 OK = "ok"
 MISMATCH = "mismatch"
 NO_ANSWER = "no_answer"
+PROGRAM_TIMEOUT = "program_timeout"  # the program ran past its per-test limit: a wrong program
+
+# The verifier could not judge.
 TIMEOUT = "timeout"
 ERROR = "error"
 BAD_GROUND_TRUTH = "bad_ground_truth"
 BAD_OPTIONS = "bad_options"
 UNKNOWN_TASK = "unknown_task"
+JUDGE_ERROR = "judge_error"
+SANDBOX_ERROR = "sandbox_error"
+BUSY = "busy"
+
+JUDGED_REASONS = frozenset({OK, MISMATCH, NO_ANSWER, PROGRAM_TIMEOUT})
+FAILURE_REASONS = frozenset(
+    {TIMEOUT, ERROR, BAD_GROUND_TRUTH, BAD_OPTIONS, UNKNOWN_TASK, JUDGE_ERROR, SANDBOX_ERROR, BUSY}
+)
+
+
+def is_failure(reason: str) -> bool:
+    """Whether `reason` means the verifier could not judge. A word outside both sets counts as a
+    failure, so a new reason is loud until someone classifies it.
+
+    >>> is_failure("mismatch"), is_failure("judge_error")
+    (False, True)
+    """
+    return reason not in JUDGED_REASONS
 
 
 @dataclass(frozen=True)
@@ -45,6 +69,15 @@ class Verdict:
     def failure(cls, reason: str, detail: dict[str, Any] | str = "", extracted: str | None = None) -> Verdict:
         """A zero-score verdict for anything that stopped verification (timeout, error, bad input)."""
         return cls(score=0.0, correct=False, extracted=extracted, reason=reason, detail=detail)
+
+    @property
+    def failed(self) -> bool:
+        """True when the verifier could not judge (reason in FAILURE_REASONS): the score is not a signal.
+
+        >>> Verdict.failure("sandbox_error").failed, Verdict(0.0, False, reason="mismatch").failed
+        (True, False)
+        """
+        return is_failure(self.reason)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of all fields."""

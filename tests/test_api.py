@@ -35,11 +35,48 @@ def test_verdict_is_frozen_and_validated():
     assert json.loads(json.dumps(verdict.to_dict()))["extracted"] == "3"
 
 
-def test_unknown_task_and_bad_options_are_verdicts_not_exceptions():
-    assert rlvr.verify("x", "1", task="no-such-task").reason == "unknown_task"
-    assert rlvr.verify("x", "1", task="gsm8k", mode="nope").reason == "bad_options"
-    assert rlvr.verify("x", "1", task="gsm8k", no_such_option=1).reason == "bad_options"
-    assert rlvr.compute_reward("x", "1", task="gsm8k", timeout=-1) == 0.0
+class _RaisingHash:
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+
+class _RaisingHashStr(str):
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"task": "no-such-task"},
+        {"task": []},
+        {"task": None},
+        {"task": "gsm8k", "mode": "nope"},
+        {"task": "gsm8k", "mdoe": "strict"},
+        {"task": "gsm8k", "timeout": -1},
+        {"task": "gsm8k", "timeout": "1"},
+        {"task": "gsm8k", "mode": _RaisingHash()},
+        {"task": "gsm8k", "stop": [_RaisingHash()]},
+    ],
+)
+def test_configuration_errors_raise_value_error_at_every_entry_point(options):
+    with pytest.raises(ValueError):
+        rlvr.verify("x", "1", **options)
+    with pytest.raises(ValueError):
+        rlvr.compute_reward("x", "1", **options)
+    with pytest.raises(ValueError):
+        rlvr.get_verifier(**options)
+
+
+def test_a_str_subclass_names_its_task():
+    assert rlvr.compute_reward("The answer is 1.", "1", task=_RaisingHashStr("gsm8k")) == 1.0
+
+
+def test_module_level_factories_check_the_task_name():
+    from rlvr.api import reward_function
+
+    with pytest.raises(ValueError, match="unknown task"):
+        reward_function("gsm8kk")
 
 
 def test_get_verifier_raises_clear_errors_for_configuration():

@@ -37,7 +37,10 @@ PAIRS = {"fn_name": "pairs", "inputs": [[[1, 2, 3]], [[]]], "outputs": [[[[1, 2]
 
 def test_apps_stdio_mode_hand_checked():
     assert apps_reward(SUM_LINES_SOLUTION, SUM_LINES) == 1.0
-    spaced = "n = int(input())\nfor _ in range(n):\n    a, b = map(int, input().split())\n    print('  ', a + b, '  ')\nprint()\n"
+    spaced = (
+        "n = int(input())\nfor _ in range(n):\n    a, b = map(int, input().split())\n"
+        "    print('  ', a + b, '  ')\nprint()\n"
+    )
     assert apps_reward(spaced, SUM_LINES) == 1.0  # whitespace normalisation
     assert apps_reward(SUM_LINES_SOLUTION.replace("a + b", "a - b"), SUM_LINES) == 0.0
     assert apps_reward("print(3)\nprint(7)\n", SUM_LINES) == 1 / 3  # partial credit
@@ -89,7 +92,10 @@ def test_humaneval_completion_continues_the_prompt():
 
 def test_mbpp_function_shadowing_a_builtin_is_tested_but_cannot_fake_a_builtin():
     truth = {"test_list": ["assert sum(10, 15) == 6", "assert sum(4, 6) == 3"]}
-    program = "import builtins\ndef sum(a, b):\n    return builtins.sum(i for i in range(1, min(a, b)) if a % i == b % i == 0)\n"
+    program = (
+        "import builtins\ndef sum(a, b):\n"
+        "    return builtins.sum(i for i in range(1, min(a, b)) if a % i == b % i == 0)\n"
+    )
     assert mbpp_reward(program, truth) == 1.0
     truth = {"test_list": ["assert abs(half(3) - 1.5) < 1e-9"]}
     assert mbpp_reward("def abs(x):\n    return 0\ndef half(x):\n    return 0\n", truth) == 0.0
@@ -99,7 +105,8 @@ def test_verdict_reports_isolation_and_per_test_facts():
     verdict = verify(
         "import time\ndef gcd(a, b):\n    time.sleep(10)\n", GCD, task="apps", test_timeout=0.5, timeout=10
     )
-    assert verdict.score == 0.0 and verdict.reason == "timeout"
+    # A program that hangs was judged: a wrong program, not a verifier that could not judge.
+    assert verdict.score == 0.0 and verdict.reason == "program_timeout" and not verdict.failed
     assert verdict.detail["isolation"]["level"] == "namespaces"
     assert all(t["timed_out"] for t in verdict.detail["tests"])
 

@@ -124,7 +124,7 @@ def test_pass_at_k_through_an_openai_compatible_server(server, tmp_path, monkeyp
     assert summary["versions"]["backend"] == "openai"
 
 
-def test_chat_mode_uses_the_chat_endpoint(server, tmp_path):
+def test_chat_mode_uses_the_chat_endpoint(server, tmp_path, capsys):
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     args = [
         "greedy",
@@ -146,7 +146,7 @@ def test_chat_mode_uses_the_chat_endpoint(server, tmp_path):
         f"base_url={url}",
     ]
     # The test server has no chat endpoint: the 404 must surface as an error, not as empty answers.
-    with pytest.raises(Exception, match="404"):
-        main(args)
+    assert main(args) == 2
+    assert "rlvr-eval: error: HTTP Error 404: Not Found" in capsys.readouterr().err
     path, body, _ = server.requests_seen[-1]
     assert path == "/v1/chat/completions" and body["messages"][0]["role"] == "user" and body["temperature"] == 0.0

@@ -6,7 +6,7 @@ IFEval and IFBench are not parametrized here: their data holds only prompts and 
 ids, no reference responses, so there is nothing that must score 1.0 (their verifiers are
 tested against hand-written responses in their own test files).
 
-The default run takes the first examples of each task (code tasks run programs in the
+The default run takes the first examples of each task (all of AIME and AMC) (code tasks run programs in the
 sandbox, so fewer); the full sweep is the slow test.
 """
 
@@ -24,6 +24,13 @@ WITH_REFERENCES = {
     "mbpp": ("mbpp/mbpp.jsonl", 15),
     "humaneval": ("humaneval/HumanEval.jsonl.gz", 15),
     "apps": ("apps/train_sample_coderl.jsonl", 5),
+    # Competition math: "\\boxed{answer}" for AIME/AMC; OlympiadBench's final_answer boxed (its
+    # $...$ delimiters dropped) against the final_answer as the data writes it, so the sweep
+    # measures the math verifier on OlympiadBench's answer types.
+    "aime24": ("competition_math/aime24.jsonl", None),
+    "aime25": ("competition_math/aime25.jsonl", None),
+    "amc23": ("competition_math/amc23.jsonl", None),
+    "olympiadbench": ("competition_math/olympiadbench.jsonl", 60),
 }
 
 

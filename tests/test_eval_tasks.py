@@ -24,6 +24,10 @@ DATA = {
     "mbpp": "mbpp/mbpp.jsonl",
     "humaneval": "humaneval/HumanEval.jsonl.gz",
     "apps": "apps/train_sample_coderl.jsonl",
+    "aime24": "competition_math/aime24.jsonl",
+    "aime25": "competition_math/aime25.jsonl",
+    "amc23": "competition_math/amc23.jsonl",
+    "olympiadbench": "competition_math/olympiadbench.jsonl",
 }
 COUNTS = {
     "gsm8k": 1319,
@@ -34,6 +38,10 @@ COUNTS = {
     "mbpp": 500,
     "humaneval": 164,
     "apps": 5,
+    "aime24": 30,
+    "aime25": 30,
+    "amc23": 40,
+    "olympiadbench": 675,
 }
 
 
@@ -167,3 +175,45 @@ def test_chat_template_only_for_chat_models():
     assert use_chat_template("off", _Tokenizer("{{ messages }}")) is False
     with pytest.raises(ValueError, match="no chat template"):
         use_chat_template("on", _Tokenizer(None))
+
+
+def test_competition_math_answers_reach_the_verifier_as_canonical_strings():
+    aime24 = load_examples("aime24", data_file(DATA["aime24"]))
+    assert aime24[0].ground_truth == "204" and aime24[7].ground_truth == "025"  # strings stay as written
+    aime25 = load_examples("aime25", data_file(DATA["aime25"]))
+    assert aime25[0].doc["answer"] == 70.0 and aime25[0].ground_truth == "70"
+    amc23 = load_examples("amc23", data_file(DATA["amc23"]))
+    assert all(isinstance(e.ground_truth, str) and "." not in e.ground_truth for e in amc23)
+    assert "-1" in {e.ground_truth for e in amc23}
+    olympiad = load_examples("olympiadbench", data_file(DATA["olympiadbench"]))
+    several = next(e for e in olympiad if e.doc["is_multiple_answer"] and e.doc["final_answer"] == ["$69$,$84$"])
+    assert several.ground_truth == "$69$,$84$"
+    assert {e.fields["answer_type"] for e in olympiad} == {"Numerical", "Expression", "Tuple", "Interval"}
+    assert len({e.fields["subfield"] for e in olympiad}) == 4
+
+
+def test_competition_math_prompt_asks_for_a_boxed_answer():
+    doc = load_examples("aime25", data_file(DATA["aime25"]), limit=1)[0].doc
+    prompt = get_format("competition_math").render(doc)
+    assert prompt == doc["question"] + "\nPlease reason step by step, and put your final answer within \\boxed{}."
+
+
+def test_each_task_has_its_generation_budget():
+    from rlvr.eval.tasks import TASKS
+
+    assert {name: TASKS[name].max_tokens for name in ("aime24", "olympiadbench", "gsm8k", "math500", "mbpp")} == {
+        "aime24": 4096,
+        "olympiadbench": 4096,
+        "gsm8k": 1024,
+        "math500": 1024,
+        "mbpp": 512,
+    }
+
+
+def test_a_record_without_a_field_its_task_reads_is_a_one_line_error(tmp_path):
+    path = tmp_path / "aime.jsonl"
+    path.write_text('{"id": 1, "question": "1+1?", "answer": 2}\n{"id": 2, "question": "2+2?"}\n')
+    with pytest.raises(ValueError, match=r"aime\.jsonl: record 2 has no field 'answer' \(its fields: id, question\)"):
+        load_examples("aime25", path)
+    with pytest.raises(FileNotFoundError, match="missing.jsonl not found"):
+        load_examples("aime25", tmp_path / "missing.jsonl")

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from rlvr.api import get_verifier
-from rlvr.grpo.demo import DemoConfig, careless, make_splits, run
+from rlvr.grpo.demo import QUICK, DemoConfig, careless, main, make_splits, run
 
 
 def test_demo_task_is_scored_by_the_gsm8k_verifier_and_held_out_is_disjoint():
@@ -37,19 +37,7 @@ def test_careless_demonstrator_keeps_the_equation_and_errs_at_its_rate():
 
 
 def test_demo_smoke_run_writes_trace_and_curve(tmp_path):
-    config = DemoConfig(
-        train_problems=300,
-        held_out_problems=20,
-        sft_examples=300,
-        grpo_steps=2,
-        warmup_steps=1,
-        prompts_per_step=4,
-        group_size=4,
-        eval_every=2,
-        hidden_size=64,
-        intermediate_size=128,
-        num_layers=2,
-    )
+    config = QUICK.with_steps(2)
     summary = run(config, tmp_path, progress=False)
     trace = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]
     assert [r["step"] for r in trace] == [0, 1] and all(r["samples"] == 16 for r in trace)
@@ -65,3 +53,19 @@ def test_full_demo_clearly_raises_held_out_accuracy(tmp_path):
     assert summary["held_out_accuracy_before"] <= 0.5
     assert summary["held_out_accuracy_after"] >= 0.7
     assert summary["held_out_accuracy_after"] - summary["held_out_accuracy_before"] >= 0.3
+
+
+def test_any_step_count_works_with_the_warmup_shortened_to_fit():
+    assert DemoConfig().with_steps(1).warmup_steps == 0
+    assert DemoConfig().with_steps(3).warmup_steps == 2
+    assert DemoConfig().with_steps(500).warmup_steps == DemoConfig.warmup_steps
+    with pytest.raises(ValueError, match="grpo_steps must be at least 1"):
+        DemoConfig(grpo_steps=0)
+
+
+def test_an_existing_demo_run_is_refused_without_overwrite(tmp_path, capsys):
+    (tmp_path / "trace.jsonl").write_text('{"step": 0}\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--quick", "--output", str(tmp_path)])
+    assert exit_info.value.code == 2 and "pass --overwrite to replace it" in capsys.readouterr().err
+    assert (tmp_path / "trace.jsonl").read_text() == '{"step": 0}\n'

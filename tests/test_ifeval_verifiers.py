@@ -189,7 +189,8 @@ def test_tokenisation_needs_no_nltk_data_and_no_network(tmp_path):
         assert tx.word_tokens("Don't stop.") == ("Do", "n't", "stop", ".")
         import rlvr
         truth = {{"instruction_id_list": ["length_constraints:number_sentences", "change_case:capital_word_frequency"],
-                  "kwargs": [{{"num_sentences": 2, "relation": "at least"}}, {{"capital_frequency": 1, "capital_relation": "at least"}}]}}
+                  "kwargs": [{{"num_sentences": 2, "relation": "at least"}},
+                             {{"capital_frequency": 1, "capital_relation": "at least"}}]}}
         verdict = rlvr.verify("I saw the U.S. flag. It was BIG.", truth, "ifeval")
         assert verdict.score == 1.0, verdict
         start_verb = {{"instruction_id_list": ["words:start_verb"], "kwargs": [{{}}]}}

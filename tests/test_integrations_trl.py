@@ -118,6 +118,10 @@ def test_outcome_buckets():
         ("error", "error"),
         ("bad_ground_truth", "error"),
         ("unknown_task", "error"),
+        ("judge_error", "error"),
+        ("sandbox_error", "error"),
+        ("busy", "error"),
+        ("program_timeout", "wrong"),
     ]:
         assert outcome(rlvr.Verdict.failure(reason)) == bucket
 

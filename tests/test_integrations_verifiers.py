@@ -42,7 +42,7 @@ def boxed_answers(rows):
     for i, row in enumerate(rows):
         gold = int(row["answer"].rpartition("####")[2].replace(",", ""))
         out.append(
-            ["So the result is \\boxed{%d}." % gold, "So the result is \\boxed{%d}." % (gold - 1), "I am not sure."][
+            [f"So the result is \\boxed{{{gold}}}.", f"So the result is \\boxed{{{gold - 1}}}.", "I am not sure."][
                 i % 3
             ]
         )

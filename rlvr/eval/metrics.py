@@ -15,9 +15,13 @@ from typing import Any
 
 from rlvr.eval.passk import pass_at_k
 from rlvr.rollouts import Record
+from rlvr.verdict import is_failure
 
-# Data fields that split the accuracy into strata when records carry them.
+# Data fields that split the accuracy into strata when records carry them, unless the task
+# names its own (OlympiadBench: subfield, answer_type; a custom task: its --strata-field).
 STRATA_FIELDS = ("level", "subject", "difficulty", "category")
+# Above this share of verdicts that could not judge, a run's summary carries a warning.
+FAILURE_WARN_RATE = 0.01
 
 
 def correct_count(record: Record) -> int:
@@ -45,7 +49,8 @@ def _shares(counter: Counter, total: int) -> dict[str, float]:
 def summarize(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, Any]:
     """The `metrics` block of summary.json: pass@k for every k <= n, mean score, truncation
     rate, format rates (share of responses by the form the answer was found in), verdict
-    reasons, mean completion length and verification coverage."""
+    reasons, the share of verdicts that could not judge (`failure_rate`, see rlvr.FAILURE_REASONS),
+    mean completion length and verification coverage."""
     responses = [resp for record in records for resp in record["responses"]]
     ks = available_ks(records, ks)
     pass_k = {str(k): mean_pass_at_k(records, k) for k in ks}
@@ -54,6 +59,8 @@ def summarize(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, 
     forms = Counter(m["form"] for m in metadata if "form" in m)
     tokens = [m["num_tokens"] for m in metadata if isinstance(m.get("num_tokens"), int)]
     scored = [r["score"] for r in responses if r.get("score") is not None]
+    judged = [m["reason"] for m in metadata if "reason" in m]
+    failures = sum(is_failure(reason) for reason in judged)
     return {
         "num_prompts": len(records),
         "num_samples": len(responses),
@@ -63,17 +70,21 @@ def summarize(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, 
         "truncation_rate": sum(f == "length" for f in finished) / len(finished) if finished else None,
         "format_rates": _shares(forms, len(metadata)) if forms else {},
         "reasons": dict(sorted(Counter(m.get("reason", "unverified") for m in metadata).items())),
+        "failures": failures,
+        "failure_rate": failures / len(judged) if judged else None,
         "mean_completion_tokens": mean(tokens) if tokens else None,
         "mean_completion_chars": mean(len(r["text"]) for r in responses) if responses else None,
         "verification_coverage": len(scored) / len(responses) if responses else None,
     }
 
 
-def strata(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, dict[str, dict[str, Any]]]:
+def strata(
+    records: Sequence[Record], ks: Iterable[int] = (1,), fields: Sequence[str] = STRATA_FIELDS
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Accuracy by every stratum field the records carry: {"level": {"Level 1": {...}}, ...}."""
     ks = list(ks)
     result: dict[str, dict[str, dict[str, Any]]] = {}
-    for field in STRATA_FIELDS:
+    for field in fields:
         groups: dict[str, list[Record]] = defaultdict(list)
         for record in records:
             if record.get(field) is not None:
@@ -90,7 +101,7 @@ def strata(records: Sequence[Record], ks: Iterable[int] = (1,)) -> dict[str, dic
     return result
 
 
-def per_prompt(records: Sequence[Record]) -> list[dict[str, Any]]:
+def per_prompt(records: Sequence[Record], fields: Sequence[str] = STRATA_FIELDS) -> list[dict[str, Any]]:
     """One row per prompt for curricula: its pass rate and mean score, plus its strata fields."""
     rows = []
     for record in records:
@@ -103,6 +114,23 @@ def per_prompt(records: Sequence[Record]) -> list[dict[str, Any]]:
             "pass_rate": correct_count(record) / len(responses) if responses else None,
             "mean_score": mean(scores) if scores else None,
         }
-        row.update({field: record[field] for field in STRATA_FIELDS if field in record})
+        row.update({field: record[field] for field in fields if field in record})
         rows.append(row)
     return rows
+
+
+def failure_warning(summary_metrics: dict[str, Any]) -> str | None:
+    """A loud warning when more than FAILURE_WARN_RATE of the verdicts could not judge (their zeros
+    would pass for wrong answers), else None.
+
+    >>> failure_warning({"failures": 3, "failure_rate": 0.3, "reasons": {"sandbox_error": 3, "ok": 7}})[:8]
+    'WARNING:'
+    """
+    rate = summary_metrics.get("failure_rate")
+    if rate is None or rate <= FAILURE_WARN_RATE:
+        return None
+    reasons = {r: n for r, n in summary_metrics.get("reasons", {}).items() if is_failure(r) and r != "unverified"}
+    return (
+        f"WARNING: {summary_metrics['failures']} verdicts ({rate:.1%}) could not judge the answer {reasons}; "
+        "their zero scores are not wrong answers: fix the verifier set-up before trusting these numbers"
+    )

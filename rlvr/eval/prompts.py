@@ -12,6 +12,12 @@ A few-shot prompt is, as in lm-eval: for each shot `text(shot) + target_delimite
                   shots are MBPP tasks 2, 3 and 4, each ending in "[DONE]"
     humaneval     the function signature and docstring, to be continued
     apps          "\\nQUESTION:\\n{question}\\n{starter_code}\\n{format}\\nANSWER:\\n" (Hendrycks et al.)
+    competition_math  "{problem}\\nPlease reason step by step, and put your final answer within
+                  \\boxed{}." (the convention of DeepSeek-R1's and Qwen2.5-Math's evaluations);
+                  reads `problem`, or `question` where the data names it so (AIME 2025, OlympiadBench)
+
+A task defined by field names takes a template instead (`template_format`): "{field}" is the
+record's field, "{{" and "}}" are literal braces, and any other brace (\\boxed{}) stays as it is.
 
 Each format has default stop sequences (overridable with `--stop`). A chat template is applied
 only for chat models: `auto` uses it when the tokenizer has one, because wrapping a base model's
@@ -21,6 +27,7 @@ prompt in chat markup produces garbage.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +44,10 @@ def builtin_fewshot() -> dict[str, list[dict[str, Any]]]:
 def _mbpp_text(doc: dict[str, Any]) -> str:
     tests = "\n".join(doc["test_list"][:3])
     task = doc.get("text") or doc.get("prompt")
-    return f"You are an expert Python programmer, and here is your task: {task} Your code should pass these tests:\n\n{tests}\n[BEGIN]\n"
+    return (
+        f"You are an expert Python programmer, and here is your task: {task} "
+        f"Your code should pass these tests:\n\n{tests}\n[BEGIN]\n"
+    )
 
 
 def _apps_text(doc: dict[str, Any]) -> str:
@@ -46,6 +56,14 @@ def _apps_text(doc: dict[str, Any]) -> str:
     io = json.loads(io) if isinstance(io, str) and io else (io or {})
     mode = "Use Call-Based format" if io.get("fn_name") or starter else "Use Standard Input format"
     return f"\nQUESTION:\n{doc['question']}\n{starter}\n{mode}\nANSWER:\n"
+
+
+COMPETITION_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+
+
+def _competition_text(doc: dict[str, Any]) -> str:
+    problem = doc["problem"] if doc.get("problem") is not None else doc["question"]
+    return f"{problem}\n{COMPETITION_INSTRUCTION}"
 
 
 @dataclass(frozen=True)
@@ -60,9 +78,10 @@ class PromptFormat:
     builtin_shots: str | None = None  # key in fewshot.json, when the format ships its exemplars
 
     def render(self, doc: dict[str, Any], shots: Sequence[dict[str, Any]] = ()) -> str:
-        if shots and self.target is None:
+        target = self.target
+        if shots and target is None:
             raise ValueError(f"prompt format {self.name!r} takes no few-shot examples")
-        parts = [self.text(s) + self.target_delimiter + self.target(s) + "\n\n" for s in shots]  # type: ignore[misc]
+        parts = [self.text(s) + self.target_delimiter + target(s) + "\n\n" for s in shots if target is not None]
         return "".join(parts) + self.text(doc)
 
 
@@ -95,11 +114,45 @@ FORMATS: dict[str, PromptFormat] = {
         ),
         PromptFormat("humaneval", lambda d: d["prompt"], None, ("\nclass", "\ndef", "\n#", "\nif", "\nprint")),
         PromptFormat("apps", _apps_text, None, ()),
+        PromptFormat("competition_math", _competition_text, None, ()),
     ]
 }
 
+# "{{", "}}", or "{name}" with a field name; other braces (LaTeX) are left alone.
+_TEMPLATE_PART = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
-def get_format(name: str) -> PromptFormat:
+
+def template_fields(template: str) -> list[str]:
+    """The record fields a prompt template names, in order.
+
+    >>> template_fields("Question: {problem}\\nAnswer within \\\\boxed{}: {{not a field}}")
+    ['problem']
+    """
+    return list(dict.fromkeys(m.group(1) for m in _TEMPLATE_PART.finditer(template) if m.group(1)))
+
+
+def fill_template(template: str, doc: dict[str, Any]) -> str:
+    """The template with each "{field}" replaced by the record's value.
+
+    >>> fill_template("Q: {q}\\nA:", {"q": "1+1?"})
+    'Q: 1+1?\\nA:'
+    """
+
+    def part(match: re.Match[str]) -> str:
+        return str(doc[match.group(1)]) if match.group(1) else match.group(0)[0]
+
+    return _TEMPLATE_PART.sub(part, template)
+
+
+def template_format(template: str, stops: Sequence[str] = ()) -> PromptFormat:
+    """A prompt format that fills `template` from each record (see `fill_template`)."""
+    return PromptFormat("template", lambda doc: fill_template(template, doc), None, tuple(stops))
+
+
+def get_format(name: str | PromptFormat) -> PromptFormat:
+    """The prompt format called `name` (a task's own format is returned as it is)."""
+    if isinstance(name, PromptFormat):
+        return name
     try:
         return FORMATS[name]
     except KeyError:

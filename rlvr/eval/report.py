@@ -38,14 +38,21 @@ def metric_rows(summary: dict[str, Any]) -> dict[str, Any]:
     rows.update(
         {
             name: m.get(name)
-            for name in ("mean_score", "truncation_rate", "mean_completion_tokens", "verification_coverage")
+            for name in (
+                "mean_score",
+                "failure_rate",
+                "truncation_rate",
+                "mean_completion_tokens",
+                "verification_coverage",
+            )
         }
     )
     rows.update({f"format[{form}]": share for form, share in m.get("format_rates", {}).items()})
     rows.update({f"reason[{reason}]": count for reason, count in m.get("reasons", {}).items()})
     for field, groups in summary.get("strata", {}).items():
         rows.update({f"{field}={value}": group["pass@1"] for value, group in groups.items()})
-    timing = summary.get("timing") or {}
+    # A rescored run shows the generating run's timing and the rescoring's.
+    timing = {**(summary.get("timing") or {}), **(summary.get("rescoring", {}).get("timing") or {})}
     rows.update(
         {name: timing[name] for name in ("tokens_per_s", "responses_per_s", "wall_s") if timing.get(name) is not None}
     )

@@ -10,11 +10,12 @@ everything in completions.jsonl.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,17 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.backends import Backend, Generation, Request, SamplingConfig, make_backend
+from rlvr.eval.custom import CustomTask
 from rlvr.eval.prompts import fewshot_examples, get_format
-from rlvr.eval.tasks import Example, get_task, load_examples, read_records
+from rlvr.eval.tasks import EvalTask, Example, get_task, load_examples, read_records
 from rlvr.rollouts import Record, RolloutWriter, iter_rollouts, static_batches
 from rlvr.seeding import request_seed
+from rlvr.verdict import is_failure
 from rlvr.verifiers.base import Verifier
 
 COMPLETIONS = "completions.jsonl"
+# Running time totals, saved after every chunk, so that a resumed run reports the whole run.
+TIMING = "timing.json"
 # Settings that may change between an interrupted run and its --resume.
 RESUMABLE_CHANGES = ("resume", "limit")
 
@@ -47,7 +52,7 @@ class EvalConfig:
     temperature: float = 1.0
     top_p: float = 0.95
     top_k: int = -1
-    max_tokens: int = 1024
+    max_tokens: int | None = None  # None: the task's own budget (4096 for competition math)
     shots: int = 0
     prompt_format: str | None = None
     chat_template: str = "auto"
@@ -63,17 +68,42 @@ class EvalConfig:
     verifier_options: dict[str, Any] = field(default_factory=dict)
     backend_options: dict[str, Any] = field(default_factory=dict)
     resume: bool = False
+    custom: CustomTask | None = None  # a task defined by field names (`--task custom`, `--task-file`)
 
     def __post_init__(self) -> None:
         if self.n < 1:
             raise ValueError(f"n must be at least 1, got {self.n}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {self.chunk_size}")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be at least 1, got {self.limit}")
+        too_big = [k for k in self.k if k > self.n]
+        if too_big:
+            valid = ",".join(str(k) for k in self.k if k <= self.n)
+            raise ValueError(
+                f"k={','.join(map(str, too_big))} exceeds n={self.n} samples per prompt: pass@k needs k <= n; "
+                f"valid k: 1..{self.n}{f' (of those given: {valid})' if valid else ''}"
+            )
+
+    def eval_task(self) -> EvalTask:
+        """The task this run evaluates: the custom one when given, else the built-in `task`."""
+        return self.custom.eval_task() if self.custom is not None else get_task(self.task)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: the records written so far are kept, and --resume continues."""
+
+    def __init__(self, saved: int, total: int, output: str) -> None:
+        super().__init__(f"{saved} of {total} prompts saved in {output}; continue with --resume")
+        self.saved, self.total, self.output = saved, total, output
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list[str], tuple[str, ...]]:
     """The raw (pre-chat-template) prompt of every example and the stop sequences in force."""
-    task = get_task(config.task)
+    task = config.eval_task()
     fmt = get_format(config.prompt_format or task.prompt_format)
     pool = read_records(config.fewshot_data) if config.fewshot_data else None
     shots = fewshot_examples(fmt, config.shots, pool)
@@ -177,13 +207,15 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
 
     `backend` may be passed in (already loaded); otherwise one is built from the config.
     """
-    task = get_task(config.task)
-    examples = load_examples(config.task, config.data, config.split, config.limit)
+    task = config.eval_task()
+    max_tokens = config.max_tokens if config.max_tokens is not None else task.max_tokens
+    config = replace(config, max_tokens=max_tokens)
+    examples = load_examples(task, config.data, config.split, config.limit)
     raw_prompts, stops = build_prompts(config, examples)
     done = _prepare_output(config)
     todo = [(e, p) for e, p in zip(examples, raw_prompts) if e.id not in done]
-    verifier = rlvr.get_verifier(task.verifier, **config.verifier_options)
-    sampling = SamplingConfig(config.temperature, config.top_p, config.top_k, config.max_tokens, stops)
+    verifier = rlvr.get_verifier(task.verifier, **{**task.verifier_options, **config.verifier_options})
+    sampling = SamplingConfig(config.temperature, config.top_p, config.top_k, max_tokens, stops)
     own_backend = backend is None
     if backend is None:
         options = dict(config.backend_options)
@@ -194,9 +226,10 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
                 seed=config.seed,
             )
         backend = make_backend(config.backend, config.model, config.chat_template, **options)
-    timing = {"generation_s": 0.0, "verification_s": 0.0, "verification_tail_s": 0.0, "generated_tokens": 0}
-    started = time.perf_counter()
-    correct = samples = 0
+    timing = _start_timing(Path(config.output), resumed=bool(done))
+    started, previous_wall = time.perf_counter(), timing["wall_s"]
+    correct = samples = failed = 0
+    saved = len(done)
     try:
         with (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlvr-eval-verify") as verify_pool,
@@ -206,17 +239,22 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
             pending: deque[Future] = deque()
 
             def collect(block: bool) -> None:
-                nonlocal correct, samples
+                nonlocal correct, samples, failed, saved
                 while pending and (block or pending[0].done()):
                     records, seconds = pending.popleft().result()
                     timing["verification_s"] += seconds
                     for record in records:
                         writer.write(record)
                         correct += sum(r["correct"] for r in record["responses"])
+                        failed += sum(is_failure(r["metadata"]["reason"]) for r in record["responses"])
                         samples += len(record["responses"])
+                    saved += len(records)
+                    timing["wall_s"] = previous_wall + time.perf_counter() - started
+                    _save_timing(Path(config.output), timing)
                     bar.update(len(records))
                     bar.set_postfix(
                         acc=f"{correct / max(samples, 1):.3f}",
+                        failed=failed,
                         tok_s=f"{timing['generated_tokens'] / max(timing['generation_s'], 1e-9):.0f}",
                     )
 
@@ -247,30 +285,83 @@ def run_eval(config: EvalConfig, backend: Backend | None = None) -> dict[str, An
                 collect(block=False)
             tail = time.perf_counter()
             collect(block=True)
-            timing["verification_tail_s"] = time.perf_counter() - tail
+            timing["verification_tail_s"] += time.perf_counter() - tail
         versions = {
             "rlvr": rlvr.__version__,
             **backend.versions(),
             "verifier": {"task": task.verifier, "options": verifier.describe_options()},
         }
+    except KeyboardInterrupt:
+        raise Interrupted(saved, len(examples), config.output) from None
     finally:
         if own_backend:
             backend.close()
-    timing["wall_s"] = time.perf_counter() - started
+    records = list(iter_rollouts(Path(config.output) / COMPLETIONS))
+    timing["wall_s"] = previous_wall + time.perf_counter() - started
+    # Counted from every saved record, so a resumed run's figure covers the whole run.
+    timing["generated_tokens"] = sum(r["metadata"]["num_tokens"] for record in records for r in record["responses"])
     timing["tokens_per_s"] = timing["generated_tokens"] / timing["generation_s"] if timing["generation_s"] else None
+    _save_timing(Path(config.output), timing)
     return write_results(
         Path(config.output),
-        list(iter_rollouts(Path(config.output) / COMPLETIONS)),
+        records,
         config.k,
         {"config": asdict(config), "versions": versions, "timing": timing},
+        task.strata or metrics.STRATA_FIELDS,
     )
 
 
-def write_results(out: Path, records: Sequence[Record], ks: Sequence[int], header: dict[str, Any]) -> dict[str, Any]:
+def _start_timing(out: Path, resumed: bool) -> dict[str, Any]:
+    """Time totals to continue from: the interrupted run's on --resume, zeros otherwise."""
+    timing: dict[str, Any] = {
+        "generation_s": 0.0,
+        "verification_s": 0.0,
+        "verification_tail_s": 0.0,
+        "generated_tokens": 0,
+        "wall_s": 0.0,
+        "sessions": 0,
+    }
+    if resumed and (out / TIMING).exists():
+        timing.update(json.loads((out / TIMING).read_text()))
+    timing["sessions"] += 1
+    return timing
+
+
+def _save_timing(out: Path, timing: dict[str, Any]) -> None:
+    (out / TIMING).write_text(json.dumps(timing, indent=2))
+
+
+def write_results(
+    out: Path,
+    records: Sequence[Record],
+    ks: Sequence[int],
+    header: dict[str, Any],
+    strata_fields: Sequence[str] = metrics.STRATA_FIELDS,
+) -> dict[str, Any]:
     """Write summary.json and per_prompt.jsonl for `records`; return the summary."""
-    summary = {**header, "metrics": metrics.summarize(records, ks), "strata": metrics.strata(records, ks)}
+    summary = summarize_run(records, ks, header, strata_fields)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     with open(out / "per_prompt.jsonl", "w", encoding="utf-8") as handle:
-        for row in metrics.per_prompt(records):
+        for row in metrics.per_prompt(records, strata_fields):
             handle.write(json.dumps(row) + "\n")
+    return summary
+
+
+def summarize_run(
+    records: Sequence[Record],
+    ks: Sequence[int],
+    header: dict[str, Any],
+    strata_fields: Sequence[str] = metrics.STRATA_FIELDS,
+) -> dict[str, Any]:
+    """The summary of a run: `header`, metrics and strata, and `warnings`, which are printed to
+    stderr as well (more than 1% of verdicts that could not judge, say)."""
+    summary = {
+        **header,
+        "metrics": metrics.summarize(records, ks),
+        "strata": metrics.strata(records, ks, strata_fields),
+    }
+    warning = metrics.failure_warning(summary["metrics"])
+    summary["warnings"] = [warning] if warning else []
+    for line in summary["warnings"]:
+        print(f"rlvr-eval: {line}", file=sys.stderr)
     return summary

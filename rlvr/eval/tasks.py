@@ -14,21 +14,34 @@ takes, and the strata `fields` reports break accuracy down by (level, subject, d
 | mbpp      | mbpp     | mbpp/mbpp.jsonl or sanitized-mbpp.json  | task_id       |                    |
 | humaneval | humaneval| humaneval/HumanEval.jsonl.gz            | task_id       |                    |
 | apps      | apps     | apps/*.jsonl (codeparrot/apps schema)   | problem_id    | difficulty         |
+| aime24    | math     | competition_math/aime24.jsonl           | id            |                    |
+| aime25    | math     | competition_math/aime25.jsonl           | id            |                    |
+| amc23     | math     | competition_math/amc23.jsonl            | id            |                    |
+| olympiadbench | math | competition_math/olympiadbench.jsonl    | id            | subfield, answer_type |
 
-Without `--data`, the data comes from the Hugging Face hub through `datasets` (needs network).
+Without `--data`, the data comes from the Hugging Face hub through `datasets` (`rlvr[hub]`,
+needs network). Each task has a default generation budget (`max_tokens`): 4096 for competition
+math, whose reasoning runs long, 512 for MBPP and HumanEval, 1024 otherwise. A record that lacks
+a field its task reads is a one-line error naming the file, the record and the field.
+Tasks defined by a data file and field names (`--task custom`, `--task-file`) are in custom.py.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlvr.eval.prompts import PromptFormat
+from rlvr.eval.records import hub_records, read_records
+
 # The official MBPP split by task_id (Austin et al., 2021).
 MBPP_SPLITS = {"prompt": range(1, 11), "test": range(11, 511), "validation": range(511, 601), "train": range(601, 975)}
+# Long chains of thought: lm-eval's 256-token default truncated reasoning and lowered scores.
+COMPETITION_MAX_TOKENS = 4096
 
 
 @dataclass(frozen=True)
@@ -43,16 +56,23 @@ class Example:
 
 @dataclass(frozen=True)
 class EvalTask:
-    """An evaluation task: its verifier task, default prompt format, record converter,
-    reference solution (None where the data has none), and its Hugging Face hub copy."""
+    """An evaluation task: its verifier task, default prompt format (a name in prompts.FORMATS
+    or a format of its own), record converter, reference solution (None where the data has
+    none), its Hugging Face hub copy, the fields every record must have, its strata fields,
+    default generation budget, default verifier options and default data file."""
 
     name: str
     verifier: str
-    prompt_format: str
+    prompt_format: str | PromptFormat
     to_example: Callable[[dict[str, Any], int], Example]
     reference: Callable[[dict[str, Any]], str] | None
     hub: tuple[str, str | None, str] | None  # (dataset path, config name, split)
     split_filter: Callable[[Example, str], bool] | None = None
+    required: tuple[str, ...] = ()
+    strata: tuple[str, ...] = ()
+    max_tokens: int = 1024
+    verifier_options: dict[str, Any] = field(default_factory=dict)
+    data: str | None = None
 
 
 def _gsm8k(doc: dict[str, Any], index: int) -> Example:
@@ -117,11 +137,71 @@ def _apps_reference(doc: dict[str, Any]) -> str:
     return (json.loads(solutions) if isinstance(solutions, str) else solutions)[0]
 
 
+def canonical_answer(value: Any) -> Any:
+    """The answer as the verifier should receive it: a whole number stored as a float (AIME 2025
+    and AMC 2023 write 70.0) becomes "70", any other number its shortest string; strings and
+    structured answers stay as they are.
+
+    >>> canonical_answer(70.0), canonical_answer(-1), canonical_answer(2.5), canonical_answer("025")
+    ('70', '-1', '2.5', '025')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _competition(doc: dict[str, Any], index: int) -> Example:
+    return Example(str(doc.get("id", index)), doc, canonical_answer(doc["answer"]))
+
+
+def _boxed_answer(doc: dict[str, Any]) -> str:
+    return f"The final answer is $\\boxed{{{canonical_answer(doc['answer'])}}}$."
+
+
+# OlympiadBench writes its answers with math delimiters ("$69$,$84$"); \$ is a dollar sign.
+_MATH_DELIMITER = re.compile(r"(?<!\\)\$")
+
+
+def _olympiad_answer(doc: dict[str, Any]) -> str:
+    """The final answers as one string, e.g. "$69$,$84$"; several answers (is_multiple_answer)
+    are a comma-separated list, which the math verifier matches in any order."""
+    answers = doc["final_answer"]
+    return ", ".join(answers) if isinstance(answers, list) else str(answers)
+
+
+def _olympiadbench(doc: dict[str, Any], index: int) -> Example:
+    fields = {"subfield": doc.get("subfield"), "answer_type": doc.get("answer_type")}
+    return Example(str(doc.get("id", index)), doc, _olympiad_answer(doc), fields)
+
+
+def _olympiad_reference(doc: dict[str, Any]) -> str:
+    return f"The final answer is \\boxed{{{_MATH_DELIMITER.sub('', _olympiad_answer(doc))}}}."
+
+
 TASKS: dict[str, EvalTask] = {
     task.name: task
     for task in [
-        EvalTask("gsm8k", "gsm8k", "gsm8k", _gsm8k, lambda d: d["answer"], ("openai/gsm8k", "main", "test")),
-        EvalTask("math", "math", "minerva_math", _math, lambda d: d["solution"], None),
+        EvalTask(
+            "gsm8k",
+            "gsm8k",
+            "gsm8k",
+            _gsm8k,
+            lambda d: d["answer"],
+            ("openai/gsm8k", "main", "test"),
+            required=("question", "answer"),
+        ),
+        EvalTask(
+            "math",
+            "math",
+            "minerva_math",
+            _math,
+            lambda d: d["solution"],
+            None,
+            required=("problem", "solution", "level", "type"),
+            strata=("level", "subject"),
+        ),
         EvalTask(
             "math500",
             "math",
@@ -129,9 +209,27 @@ TASKS: dict[str, EvalTask] = {
             _math500,
             lambda d: d["solution"],
             ("HuggingFaceH4/MATH-500", None, "test"),
+            required=("problem", "answer", "level", "subject"),
+            strata=("level", "subject"),
         ),
-        EvalTask("ifeval", "ifeval", "raw", _instructions, None, ("google/IFEval", None, "train")),
-        EvalTask("ifbench", "ifbench", "raw", _instructions, None, ("allenai/IFBench_test", None, "train")),
+        EvalTask(
+            "ifeval",
+            "ifeval",
+            "raw",
+            _instructions,
+            None,
+            ("google/IFEval", None, "train"),
+            required=("key", "prompt", "instruction_id_list", "kwargs"),
+        ),
+        EvalTask(
+            "ifbench",
+            "ifbench",
+            "raw",
+            _instructions,
+            None,
+            ("allenai/IFBench_test", None, "train"),
+            required=("key", "prompt", "instruction_id_list", "kwargs"),
+        ),
         EvalTask(
             "mbpp",
             "mbpp",
@@ -140,6 +238,8 @@ TASKS: dict[str, EvalTask] = {
             lambda d: d["code"],
             ("google-research-datasets/mbpp", "full", "test"),
             _mbpp_split,
+            required=("task_id", "test_list", "code"),
+            max_tokens=512,
         ),
         EvalTask(
             "humaneval",
@@ -148,8 +248,47 @@ TASKS: dict[str, EvalTask] = {
             _humaneval,
             lambda d: d["canonical_solution"],
             ("openai/openai_humaneval", None, "test"),
+            required=("task_id", "prompt", "test", "entry_point"),
+            max_tokens=512,
         ),
-        EvalTask("apps", "apps", "apps", _apps, _apps_reference, ("codeparrot/apps", "all", "test")),
+        EvalTask(
+            "apps",
+            "apps",
+            "apps",
+            _apps,
+            _apps_reference,
+            ("codeparrot/apps", "all", "test"),
+            required=("question", "input_output"),
+            strata=("difficulty",),
+        ),
+        *(
+            EvalTask(
+                name,
+                "math",
+                "competition_math",
+                _competition,
+                _boxed_answer,
+                hub,
+                required=("answer",),
+                max_tokens=COMPETITION_MAX_TOKENS,
+            )
+            for name, hub in [
+                ("aime24", ("HuggingFaceH4/aime_2024", None, "train")),
+                ("aime25", ("math-ai/aime25", None, "test")),
+                ("amc23", ("math-ai/amc23", None, "test")),
+            ]
+        ),
+        EvalTask(
+            "olympiadbench",
+            "math",
+            "competition_math",
+            _olympiadbench,
+            _olympiad_reference,
+            ("Hothan/OlympiadBench", "OE_TO_maths_en_COMP", "train"),
+            required=("question", "final_answer"),
+            strata=("subfield", "answer_type"),
+            max_tokens=COMPETITION_MAX_TOKENS,
+        ),
     ]
 }
 
@@ -162,51 +301,65 @@ def get_task(name: str) -> EvalTask:
         raise ValueError(f"unknown evaluation task {name!r}; known tasks: {sorted(TASKS)}") from None
 
 
-def read_records(path: str | Path) -> list[dict[str, Any]]:
-    """Records of a JSONL file (optionally .gz) or of a JSON array file."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        text = handle.read()
-    if text.lstrip().startswith("["):
-        return json.loads(text)
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+def check_fields(records: Sequence[dict[str, Any]], fields: Iterable[str], source: str) -> None:
+    """Raise a one-line ValueError naming the file, record and field when a record lacks a
+    field (or holds null there), before any model is loaded.
+
+    >>> check_fields([{"question": "1+1?"}], ["question", "answer"], "mine.jsonl")  # doctest: +SKIP
+    ValueError: mine.jsonl: record 1 has no field 'answer' (its fields: question)
+    """
+    fields = list(fields)
+    for index, record in enumerate(records):
+        for name in fields:
+            if record.get(name) is None:
+                raise missing_field(source, index, record, name)
 
 
-def _hub_records(task: EvalTask, split: str | None) -> list[dict[str, Any]]:
-    if task.hub is None:
-        raise ValueError(f"task {task.name!r} has no single Hugging Face dataset: pass --data PATH")
-    from datasets import load_dataset  # optional, and needs network
-
-    path, config, default_split = task.hub
-    return [dict(row) for row in load_dataset(path, config, split=split or default_split)]
+def missing_field(source: str, index: int, record: dict[str, Any], name: str) -> ValueError:
+    """The one-line error for record `index` (0-based) of `source` lacking field `name`."""
+    has = "no" if name not in record else "a null"
+    return ValueError(
+        f"{source}: record {index + 1} has {has} field {name!r} (its fields: {', '.join(map(str, record))})"
+    )
 
 
 def load_examples(
-    task_name: str, data: str | Path | None = None, split: str | None = None, limit: int | None = None
+    task: str | EvalTask, data: str | Path | None = None, split: str | None = None, limit: int | None = None
 ) -> list[Example]:
-    """The examples of a task, from `data` (a file in the upstream format) or the hub.
+    """The examples of a task (a name or an EvalTask), from `data` (a JSONL/JSON/CSV/Parquet
+    file in the upstream format), else the task's own data file, else the hub.
 
     `split` selects the MBPP split by task_id (default "test") and the hub split; `limit`
     keeps the first N examples after the split. Ids must be unique: duplicates would make
     `--resume` and per-prompt seeds ambiguous, so they raise instead of being dropped.
+
+    >>> load_examples("aime25", data="data/competition_math/aime25.jsonl")[0].ground_truth  # doctest: +SKIP
+    '70'
     """
-    task = get_task(task_name)
-    records = read_records(data) if data is not None else _hub_records(task, split)
+    task = get_task(task) if isinstance(task, str) else task
+    path = data if data is not None else task.data
+    if path is not None:
+        records, source = read_records(path), str(path)
+    elif task.hub is not None:
+        hub_path, config, default_split = task.hub
+        records, source = hub_records(hub_path, config, split or default_split), hub_path
+    else:
+        raise ValueError(f"task {task.name!r} has no single Hugging Face dataset: pass --data PATH")
+    check_fields(records, task.required, source)
     examples = [task.to_example(doc, index) for index, doc in enumerate(records)]
     if task.split_filter is not None:
         examples = [e for e in examples if task.split_filter(e, split or "test")]
     seen: set[str] = set()
     for example in examples:
         if example.id in seen:
-            raise ValueError(f"duplicate example id {example.id!r} in the {task_name} data")
+            raise ValueError(f"{source}: duplicate example id {example.id!r} in the {task.name} data")
         seen.add(example.id)
     return examples[:limit] if limit is not None else examples
 
 
-def references(task_name: str, examples: Iterable[Example]) -> list[str]:
+def references(task: str | EvalTask, examples: Iterable[Example]) -> list[str]:
     """The reference solution of each example, as a completion the verifier should accept."""
-    task = get_task(task_name)
+    task = get_task(task) if isinstance(task, str) else task
     if task.reference is None:
-        raise ValueError(f"task {task_name!r} has no reference responses in its data")
+        raise ValueError(f"task {task.name!r} has no reference responses in its data")
     return [task.reference(e.doc) for e in examples]

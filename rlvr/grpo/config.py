@@ -75,7 +75,9 @@ class SessionConfig:
         object.__setattr__(self, "adam_betas", tuple(self.adam_betas))
         object.__setattr__(self, "reward_options", dict(self.reward_options or {}))
         object.__setattr__(self, "vllm_options", dict(self.vllm_options or {}))
-        _require(isinstance(self.base_model, str) and self.base_model, "base_model must be a model directory or hub id")
+        _require(
+            isinstance(self.base_model, str) and bool(self.base_model), "base_model must be a model directory or hub id"
+        )
         _require(self.group_size >= 1, f"group_size must be >= 1, got {self.group_size}")
         _require(self.max_tokens >= 1, f"max_tokens must be >= 1, got {self.max_tokens}")
         _require(self.temperature >= 0, f"temperature must be >= 0, got {self.temperature}")

@@ -1,4 +1,4 @@
-"""A CPU demonstration that the loop learns: `python -m rlvr.grpo.demo [--steps N] [--output DIR]`.
+"""A CPU demonstration that the loop learns: `python -m rlvr.grpo.demo [--quick] [--steps N] [--output DIR]`.
 
 The task: addition, subtraction and multiplication word problems (a and b in 2..9) made from
 templates, answered as GSM8K answers are ("7 * 4 = 28. #### 28") and scored by rlvr's gsm8k
@@ -7,7 +7,8 @@ on the answers of a careless demonstrator, who sets up the right equation but ge
 wrong 40% of the time, so the warm start has the format and the method but not the accuracy
 (as a base model that imitated noisy web solutions would). GRPO on the verifier's reward then
 has to find the right results itself. Held-out accuracy (greedy) is measured before and after
-GRPO; the session directory gets trace.jsonl and reward_curve.png.
+GRPO; the session directory gets trace.jsonl and reward_curve.png. `--quick` runs a smaller
+model, warm start and GRPO (a smoke test of the whole path in well under a minute).
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from rlvr.api import get_verifier
+from rlvr.clitools import DefaultsHelpFormatter, positive_int
 from rlvr.tiny_model import TinyModelConfig, build_tiny_model
 
 TEMPLATES = [
@@ -63,6 +66,34 @@ class DemoConfig:
     num_layers: int = 4
     num_heads: int = 4
     vocab_size: int = 400
+
+    def __post_init__(self) -> None:
+        if self.grpo_steps < 1:
+            raise ValueError(f"grpo_steps must be at least 1, got {self.grpo_steps}")
+        if not 0 <= self.warmup_steps < self.grpo_steps:
+            raise ValueError(f"warmup_steps must be in 0..grpo_steps-1, got {self.warmup_steps}")
+
+    def with_steps(self, steps: int) -> DemoConfig:
+        """This configuration with `steps` GRPO steps, the warmup shortened to fit."""
+        return replace(self, grpo_steps=steps, warmup_steps=min(self.warmup_steps, steps - 1))
+
+
+# --quick: the whole path (tokenizer, SFT warm start, GRPO, evaluation, plot) on a small scale.
+QUICK = DemoConfig(
+    train_problems=300,
+    held_out_problems=20,
+    sft_examples=300,
+    grpo_steps=4,
+    warmup_steps=1,
+    prompts_per_step=4,
+    group_size=4,
+    eval_every=2,
+    hidden_size=64,
+    intermediate_size=128,
+    num_layers=2,
+)
+# Files that mark an --output folder as holding a demo run.
+RUN_MARKERS = ("trace.jsonl", "demo_summary.json")
 
 
 def make_problem(rng: random.Random) -> dict[str, str]:
@@ -224,14 +255,27 @@ def plot_curve(trace: list[dict[str, Any]], curve: list[tuple[int, float]], path
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=DemoConfig.grpo_steps, help="GRPO steps")
+    parser = argparse.ArgumentParser(
+        prog="python -m rlvr.grpo.demo", description=__doc__.splitlines()[0], formatter_class=DefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--steps",
+        type=positive_int,
+        help=f"GRPO steps, warmup shortened to fit (default {DemoConfig.grpo_steps}, with --quick {QUICK.grpo_steps})",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: small model, small warm start, few steps")
     parser.add_argument("--output", type=Path, default=Path("runs/grpo-demo"), help="session directory")
-    parser.add_argument("--threads", type=int, default=DemoConfig.threads, help="torch CPU threads")
+    parser.add_argument("--overwrite", action="store_true", help="delete a previous demo run in --output first")
+    parser.add_argument("--threads", type=positive_int, default=DemoConfig.threads, help="torch CPU threads")
     args = parser.parse_args(argv)
-    if args.steps <= DemoConfig.warmup_steps:
-        parser.error(f"--steps must exceed the {DemoConfig.warmup_steps} warmup steps of the cosine schedule")
-    summary = run(DemoConfig(grpo_steps=args.steps, threads=args.threads), args.output)
+    if any((args.output / name).exists() for name in RUN_MARKERS):
+        if not args.overwrite:
+            parser.error(f"{args.output} holds a demo run: pass --overwrite to replace it, or choose another --output")
+        # A second run appended to the first's trace drew a wrong curve: start from an empty folder.
+        shutil.rmtree(args.output)
+    base = QUICK if args.quick else DemoConfig()
+    config = replace(base.with_steps(args.steps or base.grpo_steps), threads=args.threads)
+    summary = run(config, args.output)
     print(
         f"held-out accuracy: {summary['held_out_accuracy_before']:.1%} -> {summary['held_out_accuracy_after']:.1%} "
         f"in {summary['wall_time_s']:.0f} s ({summary['sampled_tokens_per_s']:.0f} sampled tokens/s); "

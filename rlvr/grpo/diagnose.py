@@ -9,6 +9,7 @@ cut off (mostly all-0 groups); converged or too easy (mostly all-1 groups); or c
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,11 +46,16 @@ def diagnose(metrics: Sequence[dict[str, Any]] | dict[str, Any], window: int = W
     advice: list[Advice] = []
     errors = _mean(recent, "reward_error_rate")
     if errors > 0:
+        failures: Counter[str] = Counter()
+        for step in recent:
+            failures.update(step.get("reward_failures") or {})
+        reasons = f"; reasons {dict(failures.most_common())}" if failures else ""
         advice.append(
             Advice(
                 "reward_errors",
-                "fix the reward first: it raised, timed out or met a bad ground truth; read reward_debug.log",
-                f"reward_error_rate {errors:.2f} over the last {len(recent)} steps",
+                "fix the reward first: it could not judge some completions (raised, timed out, judge or sandbox "
+                "down, busy, bad ground truth); their zeros are not a signal; read reward_debug.log",
+                f"reward_error_rate {errors:.2f} over the last {len(recent)} steps{reasons}",
             )
         )
     spike = _kl_spike(history, recent)

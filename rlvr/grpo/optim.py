@@ -34,7 +34,9 @@ def learning_rate_at(step: int, config: SessionConfig) -> float:
         return base * (step + 1) / config.warmup_steps
     if config.scheduler == "constant":
         return base
-    span = config.scheduler_total_steps - config.warmup_steps
+    total = config.scheduler_total_steps
+    assert total is not None  # SessionConfig requires it for cosine and linear
+    span = total - config.warmup_steps
     progress = min(1.0, (step - config.warmup_steps) / span)
     if config.scheduler == "cosine":
         return base * 0.5 * (1.0 + math.cos(math.pi * progress))

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rlvr.api import get_verifier
-from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, OK, TIMEOUT
-
-FAILURE_REASONS = frozenset({ERROR, TIMEOUT, BAD_GROUND_TRUTH})
+from rlvr.verdict import ERROR, OK, Verdict, is_failure
+from rlvr.verifiers.base import Verifier
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,17 @@ class Score:
     extracted: str | None = None
     detail: str = ""
 
+    @classmethod
+    def from_verdict(cls, verdict: Verdict) -> Score:
+        """The score of a verifier's verdict (its detail kept, short, unless it was judged right)."""
+        detail = "" if verdict.reason == OK else str(verdict.detail)[:300]
+        return cls(verdict.score, verdict.correct, verdict.reason, verdict.extracted, detail)
+
+    @property
+    def failed(self) -> bool:
+        """True when the reward could not judge the completion (see rlvr.FAILURE_REASONS)."""
+        return is_failure(self.reason)
+
 
 class Reward:
     """Scores completions in batches. `reward` is a task name (its verifier's `verify_batch` with
@@ -37,8 +47,8 @@ class Reward:
         self.options = dict(options or {})
         if isinstance(reward, str):
             self.name = reward
-            self.verifier = get_verifier(reward, **self.options)
-            self.function = None
+            self.verifier: Verifier | None = get_verifier(reward, **self.options)
+            self.function: Callable[[str, Any], float] | None = None
         elif callable(reward):
             if self.options:
                 raise ValueError("reward_options apply to task names only, not to a reward callable")
@@ -49,15 +59,15 @@ class Reward:
 
     def score(self, completions: Sequence[str], ground_truths: Sequence[Any]) -> list[Score]:
         if self.verifier is not None:
-            return [
-                Score(v.score, v.correct, v.reason, v.extracted, "" if v.reason == OK else str(v.detail)[:300])
-                for v in self.verifier.verify_batch(completions, ground_truths)
-            ]
-        return [self._call(c, g) for c, g in zip(completions, ground_truths)]
+            return [Score.from_verdict(v) for v in self.verifier.verify_batch(completions, ground_truths)]
+        function = self.function
+        assert function is not None  # set whenever the verifier is not
+        return [self._call(function, c, g) for c, g in zip(completions, ground_truths)]
 
-    def _call(self, completion: str, ground_truth: Any) -> Score:
+    @staticmethod
+    def _call(function: Callable[[str, Any], float], completion: str, ground_truth: Any) -> Score:
         try:
-            value = self.function(completion, ground_truth)
+            value = function(completion, ground_truth)
         except Exception as exc:  # a user's reward: report it in the metrics, never stop training
             return Score(0.0, None, ERROR, detail=f"{type(exc).__name__}: {exc}"[:300])
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
@@ -68,10 +78,23 @@ class Reward:
         """The source code that computes this reward, saved in the session directory."""
         target = inspect.getmodule(type(self.verifier)) if self.verifier is not None else self.function
         header = f"# reward: {self.name}  options: {self.options}\n"
+        if target is None:
+            return header + "# source not available\n"
         try:
             return header + inspect.getsource(target)
         except (OSError, TypeError):
             return header + f"# source not available for {target!r}\n"
+
+
+def failure_metrics(scores: Sequence[Score]) -> dict[str, Any]:
+    """A step's `reward_error_rate` (the share of completions the reward could not judge) and
+    `reward_failures` (their reasons), which `diagnose` reads.
+
+    >>> failure_metrics([Score(0.0, False, "sandbox_error"), Score(1.0, True, "ok")])
+    {'reward_error_rate': 0.5, 'reward_failures': {'sandbox_error': 1}}
+    """
+    failed = [s.reason for s in scores if s.failed]
+    return {"reward_error_rate": len(failed) / len(scores) if scores else 0.0, "reward_failures": dict(Counter(failed))}
 
 
 @dataclass
@@ -90,7 +113,10 @@ class PreflightReport:
 
     def __str__(self) -> str:
         status = "ok" if self.ok else "PROBLEMS: " + "; ".join(self.problems)
-        return f"reward preflight on {self.samples} examples: {status}; mean {self.mean:.3f}; scores {self.histogram}; reasons {self.reasons}"
+        return (
+            f"reward preflight on {self.samples} examples: {status}; mean {self.mean:.3f}; "
+            f"scores {self.histogram}; reasons {self.reasons}"
+        )
 
 
 def preflight_reward(
@@ -102,8 +128,9 @@ def preflight_reward(
 ) -> PreflightReport:
     """Run the reward on up to `samples` examples ({"completion", "ground_truth"}), drawn with
     `seed`, twice, before any training. Reports problems: exceptions or out-of-range values
-    (reason "error"), timeouts, bad ground truths, different scores on the second run (not
-    deterministic), one single score for everything (constant: no signal to learn from);
+    (reason "error") and every other verdict that could not judge (rlvr.FAILURE_REASONS),
+    different scores on the second run (not deterministic), one single score for everything
+    (constant: no signal to learn from);
     and the distribution of scores and reasons."""
     scorer = reward if isinstance(reward, Reward) else Reward(reward, options)
     for index, example in enumerate(examples):
@@ -127,11 +154,12 @@ def preflight_reward(
     report.mean = sum(values) / len(values)
     report.histogram = dict(sorted(Counter(round(v, 4) for v in values).items()))
     report.reasons = dict(Counter(s.reason for s in first).most_common())
-    failures = [(i, s) for i, s in enumerate(first) if s.reason in FAILURE_REASONS]
+    failures = [(i, s) for i, s in enumerate(first) if s.failed]
     if failures:
         i, s = failures[0]
         report.problems.append(
-            f"{len(failures)} of {len(chosen)} scored as failures, e.g. {s.reason}: {s.detail} (completion {completions[i]!r:.80})"
+            f"{len(failures)} of {len(chosen)} scored as failures, e.g. {s.reason}: {s.detail} "
+            f"(completion {completions[i]!r:.80})"
         )
     differing = sum(a.score != b.score for a, b in zip(first, second))
     if differing:

@@ -18,7 +18,7 @@ from rlvr.grpo.advantages import group_advantages
 from rlvr.grpo.config import SessionConfig
 from rlvr.grpo.data import PoolWalker, validate_records
 from rlvr.grpo.optim import build_optimizer, learning_rate_at, optimizer_step
-from rlvr.grpo.reward import FAILURE_REASONS, Reward
+from rlvr.grpo.reward import Reward, failure_metrics
 from rlvr.grpo.rollout import HFRollouts, VLLMRollouts, vllm_usable
 from rlvr.grpo.rundir import RunDirectory
 from rlvr.grpo.update import frozen_logits, grpo_update, sft_update
@@ -75,7 +75,8 @@ class Session:
     def _load_model(self, path: str, dtype: torch.dtype) -> Any:
         from transformers import AutoModelForCausalLM
 
-        return AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(self.device)
+        model: Any = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)  # transformers' .to() is mistyped
+        return model.to(self.device)
 
     def _policy(self, weights: str, dtype: torch.dtype) -> Any:
         """The trained model: `weights` whole, or with lora_rank the base model plus LoRA adapters
@@ -202,7 +203,7 @@ class Session:
             "kind": "grpo",
             "loss": update["loss"],
             "accuracy": sum(correct) / len(correct) if correct else None,
-            "reward_error_rate": sum(s.reason in FAILURE_REASONS for s in scores) / len(scores),
+            **failure_metrics(scores),
             "groups": groups.groups,
             "no_signal_other": groups.no_signal_other,
             "samples": len(completions),
@@ -314,7 +315,7 @@ class Session:
         """Close the session (frees the rollout engine); returns the session directory."""
         if not self.finished:
             self.run.training(f"finished after {self.step} steps, {self.optimizer_steps} optimizer steps")
-            self.rollouts = None
+            del self.rollouts  # frees the rollout engine
             self.finished = True
         return self.run.path
 

@@ -68,7 +68,7 @@ def grpo_update(
     advantages: torch.Tensor,
     config: SessionConfig,
     num_iterations: int,
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Train on the given samples for `num_iterations` optimizer steps. The rollout ("old")
     logprobs are the policy's own at the sampling temperature, taken in the first iteration
     before any weight changes, so the first ratio is exactly 1. Returns summed statistics."""
@@ -97,8 +97,9 @@ def grpo_update(
             token_loss, clipped = clipped_surrogate(
                 logp, old_logps[index], advantages[window].to(device), config.clip_eps, config.clip_high
             )
-            if ref_logps[index] is not None:
-                kl = k3_kl(logp, ref_logps[index])
+            reference = ref_logps[index]
+            if reference is not None:
+                kl = k3_kl(logp, reference)
                 token_loss = token_loss + config.beta * kl
                 stats["kl_sum"] += float((kl.detach() * mask).sum())
                 stats["kl_max"] = max(stats["kl_max"], float((kl.detach() * mask).max()))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 RELATIONS = ("less than", "at least")
 
@@ -117,6 +117,11 @@ class Check:
             except BadKwargs as exc:
                 raise BadKwargs(f"{cls.instruction_id}: argument {name!r}: {exc}") from None
         return cls(**arguments)
+
+    if TYPE_CHECKING:
+        # The parsed arguments are set as attributes of their own names in __init__; this tells
+        # type checkers so (at run time an unknown name is an AttributeError as usual).
+        def __getattr__(self, name: str) -> Any: ...
 
     def validate(self) -> None:
         """Cross-argument checks (e.g. min <= max); raise BadKwargs. Nothing by default."""

@@ -38,6 +38,7 @@ from typing import Any
 from rlvr.ifeval_checks import text as tx
 from rlvr.ifeval_checks.base import BadKwargs, Check, Param, integer, nonempty_text, text, text_list
 from rlvr.ifeval_checks.ifeval_content import NoComma, Placeholders
+from rlvr.ifeval_checks.linear import lazy_spans
 
 QUANTIFIERS = ("at least", "around", "at most")
 
@@ -215,10 +216,10 @@ class ValidateTitle(Check):
     """Contains << >> on one line (an empty title counts)."""
 
     instruction_id = "validate_title"
-    _TITLE = re.compile(r"<<(.*?)>>")
 
     def follows(self, response: str) -> bool:
-        return self._TITLE.search(response) is not None
+        # The reference's re.search(r"<<(.*?)>>"), in linear time.
+        return bool(lazy_spans(response, "<<", ">>"))
 
 
 class ValidateChoice(Check):

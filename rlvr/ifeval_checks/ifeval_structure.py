@@ -19,6 +19,7 @@ import re
 
 from rlvr.ifeval_checks import text as tx
 from rlvr.ifeval_checks.base import BadKwargs, Check, Param, compare, integer, nonempty_text, relation
+from rlvr.ifeval_checks.linear import count_marker_lines, title_spans
 
 
 class NumberOfSentences(Check):
@@ -76,6 +77,7 @@ class NthParagraphFirstWord(Check):
         "first_word": Param(nonempty_text),
     }
     _STOP = frozenset(".,?!'\"")
+    first_word: str
 
     def validate(self) -> None:
         if self.nth_paragraph > self.num_paragraphs:
@@ -104,11 +106,10 @@ class BulletLists(Check):
 
     instruction_id = "detectable_format:number_bullet_lists"
     params = {"num_bullets": Param(integer())}
-    _STAR = re.compile(r"^\s*\*[^\*].*$", flags=re.MULTILINE)
-    _DASH = re.compile(r"^\s*-.*$", flags=re.MULTILINE)
 
     def follows(self, response: str) -> bool:
-        return len(self._STAR.findall(response)) + len(self._DASH.findall(response)) == self.num_bullets
+        # The reference's findall of r"^\s*\*[^\*].*$" and r"^\s*-.*$" (MULTILINE), in linear time.
+        return count_marker_lines(response, "*", "*") + count_marker_lines(response, "-") == self.num_bullets
 
 
 class ConstrainedResponse(Check):
@@ -171,10 +172,10 @@ class Title(Check):
     """Contains a non-blank title in double angular brackets, <<like this>>, on one line."""
 
     instruction_id = "detectable_format:title"
-    _PATTERN = re.compile(r"<<[^\n]+>>")
 
     def follows(self, response: str) -> bool:
-        return any(title.lstrip("<").rstrip(">").strip() for title in self._PATTERN.findall(response))
+        # The reference's re.findall(r"<<[^\n]+>>"), in linear time.
+        return any(title.lstrip("<").rstrip(">").strip() for title in title_spans(response))
 
 
 class TwoResponses(Check):

@@ -39,6 +39,7 @@ from rlvr.ifeval_checks import text as tx
 from rlvr.ifeval_checks.base import BadKwargs, Check, Param, compare, integer, nonempty_text, relation, text
 from rlvr.ifeval_checks.ifeval_content import KeywordFrequency, LetterFrequency
 from rlvr.ifeval_checks.ifeval_structure import paragraph_count
+from rlvr.ifeval_checks.linear import lazy_spans
 
 NOT_WORD = re.compile(r"[^\w\s]")
 
@@ -64,10 +65,10 @@ class RepeatPhrase(Check):
 
     def validate(self) -> None:
         self._words = self.phrase.split()
-        self._pattern = re.compile(re.escape(self._words[0]) + " .*? " + re.escape(self._words[-1]))
 
     def follows(self, response: str) -> bool:
-        spans = self._pattern.findall(response)
+        # The reference's re.findall(first + " .*? " + last), in linear time.
+        spans = lazy_spans(response, self._words[0] + " ", " " + self._words[-1])
         if len(spans) != self.small_n:
             return False
         changed = 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from typing import Any
 
 from nltk.tokenize.destructive import NLTKWordTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
@@ -130,7 +131,7 @@ class _PennTagger:
     lock, so that threads never see a half-filled lexicon."""
 
     def __init__(self) -> None:
-        self._parser = None
+        self._parser: Any = None  # textblob's parser, loaded on first use
         self._lock = threading.Lock()
 
     def tags(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -227,6 +228,15 @@ def detect_language(text: str) -> str | None:
     """The langdetect language code of `text` ("en", "de", ...), or None when it has no features
     langdetect can use (digits, punctuation only). Same answer on every run and in every process."""
     return _DETECTOR.detect(text)
+
+
+def warm_up() -> None:
+    """Load the tokenizer, tagger and language models now (a worker pool's zygote calls this, so
+    every worker it forks starts with them loaded)."""
+    word_tokens("Warm up the models.")
+    penn_tags(("Warm", "up"))
+    detect_language("Warm up the language models.")
+    clear_caches()
 
 
 def clear_caches() -> None:

@@ -18,7 +18,8 @@ What the functions built here do:
   main thread, where TRL runs async rewards;
 - return exactly one value per completion; per-sample problems give 0.0, never an exception;
 - when TRL passes `log_metric`, log per-batch outcome counts as `rlvr/<task>/<outcome>` for the
-  outcomes correct, wrong, no_answer, timeout and error.
+  outcomes correct, wrong, no_answer, timeout and error (every reason in rlvr.FAILURE_REASONS
+  but timeout counts as error).
 Only configuration errors raise: an unknown task or option when the function is built, and a
 missing answer column or a column whose length differs from the completions' when it is called
 (pairing answers with the wrong completions would train on wrong rewards without a sign).
@@ -33,24 +34,26 @@ from typing import Any
 
 from rlvr.api import get_verifier
 from rlvr.integrations.messages import completion_text
-from rlvr.verdict import BAD_GROUND_TRUTH, BAD_OPTIONS, ERROR, NO_ANSWER, TIMEOUT, UNKNOWN_TASK, Verdict
+from rlvr.verdict import NO_ANSWER, TIMEOUT, Verdict
 from rlvr.verifiers.base import Verifier
 
 __all__ = ["OUTCOMES", "async_reward_func", "outcome", "reward_func"]
 
 OUTCOMES = ("correct", "wrong", "no_answer", "timeout", "error")
-_ERROR_REASONS = frozenset({ERROR, BAD_GROUND_TRUTH, BAD_OPTIONS, UNKNOWN_TASK})
 
 
 def outcome(verdict: Verdict) -> str:
-    """The outcome bucket of a verdict: one of OUTCOMES."""
+    """The outcome bucket of a verdict: one of OUTCOMES. Every verdict that could not judge
+    (`Verdict.failed`) is "timeout" or "error", never "wrong".
+
+    >>> outcome(Verdict.failure("sandbox_error"))
+    'error'
+    """
     if verdict.correct:
         return "correct"
-    if verdict.reason in (NO_ANSWER, TIMEOUT):
-        return verdict.reason
-    if verdict.reason in _ERROR_REASONS:
-        return "error"
-    return "wrong"
+    if verdict.failed:
+        return TIMEOUT if verdict.reason == TIMEOUT else "error"
+    return NO_ANSWER if verdict.reason == NO_ANSWER else "wrong"
 
 
 def reward_func(task: str, answer_column: str = "answer", **options: Any) -> Callable[..., list[float | None]]:

@@ -15,7 +15,8 @@ and loads either from the trainer config:
 `options={"gsm8k": {"mode": "strict"}}`, both settable as `custom_reward_function.reward_kwargs`.
 
 The result is a dict: "score" (the reward) plus the Verdict's fields "correct", "extracted",
-"reason" and "detail" (a JSON string), and verl's conventional "acc" (1.0/0.0, its accuracy
+"reason" and "detail" (a JSON string), "failed" (1.0 when the verifier could not judge, see
+rlvr.FAILURE_REASONS; verl averages it into a failure rate), and verl's conventional "acc" (1.0/0.0, its accuracy
 metric) and "pred" (the extracted answer or "", which its validation uses for majority voting).
 Never raises for a sample: an unknown data_source gives score 0 with reason "unknown_task" and
 a logged warning (once per name), not verl's NotImplementedError in the middle of a run.
@@ -29,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rlvr.api import _shared_verifier, verify
+from rlvr.api import shared_verifier
 from rlvr.verdict import BAD_OPTIONS, UNKNOWN_TASK, Verdict
 from rlvr.verifiers.registry import TASKS
 
@@ -94,7 +95,7 @@ def compute_score(
     problem = _options_problem(options)
     if problem is not None:
         return _result(Verdict.failure(BAD_OPTIONS, problem))
-    return _result(verify(solution_str, _plain(ground_truth), task, **_task_options(options, task)))
+    return _result(_verify_rows(task, _task_options(options, task), [solution_str], [ground_truth], [0])[0])
 
 
 def compute_score_batch(
@@ -130,15 +131,16 @@ def compute_score_batch(
         task_verdicts = _verify_rows(task, _task_options(options, task), solution_strs, ground_truths, rows)
         for i, verdict in zip(rows, task_verdicts):
             verdicts[i] = verdict
-    return [_result(verdict) for verdict in verdicts]
+    # Every row got a verdict above: an unknown data source's, or its task's.
+    return [_result(verdict) for verdict in verdicts if verdict is not None]
 
 
 def _verify_rows(
     task: str, task_options: dict[str, Any], solutions: Sequence[Any], ground_truths: Sequence[Any], rows: list[int]
 ) -> list[Verdict]:
     try:
-        verifier = _shared_verifier(task, task_options)
-    except (ValueError, TypeError) as exc:  # bad options: reported per sample, as `verify` does
+        verifier = shared_verifier(task, task_options)
+    except ValueError as exc:  # bad options: reported per sample, as `verify` does
         return [Verdict.failure(BAD_OPTIONS, str(exc)) for _ in rows]
     return verifier.verify_batch([solutions[i] for i in rows], [_plain(ground_truths[i]) for i in rows])
 
@@ -179,6 +181,7 @@ def _result(verdict: Verdict) -> dict[str, Any]:
         "correct": verdict.correct,
         "extracted": verdict.extracted,
         "reason": verdict.reason,
+        "failed": float(verdict.failed),
         "detail": verdict.detail if isinstance(verdict.detail, str) else json.dumps(verdict.detail, default=str),
     }
 

@@ -7,7 +7,8 @@ the six descriptors it needs) and then `run`, which reads the program from fd 3 
     stdio  the program reads fd 0 and writes fd 1/2, as a script (`__name__ == "__main__"`);
     rpc    after the program's top level ran, serve calls from the trusted harness: requests
            (pickled by the harness) arrive on fd 4, answers go out on fd 5 as JSON trees built
-           by `wire.encode`. The program never sees the tests or the expected values.
+           by `wire.encode`. The program never sees the tests or the expected values, and what
+           it answers is data: the harness imports nothing and evaluates nothing it names.
 
 Exit codes are advisory (the program can forge them); the harness trusts only what it observes.
 """
@@ -65,7 +66,8 @@ def enter_sandbox(fds: list[int], spec: dict) -> None:
     sys.stderr = io.TextIOWrapper(
         io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
     )
-    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+    for stream in ("stdin", "stdout", "stderr"):  # sys.__stdout__ & co. too (typeshed calls them Final)
+        setattr(sys, f"__{stream}__", getattr(sys, stream))
     sys.argv = ["program.py"]
     sys.path[:0] = [spec["cwd"]]
 
@@ -103,7 +105,9 @@ def _compile(source: str, mode: str):
         if mode != "stdio" or "'return' outside function" not in str(exc.msg):
             raise
     wrapper = ast.parse("def __program__():\n    pass\n__program__()\n")
-    wrapper.body[0].body = ast.parse(source).body
+    function = wrapper.body[0]
+    assert isinstance(function, ast.FunctionDef)  # the first statement of the wrapper above
+    function.body = ast.parse(source).body
     return compile(wrapper, "program.py", "exec")
 
 
@@ -166,16 +170,8 @@ def _resolve_all(value, namespace: dict, handles: list):
 
 
 def _exported_names(namespace: dict) -> list:
-    """[callables, {name: module name}]: what the harness exposes to the test code."""
-    callables, modules = [], {}
-    for name, value in list(namespace.items()):
-        if name.startswith("__"):
-            continue
-        if type(value).__name__ == "module":
-            modules[name] = str(getattr(value, "__name__", ""))
-        elif callable(value):
-            callables.append(name)
-    return [callables, modules]
+    """The program's top-level callables: the names trusted test code may take from the program."""
+    return [name for name, value in list(namespace.items()) if not name.startswith("__") and callable(value)]
 
 
 def _describe(exc: BaseException) -> str:

@@ -22,11 +22,20 @@ import socket
 import sys
 import threading
 import time
+from typing import Any
 
 import child
+import reaper
 import wire
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# Names a program never redefines for trusted test code: the builtins and the standard library's modules.
+_TRUSTED_NAMES = _BUILTIN_NAMES | sys.stdlib_module_names
+# What a child's output may add to one test's outcome: stdio tests keep their stdout (it is the
+# answer, up to Limits.output_bytes), logs keep a tail. JOB_OUTPUT_CHARS bounds the stdout of all
+# tests of a job together: at most 3 bytes a character in the reply, far below wire.MAX_FRAME.
+LOG_TAIL_CHARS = 4096
+JOB_OUTPUT_CHARS = 16 * 1024 * 1024
 
 
 class TestTimeout(Exception):
@@ -38,47 +47,43 @@ class ProgramError(Exception):
 
 
 class Channel:
-    """Requests to the child's rpc loop, each answered before `deadline` (monotonic)."""
+    """Requests to the child's rpc loop, each answered by one frame before `deadline` (monotonic)."""
 
     def __init__(self, request_fd: int, answer_fd: int, deadline: float, answer_limit: int) -> None:
         self.request_fd, self.answer_fd = request_fd, answer_fd
         self.deadline, self.answer_limit = deadline, answer_limit
-        self.buffer = b""
-        # Set once a request went unanswered (exit, timeout, oversized or malformed answer):
-        # the child cannot serve another test, even if the test code caught the error.
+        # Set once a request went unanswered (exit, timeout, oversized or malformed answer) or the
+        # child wrote more than its answer: it cannot serve another test, even if the test code
+        # caught the error.
         self.broken = False
 
     def request(self, message: tuple):
+        if self.broken or self._pending():
+            self.broken = True
+            raise ProgramError("the program wrote to the answer channel unasked")
         self.broken = True
         try:
             wire.write_frame(self.request_fd, pickle.dumps(_to_refs(message)))
         except BrokenPipeError:
             raise ProgramError("the program exited before answering") from None
-        answer = wire.loads(self._read_frame())
+        try:
+            answer = wire.loads(wire.read_frame_until(self.answer_fd, self.deadline, self.answer_limit))
+        except TimeoutError:
+            raise TestTimeout("the program did not answer in time") from None
+        except EOFError:
+            raise ProgramError("the program exited before answering") from None
+        except (wire.WireError, ValueError) as exc:
+            raise ProgramError(f"malformed answer from the program: {exc}") from None
+        self.broken = self._pending()
         if type(answer) is list and answer and answer[0] == "ok" and len(answer) == 2:
-            self.broken = bool(self.buffer)
             return wire.decode(answer[1], lambda index, name: Remote(("h", index), self, name))
         if type(answer) is list and len(answer) == 3 and answer[0] == "raise":
-            self.broken = bool(self.buffer)
             raise ProgramError(f"{str(answer[1])[:100]}: {str(answer[2])[:500]}")
         raise ProgramError("malformed answer from the program")
 
-    def _read_frame(self) -> bytes:
-        while True:
-            if len(self.buffer) >= 4:
-                size = int.from_bytes(self.buffer[:4], "big")
-                if size > self.answer_limit:
-                    raise ProgramError(f"answer of {size} bytes exceeds the output limit")
-                if len(self.buffer) >= 4 + size:
-                    frame, self.buffer = self.buffer[4 : 4 + size], self.buffer[4 + size :]
-                    return frame
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.answer_fd], [], [], remaining)[0]:
-                raise TestTimeout("the program did not answer in time")
-            chunk = os.read(self.answer_fd, 1 << 20)
-            if not chunk:
-                raise ProgramError("the program exited before answering")
-            self.buffer += chunk
+    def _pending(self) -> bool:
+        """Whether the child wrote anything that no request asked for."""
+        return bool(select.select([self.answer_fd], [], [], 0)[0])
 
 
 class Remote:
@@ -140,28 +145,6 @@ class Drain(threading.Thread):
         return bytes(self.data).decode("utf-8", errors="replace")
 
 
-def kill_tree(uid: int | None, pid: int | None) -> None:
-    """SIGKILL every process of the child's uid (the child, its children, setsid escapees);
-    without a uid switch, the child's own process group."""
-    if uid is None:
-        if pid:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        return
-    reaper = os.fork()
-    if reaper == 0:
-        try:
-            os.setresuid(uid, uid, uid)
-            for _ in range(50):
-                os.kill(-1, signal.SIGKILL)  # every process this uid may signal; ESRCH when none
-        except BaseException:
-            pass
-        os._exit(0)
-    os.waitpid(reaper, 0)
-
-
 def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     """Run every test of the job and write one JSON line per test to `out` as it finishes.
 
@@ -172,6 +155,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     the next test gets a fresh one, so no test is charged for another's damage."""
     deadline = time.monotonic() + job["budget"]
     shared: Child | None = None
+    output_left = JOB_OUTPUT_CHARS
     for index, test in enumerate(job["tests"]):
         remaining = deadline - time.monotonic()
         time_limit = min(job["limits"]["test_timeout"], remaining)
@@ -193,10 +177,25 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
             if not shared.healthy:
                 outcome = _ended(outcome, shared.finish(time_limit))
                 shared = None
-        out.write(json.dumps(outcome) + "\n")
+        output_left -= _bound_output(outcome, test["kind"], output_left)
+        out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
         out.flush()
     if shared is not None:
         shared.finish(max(deadline - time.monotonic(), 0.05))
+
+
+def _bound_output(outcome: dict, kind: str, room: int) -> int:
+    """Trim the captured output an outcome carries: a stdio test's stdout to the `room` left of
+    the job's share (cut there, it is an output limit, which fails the test), every log to its
+    tail. Returns how much of the share it used."""
+    for name in ("stdout", "stderr"):
+        text = outcome.get(name) or ""
+        if name == "stdout" and kind == "stdio":
+            if len(text) > room:
+                outcome.update(stdout=text[:room], output_limit=True, stdout_truncated=True)
+        elif len(text) > LOG_TAIL_CHARS:
+            outcome[name] = text[-LOG_TAIL_CHARS:]
+    return len(outcome.get("stdout") or "") if kind == "stdio" else 0
 
 
 def _ended(outcome: dict, end: dict) -> dict:
@@ -253,7 +252,7 @@ class Child:
 
     def _on_overflow(self) -> None:
         self.overflow.set()
-        kill_tree(self.uid, self.pid)
+        reaper.kill_tree(self.uid, self.pid)
 
     def drive(self, test: dict, time_limit: float) -> dict:
         """Run one call or assert test against the program within `time_limit` seconds."""
@@ -261,7 +260,7 @@ class Child:
         channel = Channel(
             self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"]
         )
-        outcome = {"passed": None, "value": None, "error": None, "timed_out": False}
+        outcome: dict[str, Any] = {"passed": None, "value": None, "error": None, "timed_out": False}
         try:
             _drive(test, channel, outcome)
         except TestTimeout as exc:
@@ -279,8 +278,8 @@ class Child:
         deadline = time.monotonic() + time_limit
         os.close(self.pipes["request"][1])
         status = self.replies.next(deadline)
-        if status is None or _has_processes(self.uid):
-            kill_tree(self.uid, self.pid)
+        if status is None or reaper.has_processes(self.uid) or any(map(reaper.ipc_ids, reaper.IPC_KINDS)):
+            reaper.kill_tree(self.uid, self.pid)
         timed_out = status is None
         status = status or self.replies.next(time.monotonic() + 5) or {}
         for drain in self.drains:
@@ -306,64 +305,66 @@ class Child:
 
 
 def _drive(test: dict, channel: Channel, outcome: dict) -> None:
-    callables, modules = channel.request(("names",))
+    program_names = _program_names(channel.request(("names",)))
     if test["kind"] == "call":
         name = test["function"]
-        ref = ("method", ("Solution", name)) if "Solution" in callables and name not in callables else ("g", name)
+        ref = (
+            ("method", ("Solution", name)) if "Solution" in program_names and name not in program_names else ("g", name)
+        )
         value = Remote(ref, channel, "function")(*test["args"])
         outcome.update(value=wire.encode(value, []), passed=None)
         return
+    setup, code = ast.parse(test["setup"]), ast.parse(test["code"])
+    entry_points = set(test["entry_points"])
     namespace = {"__name__": "__test__", "__builtins__": builtins}
-    for alias, module in modules.items():
-        if str(module).split(".")[0] in sys.stdlib_module_names:
-            try:
-                namespace[alias] = importlib.import_module(module)
-            except ImportError:
-                pass
-    tree = ast.parse(test["code"])
-    for name in callables:
-        if name not in _BUILTIN_NAMES or _called_with_literals_only(tree, name):
-            namespace[name] = Remote(("g", name), channel, "function")
-    exec(compile(tree, "<test>", "exec"), namespace)
+    for name in sorted(_free_names(setup) | _free_names(code)):
+        namespace.update(_resolve(name, entry_points, program_names, channel))
+    exec(compile(setup, "<setup>", "exec"), namespace)
+    # HumanEval's prompt defines a stub of the entry point: the program's replaces it.
+    namespace.update({name: Remote(("g", name), channel, "function") for name in entry_points})
+    exec(compile(code, "<test>", "exec"), namespace)
     outcome["passed"] = True
 
 
-def _has_processes(uid: int | None) -> bool:
-    """Whether any process of `uid` is left (a child of the child, say). Without a uid switch
-    this cannot be told apart from the host's own processes, so the answer is yes."""
-    if uid is None:
-        return True
-    for entry in os.listdir("/proc"):
-        try:
-            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid == uid:
-                return True
-        except OSError:
-            pass
-    return False
+def _resolve(name: str, entry_points: set, program_names: frozenset, channel: Channel) -> dict:
+    """What a name the trusted code uses but does not define means: the task's entry points are
+    the program's; builtins and standard-library modules are the real ones, imported here because
+    the trusted code names them; any other name the program defines is the program's (MBPP tests
+    call helper functions of the solution); anything else stays undefined."""
+    if name in entry_points or (name in program_names and name not in _TRUSTED_NAMES):
+        return {name: Remote(("g", name), channel, "function")}
+    if name in sys.stdlib_module_names and name not in _BUILTIN_NAMES:
+        return {name: importlib.import_module(name)}
+    return {}
 
 
-def _called_with_literals_only(tree: ast.AST, name: str) -> bool:
-    """Whether the test calls `name`, and only ever with literal arguments.
+def _free_names(tree: ast.AST) -> set[str]:
+    """Names `tree` reads but binds nowhere (as a variable, parameter, function, class, import,
+    exception or pattern name), whatever the scope: a name bound anywhere in trusted code is
+    never taken from the program."""
+    read: set[str] = set()
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.add(node.rest)
+    return read - bound
 
-    A program name that shadows a builtin (MBPP's `def sum(a, b)`) is exposed to the test only
-    then: it is the function under test. A test that applies the builtin to the program's
-    results (`abs(candidate(x) - y) < 1e-6`) keeps the real builtin, so a program cannot
-    pass by redefining `abs`."""
-    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name]
-    calls = [
-        node
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
-    ]
-    if not calls or len(calls) != len(uses):
-        return False
-    for call in calls:
-        for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
-            try:
-                ast.literal_eval(argument)
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                return False
-    return True
+
+def _program_names(answer) -> frozenset:
+    """The program's top-level callables, as the child lists them (checked: plain names only)."""
+    if type(answer) is not list or not all(type(name) is str and name.isidentifier() for name in answer):
+        raise ProgramError("malformed list of names from the program")
+    return frozenset(answer)
 
 
 def _feed(pipes: dict, program: str, stdin: str) -> None:

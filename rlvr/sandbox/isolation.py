@@ -2,10 +2,11 @@
 
 Levels, strongest first:
 
-    namespaces  bubblewrap: new network, pid, ipc and uts namespaces, the host filesystem
-                read-only, a private /tmp, and (when started as root) a switch to an
-                unprivileged uid per worker, so RLIMIT_NPROC holds and the whole process tree
-                can be killed by uid.
+    namespaces  bubblewrap: new network, pid, ipc and uts namespaces, a minimal read-only
+                filesystem (mounts.py: the system libraries, the interpreter, the packages
+                programs may import, nothing else) with a private /tmp, and (when started as
+                root) a switch to an unprivileged uid per worker, so RLIMIT_NPROC holds and the
+                whole process tree can be killed by uid.
     process     no namespaces: rlimits, a scrubbed environment, a temporary working directory
                 and (as root) the uid switch. The network and the filesystem stay reachable.
                 Only used when the caller passes `allow_weak_isolation=True`.
@@ -23,12 +24,15 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from rlvr.sandbox.mounts import mount_args
+
 # Host uids the sandboxed children run as: unprivileged, owned by nobody on the host, and one per
 # worker (see sandbox_uid), so one worker's fork bomb cannot eat another's process budget.
 UID_BASE = 620000
 UID_RANGE = 1 << 20
 TMPFS_BYTES = 256 * 1024 * 1024
 WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+SCRIPTS = Path(__file__).parent  # worker.py and the sibling modules it imports
 WORKER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
 
@@ -51,8 +55,9 @@ class Isolation:
         return asdict(self)
 
 
-def bwrap_args(as_root: bool) -> list[str]:
-    """The bubblewrap command line up to (not including) the program to run."""
+def bwrap_args(as_root: bool, python: str = sys.executable) -> list[str]:
+    """The bubblewrap command line up to (not including) the program to run; the filesystem is
+    the minimal one of mounts.py, built for `python` and the worker's scripts (this folder)."""
     unshare = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if not as_root:
         unshare = ["--unshare-all"]  # an unprivileged bwrap needs the user namespace too
@@ -62,18 +67,7 @@ def bwrap_args(as_root: bool) -> list[str]:
         *unshare,
         "--die-with-parent",
         "--new-session",
-        "--ro-bind",
-        "/",
-        "/",
-        *_python_visible(),
-        "--size",
-        str(TMPFS_BYTES),
-        "--tmpfs",
-        "/tmp",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
+        *mount_args(python, str(SCRIPTS), TMPFS_BYTES),
         "--chdir",
         "/tmp",
         *caps,
@@ -102,31 +96,6 @@ def python_readable_by_others() -> bool:
     return not any(closed_ancestors(prefix) for prefix in python_prefixes())
 
 
-def _python_visible() -> list[str]:
-    """bwrap arguments that let the sandbox uid read the Python installation when it lies under
-    a folder closed to others: that folder is replaced by an empty tmpfs (hiding the rest of
-    it, /root say) with just the installation bound back in, read-only."""
-    args: list[str] = []
-    hidden: set[str] = set()
-    for prefix in python_prefixes():
-        closed = closed_ancestors(prefix)
-        if not closed:
-            continue
-        if closed[0] not in hidden:
-            hidden.add(closed[0])
-            args += ["--tmpfs", closed[0]]
-        resolved = Path(prefix).resolve()
-        between = [
-            folder
-            for folder in reversed(resolved.parents)
-            if folder > Path(closed[0]) and str(folder).startswith(closed[0] + "/")
-        ]
-        for folder in between:  # bwrap would create them as 0700, closed to the sandbox uid
-            args += ["--perms", "0755", "--dir", str(folder)]
-        args += ["--ro-bind", str(resolved), str(resolved)]
-    return args
-
-
 @cache
 def detect(allow_weak_isolation: bool = False) -> Isolation:
     """The strongest isolation that works here; SandboxUnavailable if that is weak and not allowed."""
@@ -144,12 +113,20 @@ def detect(allow_weak_isolation: bool = False) -> Isolation:
 
 
 def _probe_bwrap(as_root: bool) -> str | None:
-    """None when bubblewrap starts and really gives a new network namespace; else why not."""
+    """None when bubblewrap starts this interpreter (the worker's, wherever it lies) and really
+    gives a new network namespace; else why not."""
     if shutil.which("bwrap") is None:
         return "bwrap not found"
     try:
         probe = subprocess.run(
-            [*bwrap_args(as_root), "readlink", "/proc/self/ns/net"],
+            [
+                *bwrap_args(as_root),
+                sys.executable,
+                "-s",
+                "-B",
+                "-c",
+                "import os; print(os.readlink('/proc/self/ns/net'))",
+            ],
             capture_output=True,
             text=True,
             timeout=10,
@@ -158,7 +135,7 @@ def _probe_bwrap(as_root: bool) -> str | None:
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bwrap failed to start: {exc}"
     if probe.returncode != 0:
-        return f"bwrap failed: {probe.stderr.strip()[:200]}"
+        return f"bwrap failed: {probe.stderr.strip()[:500]}"
     if probe.stdout.strip() == os.readlink("/proc/self/ns/net"):
         return "bwrap did not create a network namespace"
     return None
@@ -174,6 +151,9 @@ def sandbox_uid() -> int:
 
 
 def worker_command(isolation: Isolation, python: str, script: str, slot: int, tmp_root: str, uid: int) -> list[str]:
-    """The command that starts worker `slot`, whose children run as `uid`, under `isolation`."""
+    """The command that starts worker `slot`, whose children run as `uid`, under `isolation`.
+    Under bubblewrap the worker is told that its IPC namespace is its own (it bounds SysV IPC there)."""
     worker = [python, "-s", "-B", script, str(slot), str(uid) if isolation.uid_switch else "-", tmp_root]
-    return [*bwrap_args(os.geteuid() == 0), *worker] if isolation.level == "namespaces" else worker
+    if isolation.level != "namespaces":
+        return worker
+    return [*bwrap_args(os.geteuid() == 0, python), *worker, "private-ipc"]

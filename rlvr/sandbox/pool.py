@@ -1,51 +1,73 @@
-"""A pool of pre-started sandbox workers, safe to use from many threads at once.
+"""A pool of sandbox workers, safe to use from many threads and across fork.
 
 Each worker is one long-lived sandbox (see worker.py) that runs one job at a time; a thread
 takes an idle worker, sends it the program and its tests, and gets every test's outcome back.
 Starting the interpreter and the namespaces is paid once per worker; each program then costs
-a couple of forks (see harness.py for when tests share a child). A worker that overruns its job's budget is killed and replaced.
+a couple of forks (see harness.py for when tests share a child).
+
+What the pool guarantees (docs/reliability.md has the whole list):
+- it checks itself when created: a trivial program runs through the full path (worker, harness,
+  child, reply), and SandboxUnavailable, with the worker's stderr, says why when it cannot;
+- workers start on demand up to `size` and retire after `idle_timeout` seconds unused;
+- the wait for a free worker is not charged to the program: its budget starts when it starts;
+  no worker within the wait gives the failure "busy";
+- a worker that dies is replaced and the job retried once; a second death is "sandbox_error";
+- after `close()` it refuses work (SandboxClosed);
+- in a forked child it forgets the parent's workers without touching them (the parent still
+  uses them) and starts its own on demand, so replies never reach the wrong process.
 """
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
-import queue
-import select
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Union
+from typing import IO, cast
 
-from rlvr.sandbox import wire
-from rlvr.sandbox.isolation import WORKER_ENV, Isolation, detect, sandbox_uid, worker_command
+from rlvr.sandbox import spawner, wire
+from rlvr.sandbox.isolation import WORKER_ENV, Isolation, SandboxUnavailable, detect, sandbox_uid, worker_command
 from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, TestOutcome
+from rlvr.verdict import BUSY, SANDBOX_ERROR, TIMEOUT
 from rlvr.workers.budget import worker_budget
 
-Test = Union[StdioTest, CallTest, AssertTest]
+Test = StdioTest | CallTest | AssertTest
 LANGUAGES = ("python",)
 WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
 # Seconds kept back from a job's budget for the messages and clean-up around the tests.
 BUDGET_MARGIN = 0.3
 HOST_GRACE = 0.5
+IDLE_TIMEOUT = 60.0
+SELF_CHECK_TIMEOUT = 30.0
+STDERR_TAIL = 2000
+DEFAULT_LIMITS = Limits()
 
 
-_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlvr-sandbox-spawner")
+class SandboxClosed(RuntimeError):
+    """The pool was closed; it runs nothing more. Verifiers report it as "sandbox_error"."""
+
+    verdict_reason = SANDBOX_ERROR
 
 
 class WorkerLost(Exception):
-    """The worker died or overran; it has been killed."""
+    """The worker died (`overran` False) or overran its job's budget (True); it has been killed."""
+
+    def __init__(self, message: str, overran: bool) -> None:
+        super().__init__(message)
+        self.overran = overran
 
 
 class Worker:
-    """One sandbox worker process and its pipes."""
+    """One sandbox worker process, its pipes and its stderr (a file, read back when it fails)."""
 
     def __init__(self, slot: int, isolation: Isolation) -> None:
         self.slot = slot
@@ -54,149 +76,288 @@ class Worker:
         if isolation.level != "namespaces":
             os.chmod(self.tmp_root, 0o711)
         command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid)
-        # bubblewrap's --die-with-parent fires when the *thread* that started it exits, so every
-        # worker is started from one thread that lives as long as the process.
-        self.process = _SPAWNER.submit(
-            subprocess.Popen,
+        self.stderr = tempfile.TemporaryFile()
+        self.process = spawner.spawn(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self.stderr,
             env=WORKER_ENV,
             start_new_session=True,
             cwd="/",
-        ).result()
-        self.buffer = b""
+        )
+        # Popen with PIPE always sets both; typed here once for the rest of the class.
+        self.stdin = cast(IO[bytes], self.process.stdin)
+        self.stdout = cast(IO[bytes], self.process.stdout)
+        self.idle_since = time.monotonic()
 
     def run(self, job: dict, deadline: float) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic)."""
         try:
-            wire.write_frame(self.process.stdin.fileno(), wire.dumps(job))
+            wire.write_frame(self.stdin.fileno(), wire.dumps(job))
             return wire.loads(self._read_frame(deadline))
-        except (OSError, ValueError, wire.WireError) as exc:
+        except TimeoutError as exc:
             self.kill()
-            raise WorkerLost(f"sandbox worker failed: {exc}") from None
+            raise WorkerLost(f"sandbox worker overran its time budget: {exc}", overran=True) from None
+        except (OSError, ValueError, wire.WireError) as exc:
+            self.terminate()
+            message = f"sandbox worker failed: {exc}{self.stderr_tail()}"  # read before the file closes
+            self.close_files()
+            raise WorkerLost(message, overran=False) from None
 
     def _read_frame(self, deadline: float) -> bytes:
-        fd = self.process.stdout.fileno()
-        while True:
-            if len(self.buffer) >= 4:
-                size = int.from_bytes(self.buffer[:4], "big")
-                if len(self.buffer) >= 4 + size:
-                    frame, self.buffer = self.buffer[4 : 4 + size], self.buffer[4 + size :]
-                    return frame
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise OSError("the worker overran its time budget")
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise OSError("the worker exited")
-            self.buffer += chunk
+        """One reply frame, its size checked before it is read (wire.read_frame_until); TimeoutError
+        when the deadline passes first."""
+        try:
+            return wire.read_frame_until(self.stdout.fileno(), deadline, wire.MAX_FRAME)
+        except EOFError:
+            raise OSError("the worker exited") from None
+
+    def stderr_tail(self) -> str:
+        """The end of what the worker wrote to stderr, as "; worker stderr: ..." (or "")."""
+        try:
+            self.stderr.seek(0, os.SEEK_END)
+            self.stderr.seek(max(0, self.stderr.tell() - STDERR_TAIL))
+            text = self.stderr.read().decode(errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return f"; worker stderr: {text}" if text else ""
 
     def kill(self) -> None:
+        self.terminate()
+        self.close_files()
+
+    def terminate(self) -> None:
+        """SIGKILL the worker's process group (the worker and every sandboxed process) and reap it."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except OSError:
             pass
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
+
+    def close_files(self) -> None:
+        """Close this process's ends of the pipes (in a forked child: only its copies)."""
+        for stream in (self.stdin, self.stdout, self.stderr):
             stream.close()
 
 
 class SandboxPool:
     """Runs programs against tests in sandbox workers; `run` may be called from any thread.
 
-    size: workers (default: `rlvr.workers.budget.worker_budget()`). allow_weak_isolation: accept running
+    size: most workers at once (default: `rlvr.workers.budget.worker_budget()`); they start on
+    demand and retire after `idle_timeout` seconds unused. allow_weak_isolation: accept running
     without namespaces when bubblewrap is unavailable (otherwise SandboxUnavailable is raised).
     isolation: force a level found by `detect` (benchmarks compare the levels with it).
+
+    >>> pool = SandboxPool(size=1)
+    >>> pool.run("print(input()[::-1])", [StdioTest("abc\\n")], timeout=5).outcomes[0].stdout
+    'cba\\n'
+    >>> pool.close()
     """
 
     def __init__(
-        self, size: int | None = None, allow_weak_isolation: bool = False, isolation: Isolation | None = None
+        self,
+        size: int | None = None,
+        allow_weak_isolation: bool = False,
+        isolation: Isolation | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         self.isolation = isolation or detect(allow_weak_isolation)
         self.size = size or worker_budget()
-        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
-        self._lock = threading.Lock()
-        self._workers = [Worker(slot, self.isolation) for slot in range(self.size)]
-        for worker in self._workers:
-            self._idle.put(worker)
+        self.idle_timeout = idle_timeout
+        self._reset()
+        _pools.add(self)
+        self._self_check()
+
+    def _reset(self) -> None:
+        """Fresh bookkeeping for this process (at creation, and in a forked child)."""
+        self._owner = os.getpid()
+        self._cond = threading.Condition()
+        self._workers: list[Worker] = []
+        self._idle: list[Worker] = []
+        self._starting = 0
+        self._slots = itertools.count()
         self._closed = False
 
     def run(
         self,
         program: str,
         tests: Sequence[Test],
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         timeout: float = 30.0,
         language: str = "python",
+        wait: float | None = None,
     ) -> RunResult:
         """Run every test against `program` in sandboxed children (see harness.run_job) within
-        `timeout` seconds in total, including any wait for a free worker. Never raises for anything
-        the program does."""
+        `timeout` seconds from the moment a worker takes it; `wait` (default `timeout`) bounds
+        the wait for a free worker. Never raises for anything the program does; a run that could
+        not judge the program carries `failure` ("busy", "sandbox_error" or "timeout").
+        Raises SandboxClosed after `close()`."""
         if language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not supported; supported: {list(LANGUAGES)}")
         started = time.monotonic()
-        deadline = started + timeout
-        isolation = self.isolation.as_dict()
-        try:
-            worker = self._idle.get(timeout=max(0.0, timeout - BUDGET_MARGIN))
-        except queue.Empty:
-            return self._failed(tests, isolation, started, "no sandbox worker became free within the time budget")
-        try:
-            budget = deadline - time.monotonic() - BUDGET_MARGIN
-            if budget <= 0:
-                return self._failed(tests, isolation, started, "the time budget ran out before the tests started")
+        wait_until = started + (timeout if wait is None else wait)
+        lost = None
+        for _attempt in range(2):  # a worker that dies gets one fresh replacement
+            worker = self._acquire(wait_until)
+            if isinstance(worker, str):
+                return self._failed(tests, started, BUSY if lost is None else SANDBOX_ERROR, lost or worker)
+            job_started = time.monotonic()
             job = {
                 "program": program,
                 "tests": [t.to_wire() for t in tests],
                 "limits": limits.to_wire(),
-                "budget": budget,
+                "budget": max(timeout - BUDGET_MARGIN, 0.01),
             }
-            reply = worker.run(job, deadline + HOST_GRACE)
-        except WorkerLost as exc:
-            worker = self._replace(worker)
-            return self._failed(tests, isolation, started, str(exc))
-        finally:
-            self._idle.put(worker)
-        outcomes = tuple(TestOutcome.from_wire(item) for item in reply["tests"])
-        return RunResult(outcomes, isolation, time.monotonic() - started)
+            try:
+                reply = worker.run(job, job_started + timeout + HOST_GRACE)
+            except WorkerLost as exc:
+                self._discard(worker)
+                if exc.overran:
+                    return self._failed(tests, started, TIMEOUT, str(exc))
+                lost = str(exc)
+                continue
+            self._release(worker)
+            outcomes = tuple(TestOutcome.from_wire(item) for item in reply["tests"])
+            return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started)
+        return self._failed(tests, started, SANDBOX_ERROR, f"the sandbox worker died twice: {lost}")
 
-    def _replace(self, worker: Worker) -> Worker:
-        with self._lock:
-            fresh = Worker(worker.slot, self.isolation)
-            self._workers[worker.slot] = fresh
-            return fresh
+    def _acquire(self, wait_until: float) -> Worker | str:
+        """An idle worker, a newly started one, or (a str) why none could be had in time."""
+        with self._cond:
+            self._check_owner()
+            while True:
+                if self._closed:
+                    raise SandboxClosed("this SandboxPool was closed")
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._workers) + self._starting < self.size:
+                    self._starting += 1
+                    break
+                remaining = wait_until - time.monotonic()
+                if remaining <= 0:
+                    return f"no sandbox worker became free within the wait ({self.size} busy)"
+                self._cond.wait(remaining)
+        # Started outside the lock: the spawner thread also retires workers, which takes it.
+        try:
+            worker = Worker(next(self._slots), self.isolation)
+        except OSError as exc:
+            with self._cond:
+                self._starting -= 1
+                self._cond.notify()
+            return f"a sandbox worker could not start: {exc}"
+        spawner.register(self)
+        with self._cond:
+            self._starting -= 1
+            if self._closed:
+                worker.kill()
+                raise SandboxClosed("this SandboxPool was closed")
+            self._workers.append(worker)
+        return worker
 
-    @staticmethod
-    def _failed(tests: Sequence[Test], isolation: dict, started: float, error: str) -> RunResult:
-        outcomes = tuple(TestOutcome(passed=False, ran=False, timed_out=True, error=error) for _ in tests)
-        return RunResult(outcomes, isolation, time.monotonic() - started, error)
+    def _release(self, worker: Worker) -> None:
+        with self._cond:
+            if self._closed or worker not in self._workers:
+                return
+            worker.idle_since = time.monotonic()
+            self._idle.append(worker)
+            self._cond.notify()
+
+    def _discard(self, worker: Worker) -> None:
+        with self._cond:
+            if worker in self._workers:
+                self._workers.remove(worker)
+            self._cond.notify()
+
+    def retire_idle(self) -> None:
+        """Kill the workers idle for longer than `idle_timeout` (the spawner thread calls this)."""
+        cutoff = time.monotonic() - self.idle_timeout
+        with self._cond:
+            if self._owner != os.getpid():
+                return
+            retired = [w for w in self._idle if w.idle_since < cutoff]
+            self._idle = [w for w in self._idle if w not in retired]
+            self._workers = [w for w in self._workers if w not in retired]
+        for worker in retired:
+            worker.kill()
+
+    def _self_check(self) -> None:
+        """Run a trivial program through the full path; SandboxUnavailable (and no pool) if it fails."""
+        result = self.run("print(6 * 7)", [StdioTest()], Limits(test_timeout=10), timeout=SELF_CHECK_TIMEOUT)
+        outcome = result.outcomes[0]
+        if result.failure is None and outcome.stdout == "42\n":
+            return
+        self.close()
+        found = result.error or f"the program printed {outcome.stdout!r}; error {outcome.error!r}; {outcome.stderr!r}"
+        raise SandboxUnavailable(
+            f"the sandbox ({self.isolation.mechanism}) could not run a trivial program: {found[:3000]}"
+        )
+
+    def _failed(self, tests: Sequence[Test], started: float, failure: str, error: str) -> RunResult:
+        outcomes = tuple(TestOutcome(passed=False, ran=False, error=error) for _ in tests)
+        return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started, error, failure)
+
+    def _check_owner(self) -> None:
+        if self._owner != os.getpid():  # a fork the at-fork hook did not see (it always should)
+            self._forget_inherited()
+
+    def _forget_inherited(self) -> None:
+        """In a forked child: drop the parent's workers without killing them (the parent still
+        uses them), closing only this process's copies of their pipes."""
+        inherited = self._workers
+        closed = self._closed
+        self._reset()
+        self._closed = closed
+        for worker in inherited:
+            worker.close_files()
 
     def uids(self) -> list[int]:
-        """The uids the workers' children run as (meaningful when isolation.uid_switch)."""
-        with self._lock:
+        """The uids the live workers' children run as (meaningful when isolation.uid_switch)."""
+        with self._cond:
             return [worker.uid for worker in self._workers]
 
     def close(self) -> None:
-        """Kill every worker (and with them every sandboxed process)."""
-        with self._lock:
-            if self._closed:
-                return
+        """Kill every worker (and with them every sandboxed process); later `run` calls raise
+        SandboxClosed. In a forked child, the inherited workers are left to their owner."""
+        with self._cond:
+            self._check_owner()
             self._closed = True
-            for worker in self._workers:
-                worker.kill()
+            workers, self._workers, self._idle = self._workers, [], []
+            self._cond.notify_all()
+        for worker in workers:
+            worker.kill()
 
 
+_pools: weakref.WeakSet[SandboxPool] = weakref.WeakSet()
 _shared: dict[bool, SandboxPool] = {}
 _shared_lock = threading.Lock()
 
 
 def shared_pool(allow_weak_isolation: bool = False) -> SandboxPool:
-    """The process-wide pool (started on first use, closed at exit)."""
+    """The process-wide pool (started on first use, closed at exit). Raises SandboxUnavailable
+    when the sandbox cannot run programs here.
+
+    >>> shared_pool() is shared_pool()
+    True
+    """
     with _shared_lock:
         pool = _shared.get(allow_weak_isolation)
         if pool is None:
             pool = _shared[allow_weak_isolation] = SandboxPool(allow_weak_isolation=allow_weak_isolation)
-            atexit.register(pool.close)
         return pool
+
+
+def _close_at_exit() -> None:
+    for pool in list(_pools):
+        pool.close()
+
+
+def _after_fork_in_child() -> None:
+    global _shared_lock
+    _shared_lock = threading.Lock()  # a copy another thread held at fork time would never be released
+    for pool in list(_pools):
+        pool._forget_inherited()
+
+
+atexit.register(_close_at_exit)
+os.register_at_fork(after_in_child=_after_fork_in_child)

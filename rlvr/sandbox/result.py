@@ -33,13 +33,21 @@ class CallTest:
 @dataclass(frozen=True)
 class AssertTest:
     """Trusted test code (asserts, a `check(candidate)` call) run by the harness, outside the
-    program's process; the program's functions and classes are reachable by name as proxies.
-    The test passes when this code runs to completion."""
+    program's process, after the trusted `setup` code (HumanEval's prompt, MBPP's imports and
+    setup). The test passes when this code runs to completion.
+
+    Names resolve against trusted code first: `entry_points` (the functions under test) are the
+    program's; a name the trusted code defines, a builtin or a standard-library module keeps its
+    trusted meaning even when the program redefines it; only another name the trusted code uses
+    but does not define (a helper of the solution) is taken from the program. The program's
+    functions and classes are reached as proxies."""
 
     code: str
+    setup: str = ""
+    entry_points: tuple[str, ...] = ()
 
     def to_wire(self) -> dict:
-        return {"kind": "assert", "code": self.code}
+        return {"kind": "assert", "code": self.code, "setup": self.setup, "entry_points": list(self.entry_points)}
 
 
 class Opaque:
@@ -83,9 +91,12 @@ class TestOutcome:
 
 @dataclass(frozen=True)
 class RunResult:
-    """All tests of one program, the isolation they ran under, and any pool-level failure."""
+    """All tests of one program, the isolation they ran under, and any pool-level failure:
+    `failure` is the verdict reason when the pool could not judge the program ("busy",
+    "sandbox_error", "timeout"; see rlvr.verdict) and `error` says why."""
 
     outcomes: tuple[TestOutcome, ...]
     isolation: dict = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    failure: str | None = None

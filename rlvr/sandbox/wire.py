@@ -3,23 +3,40 @@
 This file is imported both as `rlvr.sandbox.wire` (host) and as a plain `wire` module inside the
 sandbox worker, so it uses the standard library only.
 
-Frames are a 4-byte big-endian length and a payload. Values that come back from untrusted code
-are never pickled: `encode` turns plain data (None, bool, int, float, complex, str, bytes, list,
-tuple, dict, set, frozenset) into a JSON tree and `decode` rebuilds it, so what the trusted side
-compares is plain data whose equality the program cannot override. Instances of subclasses of
-those types are converted to the base type through the base type's own C methods (an `int`
-subclass with a forged `__eq__` arrives as a plain int). Anything else becomes a handle: an
-opaque reference the trusted side can pass back, call, or read attributes of, but never
-compares equal to a value.
+Frames are a 4-byte big-endian length and a payload; a reader checks the length against its cap
+before it allocates anything, and reads each frame in one pass.
+
+Values that come back from untrusted code are never pickled: `encode` turns them into a JSON tree
+and `decode` rebuilds it, so what the trusted side compares is a value of a trusted type whose
+equality the program cannot override, whatever the program claimed while it was encoded:
+
+    plain data     None, bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset;
+                   an instance of a subclass arrives as the base type, read through the base
+                   type's own C methods (an `int` subclass with a forged `__eq__` is a plain int)
+    numbers        numpy scalars and arrays as the plain data of `.item()` / `.tolist()`;
+                   fractions.Fraction and decimal.Decimal as the same type, rebuilt here
+    collections    collections.deque as a deque; range, dict keys / values / items views as such
+    iterators      a generator, map, filter, zip or any other iterator is run to its end in the
+                   child (at most MAX_ITEMS items) and arrives as an iterator over those items
+
+Anything else becomes a handle: an opaque reference the trusted side can pass back, call, or read
+attributes of, but never compares equal to a value.
 """
 
 from __future__ import annotations
 
+import collections
+import decimal
+import fractions
 import json
 import os
+import select
 import struct
+import sys
+import time
 
 MAX_FRAME = 64 * 1024 * 1024
+MAX_ITEMS = 1_000_000
 _HEADER = struct.Struct(">I")
 # Ints beyond this travel as hex text: json's decimal conversion is capped at 4300 digits.
 _JSON_INT_LIMIT = 2**53
@@ -64,12 +81,39 @@ def read_frame(fd: int, limit: int = MAX_FRAME) -> bytes | None:
     return payload
 
 
+def read_frame_until(fd: int, deadline: float, limit: int) -> bytes:
+    """One frame's payload from `fd` before `deadline` (monotonic). The length is checked against
+    `limit` before the payload is allocated, and the payload is filled in place: the reader's work
+    is linear in the frame. TimeoutError past the deadline, EOFError at end of file, WireError for
+    an oversized frame."""
+    header = _read_into(fd, bytearray(_HEADER.size), deadline)
+    (size,) = _HEADER.unpack(header)
+    if size > limit:
+        raise WireError(f"frame of {size} bytes exceeds the limit of {limit}")
+    return bytes(_read_into(fd, bytearray(size), deadline))
+
+
+def _read_into(fd: int, buffer: bytearray, deadline: float) -> bytearray:
+    view, filled = memoryview(buffer), 0
+    while filled < len(buffer):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise TimeoutError("no frame before the deadline")
+        count = os.readv(fd, [view[filled:]])
+        if not count:
+            raise EOFError("end of file before a whole frame")
+        filled += count
+    return buffer
+
+
 def dumps(message) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode()
+    """UTF-8 JSON, unescaped (a replacement character costs 3 bytes, not 6); lone surrogates a
+    program's strings may hold pass through."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def loads(payload: bytes):
-    return json.loads(payload)
+    return json.loads(payload.decode("utf-8", "surrogatepass"))
 
 
 def encode(value, handles: list, depth: int = 0):
@@ -88,15 +132,59 @@ def encode(value, handles: list, depth: int = 0):
     if kind in (bytes, bytearray):
         return ["y", bytes(value).hex()]
     if kind is list or kind is tuple or kind is set or kind is frozenset:
-        tag = {list: "l", tuple: "t", set: "s", frozenset: "F"}[kind]
+        tags: dict[type, str] = {list: "l", tuple: "t", set: "s", frozenset: "F"}
+        tag = tags[kind]
         return [tag, [encode(item, handles, depth + 1) for item in value]]
     if kind is dict:
         return ["d", [[encode(k, handles, depth + 1), encode(v, handles, depth + 1)] for k, v in dict.items(value)]]
     base = _builtin_base(value)
     if base is not None:
         return encode(base, handles, depth)
+    known = _known_kind(value, handles, depth)
+    if known is not None:
+        return known
     handles.append(value)
     return ["h", len(handles) - 1, _safe_type_name(value)]
+
+
+_VIEWS: dict[type, str] = {type({}.keys()): "K", type({}.values()): "V", type({}.items()): "E"}
+
+
+def _known_kind(value, handles: list, depth: int):
+    """The tree of a non-builtin value with a known plain meaning, or None. What the program's
+    code answers here is only a claim: every tree holds plain data, rebuilt by `decode` as a
+    trusted type."""
+    kind = type(value)
+    if kind is fractions.Fraction:
+        return ["q", _exact_int(value.numerator), _exact_int(value.denominator)]
+    if kind is decimal.Decimal:
+        return ["D", decimal.Decimal.__str__(value)]
+    if kind is collections.deque:
+        maxlen = collections.deque.maxlen.__get__(value)
+        return ["Q", [encode(item, handles, depth + 1) for item in list(collections.deque.__iter__(value))], maxlen]
+    if kind is range:
+        return ["r", encode(value.start, handles), encode(value.stop, handles), encode(value.step, handles)]
+    if kind in _VIEWS:
+        return [_VIEWS[kind], [encode(item, handles, depth + 1) for item in value]]
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, (numpy.generic, numpy.ndarray)):
+        plain = value.tolist() if isinstance(value, numpy.ndarray) else value.item()
+        if type(plain) is not kind:  # a forged numpy would answer with itself
+            return encode(plain, handles, depth + 1)
+    if hasattr(kind, "__next__") and hasattr(kind, "__iter__"):
+        items: list = []
+        for item in value:
+            if len(items) == MAX_ITEMS:
+                raise WireError(f"iterator longer than {MAX_ITEMS} items")
+            items.append(encode(item, handles, depth + 1))
+        return ["I", items]
+    return None
+
+
+def _exact_int(value) -> str:
+    if type(value) is not int:
+        raise WireError("not an int")
+    return hex(value)
 
 
 def _builtin_base(value):
@@ -124,6 +212,12 @@ def _builtin_base(value):
     if isinstance(value, set):
         return set(set.__iter__(value))
     return None
+
+
+def _text(value) -> str:
+    if type(value) is not str:
+        raise WireError("not a string")
+    return value
 
 
 def _safe_type_name(value) -> str:
@@ -155,8 +249,24 @@ def decode(tree, make_handle, depth: int = 0):
             return {"l": list, "t": tuple, "s": set, "F": frozenset}[tag](items)
         if tag == "d":
             return {decode(k, make_handle, depth + 1): decode(v, make_handle, depth + 1) for k, v in body[0]}
+        if tag == "q":
+            return fractions.Fraction(int(body[0], 16), int(body[1], 16))
+        if tag == "D":
+            return decimal.Decimal(_text(body[0]))
+        if tag == "Q":
+            items = [decode(item, make_handle, depth + 1) for item in body[0]]
+            return collections.deque(items, None if body[1] is None else int(body[1]))
+        if tag == "r":
+            return range(*(decode(item, make_handle, depth + 1) for item in body[:3]))
+        if tag in ("K", "V", "E", "I"):
+            items = [decode(item, make_handle, depth + 1) for item in body[0]]
+            if tag == "K":
+                return dict.fromkeys(items).keys()
+            if tag == "V":
+                return dict(enumerate(items)).values()
+            return dict(items).items() if tag == "E" else iter(items)
         if tag == "h":
             return make_handle(int(body[0]), str(body[1]))
-    except (TypeError, ValueError, IndexError, OverflowError) as exc:
+    except (TypeError, ValueError, IndexError, OverflowError, ZeroDivisionError, decimal.InvalidOperation) as exc:
         raise WireError(f"malformed {tag!r} value: {exc}") from None
     raise WireError(f"unknown value tag {tag!r}")

@@ -1,7 +1,8 @@
 """The sandbox worker: a long-lived process (inside bubblewrap where available) serving jobs.
 
-Run as a script by the pool: `python -s -B worker.py SLOT UID TMP_ROOT` (UID "-" for no uid
-switch). Standard library only; the sibling modules `wire`, `child` and `harness` are imported
+Run as a script by the pool: `python -s -B worker.py SLOT UID TMP_ROOT [private-ipc]` (UID "-"
+for no uid switch; private-ipc under bubblewrap, where the IPC namespace is the worker's own).
+Standard library only; the sibling modules `wire`, `child`, `harness` and `reaper` are imported
 as plain modules. Processes inside one worker:
 
     worker    reads jobs (program + tests) from the pool over stdin/stdout, one at a time, and
@@ -11,13 +12,15 @@ as plain modules. Processes inside one worker:
               over a unix socket) and reports the child's pid and exit status;
     harness   (harness.py) drives the job's tests in children it asks for; trusted, it never runs
               the program's code;
-    child     (child.py) the program, under its own uid with rlimits.
+    child     (child.py) the program, under its own uid with rlimits; when it ends, reaper.py
+              kills what is left of its tree and removes the SysV IPC objects it made.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -27,6 +30,7 @@ import time
 
 import child
 import harness
+import reaper
 import wire
 
 # Modules programs commonly import, loaded once here so each forked child starts warm.
@@ -55,11 +59,34 @@ for _name in PRELOAD:
     __import__(_name)
 del sys.path[0]  # this folder: programs must not import the worker's modules by accident
 
-HARNESS_GRACE = 1.0
+# Seconds a harness may overrun its job's budget; shorter than the pool's grace (pool.HOST_GRACE),
+# so a job that overruns still returns the outcomes of the tests it finished.
+HARNESS_GRACE = 0.25
+# Address space of the worker, its zygote and its harnesses (a child sets its own, Limits.memory_mb).
+WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+# SysV IPC limits of the worker's own IPC namespace (RLIMIT_AS does not count detached shared
+# memory): 64 MiB of shared memory in at most 64 segments, 16 message queues of the default 16 KiB,
+# 16 semaphore sets. Everything is removed after each child (reaper.py).
+IPC_LIMITS = {
+    "kernel/shmmax": str(64 << 20),
+    "kernel/shmall": str((64 << 20) // 4096),
+    "kernel/shmmni": "64",
+    "kernel/msgmni": "16",
+    "kernel/sem": "250 4000 32 16",
+}
 
 
 def main(argv: list[str]) -> None:
     slot, uid, tmp_root = int(argv[1]), None if argv[2] == "-" else int(argv[2]), argv[3]
+    if argv[4:] == ["private-ipc"]:  # never the host's: these limits hold in this IPC namespace only
+        for name, value in IPC_LIMITS.items():
+            try:
+                with open(f"/proc/sys/{name}", "w") as setting:
+                    setting.write(value)
+            except OSError:
+                pass  # an unprivileged bubblewrap may not allow it; the removal after each child still holds
+    # Only the soft limit: a child may still set its own, larger one up to the hard limit.
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, resource.getrlimit(resource.RLIMIT_AS)[1]))
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -91,7 +118,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
     if pid == 0:
         for fd in (*protocol_fds, read_end):
             os.close(fd)
-        with open(write_end, "w") as out:
+        with open(write_end, "w", encoding="utf-8", errors="surrogatepass") as out:
             try:
                 harness.run_job(job, zygote, slot, out)
             except BaseException as exc:
@@ -104,10 +131,10 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
     os.close(read_end)
     if not finished:
         os.kill(pid, signal.SIGKILL)
-        harness.kill_tree(job["uid"], None)
+        reaper.kill_tree(job["uid"], None)
     os.waitpid(pid, 0)
     shutil.rmtree(os.path.join(job["tmp_root"], f"run-{pid}-{slot}"), ignore_errors=True)
-    outcomes = [json.loads(line) for line in data.splitlines(keepends=True) if line.endswith(b"\n")]
+    outcomes = [wire.loads(line) for line in data.splitlines(keepends=True) if line.endswith(b"\n")]
     outcomes = outcomes[: len(job["tests"])]
     missing = {"passed": False, "ran": False, "timed_out": True, "error": "the total time budget ran out"}
     return outcomes + [missing] * (len(job["tests"]) - len(outcomes))
@@ -115,7 +142,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, protocol_fds: tuple) ->
 
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
     """What `fd` delivered, and whether it reached end of file before `deadline`."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:

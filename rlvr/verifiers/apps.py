@@ -16,11 +16,11 @@ from rlvr.api import reward_function
 from rlvr.sandbox import CallTest, StdioTest, TestOutcome
 from rlvr.sandbox.pool import Test
 from rlvr.verifiers.base import BadGroundTruth
-from rlvr.verifiers.code import CodeVerifier
+from rlvr.verifiers.code import CodeOptions, CodeVerifier
 from rlvr.verifiers.code.apps_compare import call_match, int_keys, stdio_match
 
 
-class APPSVerifier(CodeVerifier):
+class APPSVerifier(CodeVerifier[CodeOptions]):
     """Task "apps"."""
 
     task = "apps"
@@ -41,7 +41,7 @@ class APPSVerifier(CodeVerifier):
     def tests(self, truth: dict) -> list[Test]:
         if truth["fn_name"] is None:
             return [StdioTest("\n".join(map(str, i)) if isinstance(i, list) else str(i)) for i in truth["inputs"]]
-        tests = []
+        tests: list[Test] = []
         for arguments in truth["inputs"]:
             arguments = int_keys(arguments) if isinstance(arguments, list) else [arguments]
             tests.append(CallTest(truth["fn_name"], tuple(arguments)))

@@ -18,14 +18,20 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from rlvr.verdict import BAD_GROUND_TRUTH, ERROR, TIMEOUT, Verdict
+from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
 from rlvr.workers.budget import worker_budget
 
 
 class VerificationTimeout(Exception):
     """Raised inside a verifier when its deadline passes; the boundary reports reason "timeout"."""
+
+
+class VerifierBusy(Exception):
+    """Raised inside a verifier when no worker was free in time: the answer was not judged; reason "busy"."""
+
+    verdict_reason = BUSY
 
 
 class BadGroundTruth(ValueError):
@@ -46,6 +52,9 @@ class VerifierOptions:
             raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
 
 
+OptionsT = TypeVar("OptionsT", bound=VerifierOptions)
+
+
 class Deadline:
     """A point in time (monotonic clock) by which a verification must finish."""
 
@@ -62,10 +71,12 @@ class Deadline:
             raise VerificationTimeout(f"{what} ran past its deadline")
 
 
-class Verifier:
-    """Base class of every task verifier.
+class Verifier(Generic[OptionsT]):
+    """Base class of every task verifier, generic over its options class.
 
-    Subclasses set `task`, `Options` and implement `check`. Users build them through
+    Subclasses name their options class twice, as the type parameter (for type checkers) and as
+    `Options` (to build it): `class GSM8KVerifier(Verifier[GSM8KOptions]): Options = GSM8KOptions`.
+    They set `task` and implement `check`. Users build them through
     `rlvr.get_verifier(task, **options)` and call `verify`, `compute_reward` or `verify_batch`.
     """
 
@@ -74,14 +85,21 @@ class Verifier:
     # How many calls verify_batch runs at once. 1 for cheap in-process work; verifiers whose
     # heavy work runs in worker processes (sympy, sandboxes, HTTP) raise it so that
     # threads keep those workers busy.
-    batch_concurrency: ClassVar[int] = 1
+    batch_concurrency: int = 1
+    options: OptionsT
 
     def __init__(self, **options: Any) -> None:
         valid = sorted(self.Options.__dataclass_fields__)
         unknown = sorted(set(options) - set(valid))
         if unknown:
             raise ValueError(f"unknown option(s) {unknown} for task {self.task!r}; valid options: {valid}")
-        self.options = self.Options(**options)
+        try:
+            # Options is OptionsT's class (a ClassVar cannot name a type variable, hence the cast).
+            self.options = cast(OptionsT, self.Options(**options))
+        except ValueError:
+            raise
+        except Exception as exc:  # an ill-typed value failing a check: configuration, so ValueError
+            raise ValueError(f"bad option value for task {self.task!r}: {type(exc).__name__}: {exc}") from None
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
         """Verify one completion. May raise: `verify` turns exceptions into verdicts."""
@@ -99,7 +117,7 @@ class Verifier:
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
-            return Verdict.failure(ERROR, f"{type(exc).__name__}: {_describe(exc)}")
+            return Verdict.failure(_reason(exc), f"{type(exc).__name__}: {_describe(exc)}")
         if not isinstance(verdict, Verdict):
             return Verdict.failure(ERROR, f"verifier returned {type(verdict).__name__}, not a Verdict")
         return verdict
@@ -129,6 +147,12 @@ class Verifier:
 
 def _describe(exc: BaseException, limit: int = 500) -> str:
     return str(exc)[:limit]
+
+
+def _reason(exc: BaseException) -> str:
+    """The failure reason an exception names (a closed sandbox: "sandbox_error"), else "error"."""
+    reason = getattr(type(exc), "verdict_reason", ERROR)
+    return reason if reason in FAILURE_REASONS else ERROR
 
 
 def structured_ground_truth(ground_truth: Any) -> Any:

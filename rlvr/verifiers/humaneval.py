@@ -4,7 +4,9 @@ Ground truth: {"prompt", "test", "entry_point"} as in HumanEval.jsonl. The compl
 the prompt (program = prompt + completion); when it holds a fenced code block instead, that
 block is appended to the prompt, so a restated full function replaces the prompt's stub while
 the prompt's imports and helpers stay. The test is HumanEval's `check(candidate)`, run as one
-test by the trusted harness with `candidate` a proxy for the program's entry point.
+test by the trusted harness after the prompt (its imports and helpers, such as `poly` or
+`encode_cyclic`, keep the prompt's meaning whatever the program redefines), with `candidate` a
+proxy for the program's entry point.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from rlvr.api import reward_function
 from rlvr.sandbox import AssertTest
 from rlvr.verifiers.base import BadGroundTruth
-from rlvr.verifiers.code import CodeVerifier
+from rlvr.verifiers.code import CodeOptions, CodeVerifier
 from rlvr.verifiers.code.extract import extract_program
 
 
@@ -23,7 +25,7 @@ def _field(truth: dict, key: str) -> str:
     return value
 
 
-class HumanEvalVerifier(CodeVerifier):
+class HumanEvalVerifier(CodeVerifier[CodeOptions]):
     """Task "humaneval"."""
 
     task = "humaneval"
@@ -37,7 +39,8 @@ class HumanEvalVerifier(CodeVerifier):
         entry_point = _field(truth, "entry_point")
         if not entry_point.isidentifier():
             raise BadGroundTruth(f"humaneval entry_point {entry_point!r} is not a Python name")
-        return [AssertTest(f"{_field(truth, 'test')}\n\ncheck({entry_point})\n")]
+        test = f"{_field(truth, 'test')}\n\ncheck({entry_point})\n"
+        return [AssertTest(test, setup=_field(truth, "prompt"), entry_points=(entry_point,))]
 
 
 compute_reward = reward_function("humaneval")

@@ -18,6 +18,12 @@ with `all_or_nothing=True` 1.0 only when all are followed. `loose=True` uses the
 loose evaluation (first/last line removed, "*" deleted). An unknown instruction id or a missing
 or bad argument gives reason "bad_ground_truth", never a random threshold. The detail lists
 every instruction id with followed true/false.
+
+Time bound: a response longer than `IN_PROCESS_CHARS` is checked in a killable worker of the
+shared instruction pool (reason "timeout" past the deadline, "busy" when no worker is free in
+time), because NLTK's tokenizers, which many checks use, cost about a millisecond per token on
+adversarial text: a 1 MB response would hold the caller for minutes. Shorter ones are checked in
+this process, where the slowest check takes a small fraction of a second.
 """
 
 from __future__ import annotations
@@ -32,11 +38,31 @@ from rlvr.ifeval_checks import (
     INSTRUCTION_CHECKS,
     BadKwargs,
     Check,
+    Outcome,
     build_check,
+    follow_all,
     follows,
 )
 from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
-from rlvr.verifiers.base import BadGroundTruth, Deadline, Verifier, VerifierOptions
+from rlvr.verifiers.base import (
+    BadGroundTruth,
+    Deadline,
+    VerificationTimeout,
+    Verifier,
+    VerifierBusy,
+    VerifierOptions,
+)
+from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
+from rlvr.workers.shared import shared_pool
+
+# Longer responses are checked in a killable worker (see the module docstring). At this length
+# the slowest check on adversarial text (NLTK's tokens of "1. 1. 1. ...") takes about 0.05 s on
+# an idle core, 0.45 s at load 10 on two cores; loose mode tries up to eight distinct variants.
+IN_PROCESS_CHARS = 2000
+# The instruction pool's zygote imports the checks and loads NLTK, the tagger and langdetect once.
+PRELOAD = ("rlvr.ifeval_checks", "rlvr.ifeval_checks.text:warm_up")
+# NLTK's tokens of a 1 MB response take a few hundred MB.
+WORKER_MEMORY_MB = 2048
 
 
 @dataclass(frozen=True)
@@ -98,11 +124,17 @@ def strip_reasoning(completion: str) -> str:
     return answer.replace("<answer>", "").replace("</answer>", "").strip()
 
 
-class InstructionVerifier(Verifier):
+class InstructionVerifier(Verifier[InstructionOptions]):
     """Shared work of the three tasks; subclasses choose the instruction ids they accept."""
 
     Options = InstructionOptions
     registry: ClassVar[Mapping[str, type[Check]]] = INSTRUCTION_CHECKS
+
+    @staticmethod
+    def pool() -> WatchdogPool:
+        """The shared pool that checks long responses. Its zygote starts on the first long response
+        (loading NLTK takes a second or two), so a process that never sees one never pays its memory."""
+        return shared_pool(PRELOAD)
 
     def instructions(self, ground_truth: Any) -> list[tuple[str, Mapping[str, Any] | None]]:
         decoded = decode(ground_truth)
@@ -114,7 +146,7 @@ class InstructionVerifier(Verifier):
         return completion
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: InstructionOptions = self.options  # type: ignore[assignment]
+        options = self.options
         checks: list[tuple[str, Check]] = []
         for instruction_id, kwargs in self.instructions(ground_truth):
             try:
@@ -122,14 +154,35 @@ class InstructionVerifier(Verifier):
             except BadKwargs as exc:
                 raise BadGroundTruth(f"{self.task}: {exc}") from None
         response = self.response(completion)
-        results = []
-        for instruction_id, check in checks:
-            deadline.check(f"checking {instruction_id}")
-            outcome = follows(check, response, loose=options.loose)
-            results.append({"id": instruction_id, "followed": outcome.followed})
-        followed = sum(r["followed"] for r in results)
+        outcomes: list[Outcome]
+        if len(response) <= IN_PROCESS_CHARS:
+            outcomes = []
+            for instruction_id, check in checks:
+                deadline.check(f"checking {instruction_id}")
+                outcomes.append(follows(check, response, loose=options.loose))
+        else:
+            outcomes = self._in_worker([check for _, check in checks], response, deadline)
+        results = [{"id": i, "followed": o.followed} for (i, _), o in zip(checks, outcomes)]
+        followed = sum(o.followed for o in outcomes)
         everything = followed == len(results)
         score = float(everything) if options.all_or_nothing else followed / len(results)
         detail: dict[str, Any] = {"mode": "loose" if options.loose else "strict", "instructions": results}
         reason = OK if everything else (NO_ANSWER if not response.strip() else MISMATCH)
         return Verdict(score=score, correct=everything, extracted=None, reason=reason, detail=detail)
+
+    def _in_worker(self, checks: list[Check], response: str, deadline: Deadline) -> list[Outcome]:
+        options = self.options
+        try:
+            return self.pool().call(
+                follow_all,
+                checks,
+                response,
+                options.loose,
+                timeout=max(deadline.remaining(), 1e-3),
+                memory_limit_mb=WORKER_MEMORY_MB,
+                deadline=deadline.expires_at,
+            )
+        except JobTimeout as exc:
+            raise VerificationTimeout(f"checking a {len(response)}-character response: {exc}") from None
+        except PoolBusy as exc:
+            raise VerifierBusy(str(exc)) from None

@@ -28,11 +28,23 @@ def available_tasks() -> list[str]:
     return sorted(TASKS)
 
 
+def task_name(task: object) -> str:
+    """`task` as a plain str when it names a registered task; ValueError otherwise (also for a
+    non-str or unhashable task, which is configuration, never a raw TypeError).
+
+    >>> task_name("gsm8k")
+    'gsm8k'
+    """
+    # str.__str__ gives an exact str even for a str subclass, whose own __hash__ could raise.
+    if not isinstance(task, str):
+        raise ValueError(f"task must be a str naming a task, got {type(task).__name__}; available: {available_tasks()}")
+    name = str.__str__(task)
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name[:100]!r}; available tasks: {available_tasks()}")
+    return name
+
+
 def verifier_class(task: str) -> type[Verifier]:
     """The verifier class registered for `task`; ValueError for an unknown task."""
-    try:
-        target = TASKS[task]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown task {task!r}; available tasks: {available_tasks()}") from None
-    module_name, class_name = target.split(":")
+    module_name, class_name = TASKS[task_name(task)].split(":")
     return getattr(importlib.import_module(module_name), class_name)

@@ -6,6 +6,7 @@ forked from a "zygote" process that has imported the heavy modules once, so a re
 costs a fork (milliseconds), not an interpreter start.
 """
 
-from rlvr.workers.pool import JobTimeout, PoolStats, WatchdogPool, WorkerError
+from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, WorkerError
+from rlvr.workers.pool import PoolStats, WatchdogPool
 
-__all__ = ["JobTimeout", "PoolStats", "WatchdogPool", "WorkerError"]
+__all__ = ["JobTimeout", "PoolBusy", "PoolClosed", "PoolStats", "WatchdogPool", "WorkerDied", "WorkerError"]

@@ -7,9 +7,18 @@ call that needs a worker forks a fresh one from the zygote (see zygote.py).
 
 Guarantees:
 - any thread, several threads at once: each call holds one worker exclusively;
-- fork-safe: in a child forked from a process that uses a pool, the pool forgets the inherited
-  processes and locks and starts its own zygote on first use (it never touches the parent's);
-- each worker runs under RLIMIT_AS (`memory_limit_mb`), so a memory bomb ends only that worker;
+- one pool serves every setting: a job carries its own time limit and memory limit (RLIMIT_AS,
+  set by the worker before each job), so a memory bomb ends only its worker;
+- fork-safe: in a child forked from a process that uses a pool (os.fork, multiprocessing), the
+  pool forgets the inherited processes, sockets and locks without touching them and starts its
+  own zygote on first use; no thread is assumed to exist after a fork; a child's exit never
+  closes its parent's pool; a reply travels on a socket only the calling process holds;
+- workers start lazily, up to `size` (the worker budget), and retire after `idle_timeout`
+  seconds without a job;
+- a worker that dies during a job (not at its deadline) costs one retry on a fresh worker, then
+  `WorkerDied`; waiting for a free worker is not charged to the job: a caller that gets none in
+  time gets `PoolBusy`, never `JobTimeout`;
+- a closed pool refuses work (`PoolClosed`); nothing prints at interpreter exit;
 - no zombies or orphans: workers are reaped by the zygote (SIGCHLD ignored), the zygote by
   `close()`; `close()` runs at interpreter exit, and if this process dies the zygote sees its
   control socket close and kills its process group (itself and every worker).
@@ -19,14 +28,11 @@ from __future__ import annotations
 
 import atexit
 import bisect
-import json
 import os
 import pickle
 import signal
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -34,40 +40,39 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rlvr.workers.budget import worker_budget
+from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, WorkerError
 from rlvr.workers.protocol import receive_message, send_payload
+from rlvr.workers.spawner import Zygote
 
+# A job killed after the wait for a worker cut its own limit by more than this fraction is busy.
+_FAIR_SHARE_LOST = 0.1
 # Upper bounds (seconds) of the latency histogram's buckets; the last one catches the rest.
 LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, float("inf"))
-_PID = struct.Struct("!q")
-# A fork of a warm zygote takes milliseconds; this bound only catches a wedged zygote.
-_SPAWN_REPLY_LIMIT = 10.0
-_ZYGOTE_EXIT_LIMIT = 5.0
-_ZYGOTE_COMMAND = (
-    "import json, sys; sys.path[:] = json.loads(sys.argv[2]); from rlvr.workers.zygote import main; main()"
-)
 
 
-class JobTimeout(Exception):
-    """The job ran past its deadline (its worker was killed), or no worker was free in time."""
-
-
-class WorkerError(Exception):
-    """The job raised in its worker, or the worker died while running it."""
+class _Gone(Exception):
+    """Internal: the worker died (or its socket broke) during the job."""
 
 
 @dataclass(frozen=True)
 class PoolStats:
     """Counters since the pool was created (or since the fork that made this process).
 
-    calls: jobs submitted. timeouts: jobs killed at their deadline (or that found no worker in time).
-    errors: jobs that raised or whose worker died. restarts: workers started to replace a killed
-    or dead one. latency_histogram: (upper bound in seconds, count) per bucket, whole-call latency.
+    calls: jobs submitted. timeouts: jobs killed at their deadline. busy: calls that found no
+    worker in time. errors: jobs that raised or whose worker died twice. retries: jobs rerun on a
+    fresh worker after their worker died. restarts: workers started to replace a killed or dead
+    one. retired: idle workers ended after `idle_timeout`. latency_histogram: (upper bound in
+    seconds, count) per bucket, whole-call latency.
     """
 
     calls: int
     timeouts: int
+    busy: int
     errors: int
+    retries: int
     restarts: int
+    retired: int
     workers_started: int
     latency_histogram: tuple[tuple[float, int], ...]
 
@@ -76,34 +81,39 @@ class PoolStats:
 class _Worker:
     pid: int
     channel: socket.socket
+    idle_since: float = 0.0
 
 
 class WatchdogPool:
     """Run picklable top-level functions in killable worker processes.
 
-    size: most workers alive at once. timeout: default seconds a job may run.
-    memory_limit_mb: RLIMIT_AS of each worker (0 for none). preload: modules the zygote imports
-    before forking workers (entries "module:function" also call that function, e.g. a warm-up).
-    start_timeout: default seconds a call may wait for the zygote to start and a worker to be free.
+    size: most workers alive at once (default: `worker_budget()`). timeout: default seconds a job
+    may run. memory_limit_mb: default RLIMIT_AS of a job's worker (0 for none). preload: modules
+    the zygote imports before forking workers (entries "module:function" also call that function,
+    e.g. a warm-up). start_timeout: seconds a call without a deadline may wait for the zygote to
+    start. idle_timeout: seconds after which a worker without a job ends.
     """
 
     def __init__(
         self,
-        size: int = 2,
+        size: int | None = None,
         timeout: float = 2.0,
         memory_limit_mb: int = 1024,
         preload: Sequence[str] = (),
         start_timeout: float = 60.0,
+        idle_timeout: float = 60.0,
     ) -> None:
+        size = worker_budget() if size is None else size
         if size < 1:
             raise ValueError(f"pool size must be at least 1, got {size}")
-        if not timeout > 0 or not start_timeout > 0:
-            raise ValueError("timeout and start_timeout must be positive")
+        if not timeout > 0 or not start_timeout > 0 or not idle_timeout > 0:
+            raise ValueError("timeout, start_timeout and idle_timeout must be positive")
         self.size = size
         self.timeout = float(timeout)
         self.memory_limit_mb = int(memory_limit_mb)
         self.preload = tuple(preload)
         self.start_timeout = float(start_timeout)
+        self.idle_timeout = float(idle_timeout)
         self._init_state()
         _POOLS.add(self)
 
@@ -112,14 +122,13 @@ class WatchdogPool:
         self._lock = threading.Lock()
         self._available = threading.Condition(self._lock)
         self._zygote_lock = threading.Lock()
-        self._zygote: subprocess.Popen | None = None
-        self._control: socket.socket | None = None
-        self._zygote_ready = False
-        self._idle: list[_Worker] = []
+        self._zygote: Zygote | None = None
+        self._idle: list[_Worker] = []  # oldest release first; calls take the newest
         self._live = 0
         self._replacements_due = 0
         self._closed = False
-        self._calls = self._timeouts = self._errors = self._restarts = self._started = 0
+        self._counts = dict.fromkeys(("calls", "timeouts", "busy", "errors", "retries", "restarts", "retired"), 0)
+        self._started = 0
         self._histogram = [0] * len(LATENCY_BUCKETS)
 
     # ---------------------------------------------------------------- public API
@@ -129,36 +138,44 @@ class WatchdogPool:
         self._check_owner()
         with self._zygote_lock:
             if self._zygote is None and not self._closed:
-                self._launch_zygote()
+                self._zygote = Zygote(self.preload, self.idle_timeout)
 
     def call(
-        self, function: Callable[..., Any], *args: Any, timeout: float | None = None, deadline: float | None = None
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        timeout: float | None = None,
+        memory_limit_mb: int | None = None,
+        deadline: float | None = None,
     ) -> Any:
         """`function(*args)` run in a worker; its return value.
 
-        timeout: seconds the job may run (default: the pool's). deadline: a `time.monotonic()`
-        instant bounding the whole call, waiting for a worker included; the job's own limit is
-        cut to it. Raises JobTimeout (the worker was killed, or none was free in time),
-        WorkerError (the job raised, or its worker died) or RuntimeError (pool closed).
+        timeout: seconds the job may run once it has a worker (default: the pool's); without a
+        deadline, also how long the call may wait for a free worker. memory_limit_mb: the job's
+        RLIMIT_AS (default: the pool's). deadline: a `time.monotonic()` instant bounding the whole
+        call, waiting included; the job's limit is cut to it. Raises JobTimeout (the job ran past
+        its limit), PoolBusy (no worker in time, or waiting left the job less than its own limit
+        and it ran out), WorkerError (the job raised), WorkerDied, or PoolClosed.
         """
         self._check_owner()
+        job_timeout = self.timeout if timeout is None else float(timeout)
+        memory_mb = self.memory_limit_mb if memory_limit_mb is None else int(memory_limit_mb)
         # Pickled before a worker is taken, so an unpicklable job raises here and holds nothing.
-        payload = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((function, args, memory_mb * 2**20), protocol=pickle.HIGHEST_PROTOCOL)
         started = time.monotonic()
-        wait_until = deadline if deadline is not None else started + self.start_timeout
-        with self._lock:
-            self._calls += 1
+        slot_until = deadline if deadline is not None else started + job_timeout
+        ready_until = deadline if deadline is not None else started + self.start_timeout
+        self._count("calls")
         try:
-            worker = self._acquire(wait_until)
-            job_limit = min(self.timeout if timeout is None else timeout, wait_until - time.monotonic())
-            return self._run(worker, payload, job_limit)
+            return self._call(payload, job_timeout, started, slot_until, ready_until, deadline)
         except JobTimeout:
-            with self._lock:
-                self._timeouts += 1
+            self._count("timeouts")
+            raise
+        except PoolBusy:
+            self._count("busy")
             raise
         except WorkerError:
-            with self._lock:
-                self._errors += 1
+            self._count("errors")
             raise
         finally:
             self._record_latency(time.monotonic() - started)
@@ -167,10 +184,7 @@ class WatchdogPool:
         """A snapshot of the counters."""
         with self._lock:
             return PoolStats(
-                calls=self._calls,
-                timeouts=self._timeouts,
-                errors=self._errors,
-                restarts=self._restarts,
+                **self._counts,
                 workers_started=self._started,
                 latency_histogram=tuple(zip(LATENCY_BUCKETS, self._histogram)),
             )
@@ -185,11 +199,14 @@ class WatchdogPool:
         """Pid of the zygote process, or None before it is started."""
         return self._zygote.pid if self._zygote is not None else None
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (in this process)."""
+        return self._closed
+
     def close(self) -> None:
-        """Kill the zygote and every worker and reap the zygote. Idempotent; later calls raise."""
-        if os.getpid() != self._owner_pid:
-            self._forget_inherited()
-            return
+        """Kill the zygote and every worker and reap the zygote. Idempotent; later calls raise PoolClosed."""
+        self._check_owner()
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
@@ -205,34 +222,82 @@ class WatchdogPool:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
+    # ---------------------------------------------------------------- one call
+
+    def _call(
+        self,
+        payload: bytes,
+        job_timeout: float,
+        started: float,
+        slot_until: float,
+        ready_until: float,
+        deadline: float | None,
+    ) -> Any:
+        for attempt in range(2):
+            worker = self._acquire(slot_until, ready_until)
+            begun = time.monotonic()
+            limit = job_timeout if deadline is None else min(job_timeout, deadline - begun)
+            # Of its own limit, the job lost to the deadline at most what the wait took. A job killed
+            # after losing more than a tenth that way was not judged fairly: busy, not timed out.
+            lost_to_wait = min(begun - started, job_timeout - limit)
+            if limit <= 0:
+                self._release(worker)
+                raise PoolBusy(f"waited {begun - started:.3f} s for a worker; no time was left for the job")
+            try:
+                return self._run(worker, payload, limit)
+            except JobTimeout:
+                if lost_to_wait > _FAIR_SHARE_LOST * job_timeout:
+                    raise PoolBusy(
+                        f"waited {begun - started:.3f} s for a worker, so the job had {limit:.3f} s "
+                        f"of its {job_timeout:.3f} s and ran out"
+                    ) from None
+                raise
+            except _Gone as exc:
+                if attempt:
+                    raise WorkerDied(f"{exc}, and again on a fresh worker") from None
+                self._count("retries")
+        raise AssertionError("unreachable")
+
     # ---------------------------------------------------------------- workers
 
-    def _acquire(self, wait_until: float) -> _Worker:
+    def _acquire(self, slot_until: float, ready_until: float) -> _Worker:
         with self._lock:
             while True:
                 if self._closed:
-                    raise RuntimeError("the worker pool is closed")
+                    raise PoolClosed("the worker pool is closed")
+                self._retire_idle()
                 if self._idle:
                     return self._idle.pop()
                 if self._live < self.size:
                     self._live += 1
                     break
-                remaining = wait_until - time.monotonic()
+                remaining = slot_until - time.monotonic()
                 if remaining <= 0:
-                    raise JobTimeout("no worker became free before the deadline")
+                    raise PoolBusy(f"all {self.size} workers stayed busy until the caller's limit")
                 self._available.wait(remaining)
         try:
-            return self._spawn(wait_until)
+            return self._spawn(ready_until)
         except BaseException:
             self._discard(None)
             raise
+
+    def _retire_idle(self) -> None:
+        """End workers idle past `idle_timeout` (called with the lock held). The worker also ends
+        itself a little later (see zygote.py), so one never given another job still goes."""
+        cutoff = time.monotonic() - self.idle_timeout
+        while self._idle and self._idle[0].idle_since < cutoff:
+            self._idle.pop(0).channel.close()  # the worker reads EOF and exits
+            self._live -= 1
+            self._counts["retired"] += 1
 
     def _release(self, worker: _Worker) -> None:
         with self._lock:
             if self._closed:
                 worker.channel.close()
                 return
+            worker.idle_since = time.monotonic()
             self._idle.append(worker)
+            self._retire_idle()
             self._available.notify()
 
     def _discard(self, worker: _Worker | None, kill: bool = False) -> None:
@@ -248,19 +313,16 @@ class WatchdogPool:
             self._available.notify()
 
     def _run(self, worker: _Worker, payload: bytes, limit: float) -> Any:
-        if limit <= 0:
-            self._release(worker)
-            raise JobTimeout("the deadline passed before the job could start")
         try:
             worker.channel.settimeout(limit)
             send_payload(worker.channel, payload)
             status, value, retire = receive_message(worker.channel)
         except TimeoutError:
             self._discard(worker, kill=True)
-            raise JobTimeout(f"job ran past its {limit:.3f} s deadline; worker {worker.pid} killed") from None
+            raise JobTimeout(f"job ran past its {limit:.3f} s limit; worker {worker.pid} killed") from None
         except (EOFError, OSError) as exc:
             self._discard(worker, kill=True)
-            raise WorkerError(f"worker {worker.pid} died during the job ({type(exc).__name__})") from None
+            raise _Gone(f"worker {worker.pid} died during the job ({type(exc).__name__})") from None
         if retire:
             self._discard(worker, kill=True)
         else:
@@ -269,19 +331,19 @@ class WatchdogPool:
             raise WorkerError(value)
         return value
 
-    def _spawn(self, wait_until: float) -> _Worker:
-        if not self._zygote_lock.acquire(timeout=max(0.0, wait_until - time.monotonic())):
-            raise JobTimeout("the worker pool is busy starting workers")
+    def _spawn(self, ready_until: float) -> _Worker:
+        if not self._zygote_lock.acquire(timeout=max(0.0, ready_until - time.monotonic())):
+            raise PoolBusy("the worker pool is busy starting workers")
         try:
             if self._closed:
-                raise RuntimeError("the worker pool is closed")
+                raise PoolClosed("the worker pool is closed")
             for attempt in range(2):
-                if self._zygote is None or self._zygote.poll() is not None:
+                if self._zygote is None or not self._zygote.alive():
                     self._stop_zygote()
-                    self._launch_zygote()
+                    self._zygote = Zygote(self.preload, self.idle_timeout)
                 try:
-                    self._wait_ready(wait_until)
-                    worker = self._fork_worker()
+                    self._zygote.wait_ready(ready_until, time.monotonic())
+                    pid, channel = self._zygote.fork_worker()
                     break
                 except (EOFError, OSError, struct.error):
                     if attempt:
@@ -293,74 +355,17 @@ class WatchdogPool:
             self._started += 1
             if self._replacements_due:
                 self._replacements_due -= 1
-                self._restarts += 1
-        return worker
-
-    def _launch_zygote(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command = [
-            sys.executable,
-            "-c",
-            _ZYGOTE_COMMAND,
-            str(theirs.fileno()),
-            json.dumps(sys.path),
-            json.dumps(list(self.preload)),
-            str(self.memory_limit_mb * 2**20),
-        ]
-        try:
-            self._zygote = subprocess.Popen(
-                command,
-                pass_fds=(theirs.fileno(),),
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-            )
-        finally:
-            theirs.close()
-        self._control = ours
-        self._zygote_ready = False
-
-    def _wait_ready(self, wait_until: float) -> None:
-        if self._zygote_ready:
-            return
-        assert self._control is not None
-        remaining = wait_until - time.monotonic()
-        if remaining <= 0:
-            raise JobTimeout("the worker zygote is still starting")
-        self._control.settimeout(remaining)
-        try:
-            message = self._control.recv(16)
-        except TimeoutError:
-            raise JobTimeout("the worker zygote is still starting") from None
-        if message != b"ready":
-            raise EOFError("the worker zygote exited while starting")
-        self._zygote_ready = True
-
-    def _fork_worker(self) -> _Worker:
-        assert self._control is not None
-        self._control.settimeout(_SPAWN_REPLY_LIMIT)
-        self._control.send(b"spawn")
-        message, fds, _flags, _address = socket.recv_fds(self._control, _PID.size, 1)
-        if len(fds) != 1:
-            raise EOFError("the zygote sent no worker channel")
-        (pid,) = _PID.unpack(message)
-        return _Worker(pid=pid, channel=socket.socket(fileno=fds[0]))
+                self._counts["restarts"] += 1
+        return _Worker(pid=pid, channel=channel)
 
     def _stop_zygote(self) -> None:
-        if self._control is not None:
-            self._control.close()
-            self._control = None
         zygote, self._zygote = self._zygote, None
-        self._zygote_ready = False
-        if zygote is None:
-            return
-        try:
-            # Closing the control socket tells the zygote to end its workers and exit.
-            zygote.wait(timeout=_ZYGOTE_EXIT_LIMIT)
-        except subprocess.TimeoutExpired:
-            # Our unreaped child keeps its pid (and process group id) reserved, so this cannot hit a stranger.
-            os.killpg(zygote.pid, signal.SIGKILL)
-            zygote.wait()
+        if zygote is not None:
+            zygote.stop()
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self._counts[name] += 1
 
     def _record_latency(self, seconds: float) -> None:
         with self._lock:
@@ -369,18 +374,16 @@ class WatchdogPool:
     # ---------------------------------------------------------------- fork safety
 
     def _check_owner(self) -> None:
+        # The at-fork hook normally did this already; a fork that bypassed it (a raw syscall) did not.
         if os.getpid() != self._owner_pid:
             self._forget_inherited()
 
     def _forget_inherited(self) -> None:
-        """In a forked child: drop the parent's processes and locks (without touching them)."""
+        """In a forked child: drop the parent's processes, sockets and locks (without touching the processes)."""
         for worker in self._idle:
             worker.channel.close()
-        if self._control is not None:
-            self._control.close()
         if self._zygote is not None:
-            # Not our child: never wait for it (Popen would otherwise try at garbage collection).
-            self._zygote.returncode = 0
+            self._zygote.forget()
         self._init_state()
 
 
@@ -401,6 +404,8 @@ def _after_fork_in_child() -> None:
 
 
 def _close_all_at_exit() -> None:
+    # After a fork every pool belongs to the child (its own, fresh state), so this ends only
+    # what this process started, never its parent's workers.
     for pool in list(_POOLS):
         if pool._owner_pid == os.getpid():
             pool.close()

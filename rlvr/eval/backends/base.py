@@ -8,6 +8,7 @@ distinct sets in the seed experiments.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,9 @@ class Backend:
 
     name = ""
 
+    def __init__(self, model: str, chat_template: str = "auto", **options: Any) -> None:
+        """Load `model`; each backend names its own options (see check_backend_options)."""
+
     def generate(self, requests: Sequence[Request], sampling: SamplingConfig) -> list[Generation]:
         raise NotImplementedError
 
@@ -67,18 +71,37 @@ class Backend:
         """Release the model (and its memory)."""
 
 
-def make_backend(name: str, model: str, chat_template: str = "auto", **options: Any) -> Backend:
-    """The backend called `name` (vllm, hf or openai) for `model`; options go to its constructor."""
+def backend_class(name: str) -> type[Backend]:
+    """The backend class called `name` (vllm, hf or openai), imported only when asked for."""
     if name == "vllm":
         from rlvr.eval.backends.vllm import VLLMBackend
 
-        return VLLMBackend(model, chat_template=chat_template, **options)
+        return VLLMBackend
     if name == "hf":
         from rlvr.eval.backends.hf import HFBackend
 
-        return HFBackend(model, chat_template=chat_template, **options)
+        return HFBackend
     if name == "openai":
         from rlvr.eval.backends.openai import OpenAIBackend
 
-        return OpenAIBackend(model, chat_template=chat_template, **options)
+        return OpenAIBackend
     raise ValueError(f"unknown backend {name!r}; choose vllm, hf or openai")
+
+
+def check_backend_options(name: str, options: dict[str, Any]) -> None:
+    """ValueError naming the valid options when `options` has one the backend does not take
+    (vLLM passes unknown ones on to its engine, which checks them itself)."""
+    parameters = inspect.signature(backend_class(name).__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    valid = sorted(set(parameters) - {"self", "model", "chat_template"})
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ValueError(f"the {name} backend has no option {', '.join(unknown)}; valid options: {', '.join(valid)}")
+
+
+def make_backend(name: str, model: str, chat_template: str = "auto", **options: Any) -> Backend:
+    """The backend called `name` for `model`; options go to its constructor. A misspelt option
+    is a ValueError naming the valid ones, before any model loads."""
+    check_backend_options(name, options)
+    return backend_class(name)(model, chat_template=chat_template, **options)

@@ -34,7 +34,8 @@ class HFBackend(Backend):
         self.tokenizer = AutoTokenizer.from_pretrained(model)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype)).to(device).eval()
+        loaded: Any = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype))  # .to() is mistyped
+        self.model = loaded.to(device).eval()
         self.chat = use_chat_template(chat_template, self.tokenizer)
         eos = self.model.generation_config.eos_token_id
         eos = eos if isinstance(eos, list) else [eos]
@@ -97,7 +98,7 @@ class HFBackend(Backend):
                         finish[i] = "stop"
                         continue
                     texts[i], stopped = cut_at_stop(
-                        self.tokenizer.decode(tokens[i], skip_special_tokens=True), sampling.stop
+                        str(self.tokenizer.decode(tokens[i], skip_special_tokens=True)), sampling.stop
                     )
                     if stopped:
                         finish[i] = "stop"

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
 from rlvr.sandbox.pool import Test
-from rlvr.verdict import MISMATCH, OK, TIMEOUT, Verdict
+from rlvr.verdict import MISMATCH, OK, PROGRAM_TIMEOUT, TIMEOUT, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
@@ -31,7 +31,8 @@ class CodeOptions(VerifierOptions):
     """timeout: seconds for all tests of one completion together. test_timeout: seconds per test.
     all_or_nothing: score 1 only when every test passes (else the fraction passed).
     memory_mb: address-space limit of the program. allow_weak_isolation: run programs with
-    rlimits only when bubblewrap is unavailable (otherwise every verdict is an error saying so)."""
+    rlimits only when bubblewrap is unavailable (otherwise building the verifier raises
+    SandboxUnavailable, saying so)."""
 
     timeout: float = 20.0
     test_timeout: float = 4.0
@@ -47,11 +48,21 @@ class CodeOptions(VerifierOptions):
         self.limits()  # validates test_timeout and memory_mb
 
 
-class CodeVerifier(Verifier):
-    """Base of the code tasks: subclasses implement `tests` (and may override `program`, `judge`)."""
+CodeOptionsT = TypeVar("CodeOptionsT", bound=CodeOptions)
+
+
+class CodeVerifier(Verifier[CodeOptionsT]):
+    """Base of the code tasks: subclasses implement `tests` (and may override `program`, `judge`);
+    generic over their options (MBPP adds `challenge_tests`)."""
 
     Options = CodeOptions
     batch_concurrency = default_concurrency()
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # The pool checks itself when it starts: a sandbox that cannot run programs raises
+        # SandboxUnavailable here, as configuration, instead of scoring every sample 0.
+        shared_pool(self.options.allow_weak_isolation)
 
     def ground_truth(self, ground_truth: Any) -> dict:
         """The ground truth as a dict (decoded from JSON when it arrives as a string)."""
@@ -72,25 +83,33 @@ class CodeVerifier(Verifier):
         return outcome.passed is True
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: CodeOptions = self.options  # type: ignore[assignment]
+        options = self.options
         truth = self.ground_truth(ground_truth)
         tests = list(self.tests(truth))
         if not tests:
             raise BadGroundTruth(f"{self.task} ground truth has no tests")
         program, fenced = self.program(completion, truth)
         pool = shared_pool(options.allow_weak_isolation)
-        result = pool.run(program, tests, options.limits(), timeout=max(deadline.remaining(), 0.01))
+        # The wait for a free worker is not charged to the program (a busy pool gives "busy").
+        result = pool.run(
+            program, tests, options.limits(), timeout=max(deadline.remaining(), 0.01), wait=options.timeout
+        )
         passed = [self.judge(outcome, i, truth) for i, outcome in enumerate(result.outcomes)]
         return self.verdict(program, fenced, passed, result)
 
     def verdict(self, program: str, fenced: bool, passed: list[bool], result: RunResult) -> Verdict:
-        options: CodeOptions = self.options  # type: ignore[assignment]
+        options = self.options
         fraction = sum(passed) / len(passed)
         score = float(all(passed)) if options.all_or_nothing else fraction
-        if all(passed):
+        ran = [(ok, o) for ok, o in zip(passed, result.outcomes) if o.ran]
+        if result.failure:
+            reason = result.failure  # the pool could not run the program: no judgement
+        elif all(passed):
             reason = OK
-        elif not any(passed) and all(o.timed_out for o in result.outcomes):
-            reason = TIMEOUT
+        elif all(ok for ok, _ in ran):
+            reason = TIMEOUT  # the tests that ran passed; the call's time ran out before the rest
+        elif not any(passed) and all(o.timed_out for _, o in ran):
+            reason = PROGRAM_TIMEOUT
         else:
             reason = MISMATCH
         detail = {
@@ -102,6 +121,8 @@ class CodeVerifier(Verifier):
         }
         if result.error:
             detail["error"] = result.error
+        if result.failure:
+            score = 0.0
         return Verdict(score=score, correct=all(passed), extracted=program, reason=reason, detail=detail)
 
 

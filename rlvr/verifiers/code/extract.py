@@ -13,7 +13,8 @@ PYTHON_TAGS = frozenset({"", "python", "python3", "py"})
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
     """(language tag, body) of every fenced code block, in order."""
-    blocks, position = [], 0
+    blocks: list[tuple[str, str]] = []
+    position = 0
     while True:
         opening = _FENCE.search(text, position)
         if opening is None:

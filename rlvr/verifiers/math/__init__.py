@@ -13,14 +13,15 @@ is its rightmost \\boxed{}. Modes (option `mode`):
 
 Equivalence (grader.py), cheapest first: normalised strings, then plain numbers (relative
 tolerance `rel_tol` for irrational values, exact for rationals), then sympy in a
-`WatchdogPool` worker that is killed past `sympy_timeout` seconds (reason "timeout").
+`WatchdogPool` worker that is killed past `sympy_timeout` seconds (reason "timeout"; "busy" when
+no worker was free in time). One pool serves every option value: each job carries its own
+`sympy_timeout` and `memory_limit_mb`.
 The Verdict's `extracted` is the raw answer string; `detail` has the form it was found in
 (`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -32,14 +33,15 @@ from rlvr.verifiers.base import (
     Deadline,
     VerificationTimeout,
     Verifier,
+    VerifierBusy,
     VerifierOptions,
     default_concurrency,
 )
 from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
-from rlvr.workers import JobTimeout, WatchdogPool
-from rlvr.workers.budget import worker_budget
+from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
+from rlvr.workers.shared import shared_pool as shared_pool_for
 
 # The zygote imports these once; every worker forked from it starts warm.
 PRELOAD = ("sympy", "latex2sympy2_extended", "rlvr.verifiers.math.symbolic:warm_up")
@@ -71,23 +73,12 @@ class MathOptions(VerifierOptions):
             raise ValueError(f"memory_limit_mb must be a non-negative int, got {self.memory_limit_mb!r}")
 
 
-_pools: dict[tuple[float, int], WatchdogPool] = {}
-_pools_lock = threading.Lock()
+def shared_pool() -> WatchdogPool:
+    """The process-wide sympy pool (`worker_budget()` workers), whatever the options."""
+    return shared_pool_for(PRELOAD)
 
 
-def shared_pool(sympy_timeout: float = 2.0, memory_limit_mb: int = 1024) -> WatchdogPool:
-    """The process-wide sympy pool for these settings (`worker_budget()` workers)."""
-    key = (sympy_timeout, memory_limit_mb)
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None:
-            pool = _pools[key] = WatchdogPool(
-                size=worker_budget(), timeout=sympy_timeout, memory_limit_mb=memory_limit_mb, preload=PRELOAD
-            )
-        return pool
-
-
-class MathVerifier(Verifier):
+class MathVerifier(Verifier[MathOptions]):
     """Task "math"; see the module docstring for modes and options."""
 
     task = "math"
@@ -96,11 +87,15 @@ class MathVerifier(Verifier):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.pool = shared_pool(self.options.sympy_timeout, self.options.memory_limit_mb)
-        self.pool.start()
+        shared_pool().start()
+
+    @property
+    def pool(self) -> WatchdogPool:
+        """The sympy pool this verifier's jobs run in."""
+        return shared_pool()
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        options: MathOptions = self.options  # type: ignore[assignment]
+        options = self.options
         if isinstance(ground_truth, (int, float)) and not isinstance(ground_truth, bool):
             ground_truth = str(ground_truth)
         if not isinstance(ground_truth, str) or not ground_truth.strip():
@@ -149,10 +144,19 @@ class MathVerifier(Verifier):
         return self._in_worker(symbolic.minerva_equal, predicted, gold, deadline=deadline), "sympy"
 
     def _in_worker(self, function: Any, *args: Any, deadline: Deadline) -> Any:
+        options = self.options
         try:
-            return self.pool.call(function, *args, timeout=self.options.sympy_timeout, deadline=deadline.expires_at)
+            return self.pool.call(
+                function,
+                *args,
+                timeout=options.sympy_timeout,
+                memory_limit_mb=options.memory_limit_mb,
+                deadline=deadline.expires_at,
+            )
         except JobTimeout as exc:
             raise VerificationTimeout(str(exc)) from None
+        except PoolBusy as exc:
+            raise VerifierBusy(str(exc)) from None
 
 
 @lru_cache(maxsize=65536)

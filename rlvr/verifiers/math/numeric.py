@@ -59,7 +59,9 @@ def numbers_match(a: Number, b: Number, rel_tol: float) -> bool:
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         if a == b or _terminates(a) == _terminates(b):
             return a == b
-    return abs(a - b) <= rel_tol * max(abs(a), abs(b))
+    # Not both exact, or a decimal approximating a non-terminating fraction: compare in floats.
+    x, y = float(a), float(b)
+    return abs(x - y) <= rel_tol * max(abs(x), abs(y))
 
 
 def _terminates(value: Fraction) -> bool:
@@ -137,9 +139,9 @@ class _Parser:
                 raise _Unsupported("mixed number")
             return value
         if token in ("(", "{", "["):
-            value = self.expression()
+            inner = self.expression()
             self.take({"(": ")", "{": "}", "[": "]"}[token])
-            return value
+            return inner
         if token == "\\frac":
             return _divide(self.group(), self.group())
         if token == "\\sqrt":

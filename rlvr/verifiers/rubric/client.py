@@ -19,13 +19,13 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.message import Message
 from typing import Any
 
-from rlvr.verdict import TIMEOUT
+from rlvr.verdict import JUDGE_ERROR, TIMEOUT
 from rlvr.verifiers.base import Deadline
 from rlvr.verifiers.rubric.judge_format import JudgeOutputError, RubricJudgement, parse_verdict
 
-JUDGE_ERROR = "judge_error"
 # Statuses worth asking again: rate limits, timeouts and conflicts at the server, server errors.
 _RETRY_STATUSES = frozenset({408, 409, 429})
 # Errors kept in a verdict's detail (the last ones), so a long outage does not bloat logs.
@@ -35,7 +35,7 @@ _MAX_ERRORS = 5
 @dataclass(frozen=True)
 class HttpReply:
     status: int
-    headers: Mapping[str, str]
+    headers: Message  # case-insensitive .get, as HTTP header names are
     body: bytes
 
 
@@ -55,6 +55,8 @@ def post_json(url: str, payload: Any, headers: Mapping[str, str], timeout: float
     """
     started = time.monotonic()
     parts = urllib.parse.urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"judge URL {url!r} has no host")
     if parts.scheme == "https":
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
             parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()

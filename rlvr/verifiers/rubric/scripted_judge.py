@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-_BLOCK = re.compile(r"<(response|rubrics)>\n(.*?)\n</\1>", re.DOTALL)
-_NUMBERED = re.compile(r"(?m)^(\d+)\. ")
+from rlvr.verifiers.rubric.judge_format import read_task
+
 _QUOTED = re.compile(r'"([^"]+)"')
 
 
@@ -44,11 +44,12 @@ def judge_by_quotes(response: str, rubrics: Sequence[str]) -> list[bool]:
 
 
 def read_judge_prompt(user_message: str) -> tuple[str, list[str]]:
-    """(response, criteria) from the user message of a judge call."""
-    blocks = dict(_BLOCK.findall(user_message))
-    pieces = _NUMBERED.split(blocks.get("rubrics", ""))
-    criteria = [pieces[i + 1].strip() for i in range(1, len(pieces) - 1, 2)]
-    return blocks.get("response", ""), criteria
+    """(response, criteria) from the user message of a judge call; ("", []) for anything else."""
+    try:
+        _, response, criteria = read_task(user_message)
+    except (ValueError, KeyError, TypeError):
+        return "", []
+    return response, criteria
 
 
 class ScriptedJudge:
@@ -74,7 +75,7 @@ class ScriptedJudge:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def reset(self, default: str = "valid") -> None:
         """Forget the requests seen and the queued actions; answer `default` from now on."""

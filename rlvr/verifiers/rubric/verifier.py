@@ -36,10 +36,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
+from rlvr.verdict import JUDGE_ERROR, MISMATCH, NO_ANSWER, OK, Verdict
 from rlvr.verifiers.base import Deadline, Verifier, VerifierOptions
 from rlvr.verifiers.rubric.cache import VerdictCache, cache_key
-from rlvr.verifiers.rubric.client import JUDGE_ERROR, ChatJudge, JudgeCall, chat_completions_url
+from rlvr.verifiers.rubric.client import ChatJudge, JudgeCall, chat_completions_url
 from rlvr.verifiers.rubric.data import rubric_ground_truth
 from rlvr.verifiers.rubric.judge_format import build_messages
 
@@ -90,7 +90,7 @@ class RubricOptions(VerifierOptions):
                 raise ValueError(f"invalid {name}: {getattr(self, name)!r}")
 
 
-class RubricVerifier(Verifier):
+class RubricVerifier(Verifier[RubricOptions]):
     """Task "rubric"; see the module docstring for ground truths, options and verdicts."""
 
     task = "rubric"
@@ -98,7 +98,7 @@ class RubricVerifier(Verifier):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        opts: RubricOptions = self.options  # type: ignore[assignment]
+        opts = self.options
         # verify_batch runs this many verifications, so this many judge calls, at once.
         self.batch_concurrency = opts.judge_concurrency
         self.judge = ChatJudge(
