@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from pathlib import Path
 
 from shared_data import data_file
 
@@ -97,3 +98,66 @@ def _terminating_decimal(value: Fraction) -> str | None:
         if scaled.denominator == 1:
             return f"{float(value):.{digits}f}"
     return None
+
+
+CORPUS_DIR = Path(__file__).resolve().parent / "math_corpus"
+
+
+@dataclass(frozen=True)
+class LabelledCase:
+    """One row of the labelled corpus (tests/math_corpus/README.md)."""
+
+    source: str
+    case: str
+    gold: str
+    completion: str
+    label: bool
+    note: str = ""
+    math_verify: bool | None = None  # math-verify 0.9.0's verdict, recorded (tests/test_math_corpus.py)
+
+
+@lru_cache(maxsize=1)
+def load_corpus() -> tuple[LabelledCase, ...]:
+    """Every labelled case of tests/math_corpus/*.jsonl, in file order."""
+    cases = []
+    for path in sorted(CORPUS_DIR.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as lines:
+            cases.extend(LabelledCase(**json.loads(line)) for line in lines if line.strip())
+    return tuple(cases)
+
+
+def math_verify_gold(gold: str) -> str:
+    """The gold as math-verify users pass it to `parse`: LaTeX needs "$...$" or \\boxed{} to be found."""
+    return gold if "$" in gold or "\\boxed" in gold else f"${gold}$"
+
+
+# Rows whose completion is an extracted answer, not a completion: math-verify gets it wrapped as the gold.
+ANSWER_ROWS = ("hendrycks", "qwen2.5-math", "bare")
+
+
+def math_verify_prediction(case: LabelledCase) -> str:
+    """The completion as math-verify is given it: an extracted answer in "$...$" like the gold."""
+    is_answer = case.source in ANSWER_ROWS or case.case in ANSWER_ROWS
+    return math_verify_gold(case.completion) if is_answer else case.completion
+
+
+def solution_cases(count: int) -> tuple[LabelledCase, ...]:
+    """Real written-out solutions as completions: `count` MATH reference solutions (spread over
+    subjects and levels), each against its own answer (label True) and another problem's (False)."""
+    everything = load_problems()
+    positions = {id(problem): k for k, problem in enumerate(everything)}
+    cases = []
+    for problem in subset(everything, count):
+        case = f"{problem.source}/{problem.index}"
+        cases.append(LabelledCase("math solutions", case, problem.answer, problem.solution, True))
+        wrong = different_answer(everything, positions[id(problem)])
+        cases.append(LabelledCase("math solutions", case, wrong, problem.solution, False))
+    return tuple(cases)
+
+
+def math_verify_verdict(case: LabelledCase) -> bool:
+    """math-verify's `verify(parse(gold), parse(prediction))` on one labelled case."""
+    import math_verify
+
+    gold, prediction = math_verify_gold(case.gold), math_verify_prediction(case)
+    return bool(math_verify.verify(math_verify.parse(gold), math_verify.parse(prediction)))

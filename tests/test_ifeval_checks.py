@@ -123,6 +123,8 @@ CASES = [
     ),
     ("ratio:stop_words", {"percentage": 50}, "the sea waves", "the and of sea"),
     ("ratio:sentence_type", {}, "One. Two. Why?", "One. Why?"),
+    # A period inside closing quotes still ends a declarative sentence (IFBench's published verdicts).
+    ("ratio:sentence_type", {}, 'We call it "rewording." It helps.\n\nWhy?', 'We call it "rewording." Why?'),
     ("ratio:sentence_balance", {}, "One. Why? Wow!", "One. Two. Wow!"),
     ("ratio:overlap", {"reference_text": "abcdef", "percentage": 100}, "abcdef", "xyzuvw"),
     ("ratio:sentence_words", {}, "Aaa. Bbb. Ccc.", "Aaa. Bb. Ccc."),

@@ -61,10 +61,8 @@ def run_math_verify_differential(problems, everything):
         print(f"  {label:14s} {dict(counts)}")
     for label, gold, completion, truth, ours, theirs in disagreements:
         right = "ours" if ours == truth else "MATH-VERIFY"
-        print(
-            f"  [{label}] gold={gold!r} completion={completion!r} truth={truth} ours={ours} "
-            f"math-verify={theirs}: {right} right"
-        )
+        verdicts = f"truth={truth} ours={ours} math-verify={theirs}"
+        print(f"  [{label}] gold={gold!r} completion={completion!r} {verdicts}: {right} right")
     return [d for d in disagreements if d[4] != d[3]]
 
 

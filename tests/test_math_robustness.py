@@ -73,11 +73,21 @@ LATEX_PIECES = st.sampled_from(
         "Final Answer: The final answer is ",
         ". I hope it is correct.",
         "answer: ",
+        "the answer is ",
+        "**",
+        " so ",
+        " and ",
+        "\\pm",
+        "<",
+        "\\leq",
+        "\\approx",
+        ";",
+        "°",
     ]
 )
 latex_like = st.lists(LATEX_PIECES, max_size=30).map("".join)
 any_text = st.one_of(st.text(max_size=200), latex_like)
-modes = st.sampled_from(["boxed", "lenient", "minerva"])
+modes = st.sampled_from(["boxed", "lenient", "answer", "minerva"])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -114,6 +124,29 @@ def test_adversarial_inputs_return_in_time_with_zero(verifier, name):
     assert elapsed < TIMEOUT + SLACK, f"{name}: {elapsed:.2f} s"
     assert verifier.compute_reward("\\boxed{\\frac{14}{2}}", "7") == 1.0  # the pool still answers
     assert verifier.compute_reward("\\boxed{(x+1)^2}", "x^2+2x+1") == 1.0
+
+
+# Texts that would cost the lenient finders quadratic time if a pattern were tried at every place.
+LENIENT_ADVERSARIAL = {
+    "announcements without an end": "the answer is " * 80_000,
+    "answer colons on one line": "Final Answer: " * 50_000,
+    "math openers": "\\(" * 100_000 + "\\[" * 100_000,
+    "dollar signs": "$1" * 200_000,
+    "bold markers": "**1" * 100_000,
+    "20,000 boxes in a row": "\\boxed{1} and " * 20_000,
+    "copulas": "x is " * 100_000 + "1",
+}
+
+
+@pytest.mark.parametrize("mode", ["lenient", "answer"])
+@pytest.mark.parametrize("name", sorted(LENIENT_ADVERSARIAL))
+def test_lenient_and_answer_modes_return_in_time_on_hostile_text(name, mode):
+    checker = rlvr.get_verifier("math", mode=mode, timeout=TIMEOUT, sympy_timeout=1.0)
+    started = time.monotonic()
+    verdict = checker.verify(LENIENT_ADVERSARIAL[name], "7")
+    elapsed = time.monotonic() - started
+    assert verdict.score == 0.0, verdict
+    assert elapsed < 1.0 + 1.0, f"{name} ({mode}): {elapsed:.2f} s"  # sympy_timeout + 1 s
 
 
 def test_eight_threads_give_the_same_verdicts_as_one():

@@ -123,8 +123,9 @@ def test_modes_find_answers_where_documented():
     assert rlvr.compute_reward(text, "0.5", task="math", mode="lenient") == 1.0
     assert rlvr.compute_reward(text, "\\frac12", task="math", mode="minerva") == 1.0
     assert rlvr.compute_reward("Answer: $3$", "3", task="math", mode="lenient") == 1.0
-    assert rlvr.compute_reward("so it is $4$ and then $3$", "3", task="math", mode="lenient") == 1.0
-    assert rlvr.compute_reward("\\boxed{3} ... final answer is 4", "3", task="math", mode="lenient") == 1.0
+    assert rlvr.compute_reward("so it was $4$ at first. Now it is $3$.", "3", task="math", mode="lenient") == 1.0
+    assert rlvr.compute_reward("\\boxed{3} ... final answer is 4", "4", task="math", mode="lenient") == 1.0
+    assert rlvr.compute_reward("\\boxed{3} ... final answer is $\\boxed{4}$", "4", task="math", mode="lenient") == 1.0
     assert rlvr.compute_reward("\\boxed{3}", "3", task="math", mode="minerva") == 0.0
 
 
@@ -178,3 +179,13 @@ def test_bounded_str_of_power_tower_and_huge_integers():
     assert texts[0] == "9**(9**(9**9))"
     assert "digits" in texts[1] and "nodes" in texts[2] and texts[3] == "1/2"
     assert all(len(text) <= 200 for text in texts)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from rlvr.verifiers import extract
+    from rlvr.verifiers.math import extraction, grader, normalise, numeric
+
+    for module in (extract, extraction, grader, normalise, numeric):
+        assert doctest.testmod(module).failed == 0, module.__name__

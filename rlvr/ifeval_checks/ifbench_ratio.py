@@ -3,7 +3,9 @@
 Kept quirks of the reference:
 - ratio:overlap compares character trigrams, not word trigrams.
 - ratio:sentence_type and ratio:sentence_balance pass a text with no sentence ending in
-  ".", "?" or "!" (0 == 2 * 0).
+  ".", "?" or "!" (0 == 2 * 0). They split sentences with Google's rule splitter, as the code
+  that produced IFBench's published verdicts did (a later IFBench uses nltk.sent_tokenize, whose
+  'meaning "paraphrasing."' ends in a quote, not in "."): all 6 published sentence_type verdicts agree.
 - ratio:sentence_words checks that three sentences have the same length; it does not check
   that their words differ, although the instruction asks for it.
 - repeat:repeat_change compares everything after the first word and does not require the
@@ -48,7 +50,9 @@ class StopWords(Check):
 
 
 def _endings(response: str) -> tuple[int, int, int]:
-    sentences = tx.sentences(response)
+    # IFBench's published verdicts (eval/eval_results_*.jsonl) come from its code before it moved
+    # to nltk.sent_tokenize: Google's rule splitter, which reads 'said "yes."' as ending in ".".
+    sentences = tx.rule_sentences(response)
     return (
         sum(1 for s in sentences if s.endswith(".")),
         sum(1 for s in sentences if s.endswith("?")),

@@ -9,7 +9,10 @@ Deliberate deviation:
 - words:start_verb tags with the Pattern tagger that TextBlob bundles (Penn Treebank tags, as
   NLTK's), not with NLTK's averaged perceptron, whose model is a download (nltk_data) that no
   PyPI package ships. Tokens are NLTK's as in the reference; the tag of an ambiguous first word
-  ("Run", "List") can differ from the reference's.
+  ("Run", "List") can differ from the reference's. On the six start_verb verdicts IFBench
+  published (eval/eval_results_strict.jsonl), Pattern agrees on three: "Prove", "Identify" and
+  "Whirring" are verbs to both, while NLTK's model tags the capitalised imperatives "Conceive",
+  "Understand" and "Build" as non-verbs (its features include the case-sensitive first letter).
 """
 
 from __future__ import annotations

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
+
+# A finder reads one form of answer out of a text ("\\boxed{5}" -> "5") or returns None.
+Finder = Callable[[str], "str | None"]
 
 # \boxed or \fbox, not a longer macro name; group 1 is the spacing after the name.
 _BOXED = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])(\s*)")
@@ -27,25 +31,33 @@ def truncate_at_stops(text: str, stops: Sequence[str]) -> str:
 
 
 def last_boxed(text: str) -> str | None:
-    """The content of the rightmost \\boxed{...} or \\fbox{...} (braces matched), or None.
+    r"""The content of the rightmost \boxed{...} or \fbox{...} (braces matched), or None.
 
-    The brace-less form "\\boxed 5" gives the token after the space. A \\boxed whose brace
+    The brace-less form "\boxed 5" gives the token after the space. A \boxed whose brace
     never closes is skipped, not guessed at.
+
+    >>> last_boxed("\\boxed{1} then \\boxed{\\frac{1}{2}}")
+    '\\frac{1}{2}'
     """
-    matches = list(_BOXED.finditer(text))
-    if not matches:
-        return None
-    closing = closing_braces(text)
-    for match in reversed(matches):
+    boxes = boxed_spans(text)
+    return boxes[-1][2] if boxes else None
+
+
+def boxed_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, content) of every \\boxed{...} / \\fbox{...} / "\\boxed 5" in `text`, in order."""
+    closing: dict[int, int] | None = None
+    spans = []
+    for match in _BOXED.finditer(text):
         start = match.end()
         if text.startswith("{", start):
+            closing = closing_braces(text) if closing is None else closing
             if start in closing:
-                return text[start + 1 : closing[start]]
+                spans.append((match.start(), closing[start] + 1, text[start + 1 : closing[start]]))
         elif match.group(1):
             bare = _BARE_ARGUMENT.match(text, start)
             if bare:
-                return bare.group(0)
-    return None
+                spans.append((match.start(), bare.end(), bare.group(0)))
+    return spans
 
 
 def closing_braces(text: str) -> dict[int, int]:
@@ -59,3 +71,34 @@ def closing_braces(text: str) -> dict[int, int]:
         elif open_stack:
             closing[open_stack.pop()] = brace.start()
     return closing
+
+
+def find_first(finders: Sequence[tuple[str, Finder]], text: str) -> tuple[str | None, str | None]:
+    r"""(answer, form) from the first (form, finder) pair whose finder finds something in `text`.
+
+    >>> find_first((("boxed", last_boxed),), "so $\\boxed{5}$")
+    ('5', 'boxed')
+    """
+    for form, finder in finders:
+        answer = finder(text)
+        if answer is not None:
+            return answer, form
+    return None, None
+
+
+def first_match(pattern: re.Pattern[str], text: str) -> str | None:
+    """Group 1 of the first match, stripped (lm-eval's take_first over group_select=0)."""
+    match = pattern.search(text)
+    return match.group(1).strip() if match else None
+
+
+def last_match(pattern: re.Pattern[str], text: str) -> str | None:
+    """Group 1 of the last match, stripped: a model's final statement wins over earlier drafts."""
+    last = last_search(pattern, text)
+    return last.group(1).strip() if last else None
+
+
+def last_search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The last non-overlapping match of `pattern` in `text`, or None."""
+    found = deque(pattern.finditer(text), maxlen=1)
+    return found[0] if found else None

@@ -4,7 +4,10 @@ Ground truth: a bare LaTeX answer ("\\frac{1}{2}") or a whole reference solution
 is its rightmost \\boxed{}. Modes (option `mode`):
 
     boxed    (default) only a \\boxed{} / \\fbox{} answer counts; compared by equivalence
-    lenient  \\boxed, then "final answer is X", "answer: X", the last $...$; by equivalence
+    lenient  a "final answer is X" after the last box, \\boxed (adjacent boxes as one answer), a
+             bare answer, "answer: X", a bold value, then the value the final statement gives
+             (extraction.py; docs/math.md); by equivalence
+    answer   the completion is an already extracted answer, compared directly by equivalence
     minerva  lm-eval minerva_math's exact_match: "Final Answer: The final answer is X. I hope it
              is correct.", Minerva normalisation, string equality then sympy's parse_latex check
 
@@ -35,7 +38,7 @@ from rlvr.verifiers.base import (
     default_concurrency,
 )
 from rlvr.verifiers.math import grader, symbolic
-from rlvr.verifiers.math.extraction import MODE_FORMS, extract_answer, gold_answer
+from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool as shared_pool_for
@@ -47,7 +50,7 @@ MAX_EXTRACTED_CHARS = 2000
 
 @dataclass(frozen=True)
 class MathOptions(VerifierOptions):
-    """mode: boxed|lenient|minerva. sympy_timeout: seconds one sympy job may run before its
+    """mode: boxed|lenient|answer|minerva. sympy_timeout: seconds one sympy job may run before its
     worker is killed. rel_tol: relative tolerance for irrational numeric values.
     memory_limit_mb: address-space limit of each sympy worker."""
 
@@ -58,8 +61,8 @@ class MathOptions(VerifierOptions):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.mode not in MODE_FORMS:
-            raise ValueError(f"math mode must be one of {sorted(MODE_FORMS)}, got {self.mode!r}")
+        if self.mode not in MODE_FINDERS:
+            raise ValueError(f"math mode must be one of {sorted(MODE_FINDERS)}, got {self.mode!r}")
         if self.mode == "minerva" and (problem := symbolic.minerva_unavailable()):
             raise ValueError(f"math mode 'minerva' cannot run here: {problem}")
         if not isinstance(self.sympy_timeout, (int, float)) or not self.sympy_timeout > 0:
@@ -105,7 +108,9 @@ class MathVerifier(Verifier[MathOptions]):
         if options.mode == "minerva":
             correct, settled_by = self._minerva_equal(answer, ground_truth, deadline)
         else:
-            correct, settled_by = self._equivalent(answer, gold_answer(ground_truth), deadline, detail)
+            # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
+            gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
+            correct, settled_by = self._equivalent(answer, gold, deadline, detail)
         detail["settled_by"] = settled_by
         return Verdict(
             score=float(correct),
@@ -119,7 +124,7 @@ class MathVerifier(Verifier[MathOptions]):
         if len(answer) > grader.MAX_ANSWER_CHARS:
             detail["structure"] = f"answer longer than {grader.MAX_ANSWER_CHARS} characters: not parsed"
             return answer.strip() == gold.strip(), "string"
-        comparison = grader.compare(grader.parse_answer(gold), grader.parse_answer(answer), self.options.rel_tol)
+        comparison = grader.compare(*grader.parse_pair(gold, answer), self.options.rel_tol)
         if comparison.structure_mismatch:
             detail["structure"] = comparison.structure_mismatch
         sympy_results: dict[tuple[int, int], bool] = {}

@@ -14,10 +14,20 @@ caller sends those to sympy in one job and calls `decide` with the results.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
-from rlvr.verifiers.math.normalise import MAX_ITEMS, Answer, normalise, split_structure
+from rlvr.verifiers.math.normalise import (
+    MAX_ITEMS,
+    Answer,
+    final_values,
+    has_relation,
+    normalise,
+    split_structure,
+    stated_values,
+)
 from rlvr.verifiers.math.numeric import Number, evaluate, numbers_match
 
 # Above this many characters an answer is not normalised or parsed (the caller compares the raw strings).
@@ -37,9 +47,50 @@ class ParsedAnswer:
 @lru_cache(maxsize=65536)
 def parse_answer(raw: str) -> ParsedAnswer:
     """Normalise and split one answer. Cached: gold answers are parsed once per process."""
-    text = normalise(raw)
+    return _parse_normalised(normalise(raw))
+
+
+@lru_cache(maxsize=65536)
+def _parse_normalised(text: str) -> ParsedAnswer:
     structure = split_structure(text)
     return ParsedAnswer(text, structure, tuple(evaluate(item) for item in structure.items))
+
+
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+
+
+def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedAnswer]:
+    """The gold and predicted answers, each read against the other: a final equation
+    ("\\frac{36}{4}=9", "BC=14", "x=-3,x=1") stands for its right-hand side(s) when the gold
+    states no relation; a gold that names its values ("|AB|=1", "z=1+1=2") stands for them,
+    and then a prediction's equation for its right-hand side; and "1000,99" is a decimal comma
+    when the other side is a non-integer number.
+
+    >>> [p.normalised for p in parse_pair("9", "3+3+3=9")], parse_pair("1000.99", "1000,99")[1].normalised
+    (['9', '9'], '1000.99')
+    """
+    gold, predicted = parse_answer(gold_raw), parse_answer(predicted_raw)
+    if "=" in predicted.normalised and not has_relation(gold.normalised):
+        predicted = _parse_normalised(final_values(predicted.normalised))
+    elif "=" in gold.normalised and (values := stated_values(gold.normalised)) is not None:
+        gold = _parse_normalised(values)
+        if "=" in predicted.normalised:
+            predicted = _parse_normalised(final_values(predicted.normalised))
+    elif "=" in gold.normalised and "=" in predicted_raw and "=" not in predicted.normalised:
+        # "y=-\\frac{1}{2}x+\\frac{3}{4}" against the line "2x+4y-3=0": the "y=" is part of the equation.
+        equation = normalise(predicted_raw, keep_equation=True)
+        predicted = ParsedAnswer(equation, Answer("scalar", (equation,)), (None,))
+    return _decimal_comma(gold, predicted), _decimal_comma(predicted, gold)
+
+
+def _decimal_comma(answer: ParsedAnswer, other: ParsedAnswer) -> ParsedAnswer:
+    """`answer` with "a,b" read as the decimal a.b when `other` is one non-integer number."""
+    value = other.values[0] if len(other.values) == 1 else None
+    if value is None or (isinstance(value, Fraction) and value.denominator == 1):
+        return answer
+    if _DECIMAL_COMMA.fullmatch(answer.normalised) is None:
+        return answer
+    return _parse_normalised(answer.normalised.replace(",", "."))
 
 
 @dataclass(frozen=True)

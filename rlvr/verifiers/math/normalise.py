@@ -32,21 +32,47 @@ _SHORT_SQRT = re.compile(r"\\sqrt(\[[^\]]*\])?\s*([0-9A-Za-z])")
 _SPACES = re.compile(r"(\\[A-Za-z]+)?\s+(?=([A-Za-z0-9])?)")
 _THOUSANDS_GLUE = re.compile(r",\s*\\!\s*")
 _SPACED_COMMA = re.compile(r",\s")
-_VARIABLE_PREFIX = re.compile(r"^[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:\([A-Za-z]\))?(?:=(?!=)|\\in(?![A-Za-z]))")
+# A name ("x", "a_1", "f(n)", "BC", "Area") or a tuple of names ("(p,q)", "(f(n),g(n))") before "=" or "\\in".
+_NAME = r"(?:[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?'*|[A-Z]{2,3}|[A-Z][a-z]{2,})(?:\([A-Za-z](?:,[A-Za-z])*\))?"
+_VARIABLE_PREFIX = re.compile(rf"^(?:{_NAME}|\({_NAME}(?:,{_NAME})+\))(?:=(?!=)|\\in(?![A-Za-z]))")
+# Thousands grouped by spaces or thin spaces: "1 000", "7\\,425\\,000".
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:\\[,! ]|\\thinspace|[ \u2009\u202f~])\d{3})+(?![\d])")
+# What a left-hand side that names a quantity is made of, once subscripts are gone: letters,
+# \\frac and other commands, |AB|, ratios A:B, function applications f(x).
+_NAMED = re.compile(r"[A-Za-z\\{}()|:' ]+")
+_SUBSCRIPT = re.compile(r"_(?:\{[^{}]*\}|\w)")
+_THOUSANDS_SPACE = re.compile(r"\\[,! ]|\\thinspace|[ \u2009\u202f~]")
+_RELATION_MACRO = re.compile(r"\\(geqslant|leqslant|geq|leq|ge|le)(?![A-Za-z])")
+_RELATION = re.compile(r"=|\\[gl]eq?(?![A-Za-z])|\\neq?(?![A-Za-z])|[<>]")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
-_AND = re.compile(r",?\\text\{\s*(?:and|or)\s*\}|,?\s+(?:and|or)\s+")
+_PM = re.compile(r"\\pm(?![A-Za-z])")
+_CHAIN = re.compile(r"(<|\\leq(?![A-Za-z]))")
+_BRACKETED_MATRIX = re.compile(r"^[\[(](\\begin\{(array|[pbvB]?matrix)\}.*\\end\{\2\})[\])]$", re.S)
+_AND = re.compile(r",?\\text\{\s*(?:and|or)\s*\}|,?\s+(?:and|or)\s+|(?<=[)\]])(?:and|or)(?=[(\[])")
+# "\\\\frac", "\\\\left(": a backslash escaped twice (text that went through a string literal), not a line break.
+_ESCAPED_COMMAND = re.compile(r"\\\\(?=[A-Za-z]{2})")
 
 
-def normalise(answer: str) -> str:
-    """The canonical string of one answer; equal strings mean equal answers."""
-    text = _THOUSANDS_GLUE.sub(",", answer.strip())
+def normalise(answer: str, keep_equation: bool = False) -> str:
+    r"""The canonical string of one answer; equal strings mean equal answers. A leading "x="
+    goes unless `keep_equation` (the answer is compared with an equation).
+
+    >>> normalise("\\dfrac{1}{2}\\text{ cm}"), normalise("y = 2x"), normalise("y = 2x", keep_equation=True)
+    ('\\frac{1}{2}', '2x', 'y=2x')
+    """
+    text = _SPACED_THOUSANDS.sub(lambda m: _THOUSANDS_SPACE.sub("", m.group()), answer.strip())
+    text = text.replace("**", "^")  # Python's power, as in "3*s**2"
+    text = _ESCAPED_COMMAND.sub(r"\\", text)
+    text = _THOUSANDS_GLUE.sub(",", text)
     # "1, 000" is a list of two answers; "1,000" and "1,\\! 000" are one number.
     spaced_commas = _SPACED_COMMA.search(text) is not None
     text = _DOLLAR.sub("", text)
     text = _LEFT_RIGHT_DOT.sub("", text)
     text = _NOISE.sub(" ", text)
+    text = text.replace(";", ",")  # "(0;1)", "-12;-11": what is left of ";" after "\\;" went is a separator
     text = _TEXT_MACRO.sub(r"\\text", text)
     text = _FRAC_MACRO.sub(r"\\frac", text)
+    text = _RELATION_MACRO.sub(lambda m: "\\" + m.group(1)[0] + "eq", text)
     text = text.replace("{,}", "")
     text = _AND.sub(",", text)
     text = _DEGREES.sub("", text)
@@ -57,13 +83,44 @@ def normalise(answer: str) -> str:
     text = _SHORT_FRAC.sub(_braced_frac, text)
     text = _SHORT_SQRT.sub(lambda m: f"\\sqrt{m.group(1) or ''}{{{m.group(2)}}}", text)
     text = _SPACES.sub(_keep_command_space, text)
-    text = strip_variable_prefix(text.rstrip(".").strip())
+    text = _plus_minus(_BRACKETED_MATRIX.sub(r"\1", text))
+    text = _as_interval(_exact_before_approximation(text.rstrip(".").strip()))
+    text = text if keep_equation else strip_variable_prefix(text)
     if not spaced_commas and _is_grouped_number(text):
         text = text.replace(",", "")
     choice = _CHOICE.match(text)
     if choice:
         return choice.group(1)
     return text
+
+
+def _plus_minus(text: str) -> str:
+    """ "\\pm2021" -> "-2021,2021" and "1\\pm\\sqrt{2}" -> "1-\\sqrt{2},1+\\sqrt{2}": the two values."""
+    parts = [part.strip() for part in _top_level_split(_PM.sub("\x00", text), "\x00")]
+    if len(parts) != 2 or "," in text:
+        return text
+    return f"{parts[0]}-{parts[1]},{parts[0]}+{parts[1]}" if parts[0] else f"-{parts[1]},{parts[1]}"
+
+
+def _exact_before_approximation(text: str) -> str:
+    """ "5\\sqrt{5}\\approx11.18" -> "5\\sqrt{5}": the exact value is the answer, the decimal an aside
+    (but "x\\approx3.14" -> "3.14": a name is not a value)."""
+    parts = text.split("\\approx")
+    if len(parts) != 2:
+        return text
+    return parts[1].strip() if re.fullmatch(_NAME, parts[0].strip()) else parts[0].strip()
+
+
+def _as_interval(text: str) -> str:
+    """ "-2\\leqx<7" -> "[-2,7)": a variable between two bounds is the interval of its values."""
+    parts = [part.strip() for part in _CHAIN.split(text)]
+    if len(parts) != 5 or not re.fullmatch(_NAME, parts[2]) or not parts[0] or not parts[4]:
+        return text
+    if re.search(r"[<>=]|\\[gl]eq", parts[0] + parts[4]):
+        return text
+    opening = "(" if parts[1] == "<" else "["
+    closing = ")" if parts[3] == "<" else "]"
+    return f"{opening}{parts[0]},{parts[4]}{closing}"
 
 
 def _braced_frac(match: re.Match[str]) -> str:
@@ -80,16 +137,70 @@ def _keep_command_space(match: re.Match[str]) -> str:
 
 def _is_grouped_number(text: str) -> bool:
     """Whether commas in `text` are thousands separators ("10,080", "-1,000.5"), not a list."""
-    return re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text) is not None
+    return re.fullmatch(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?", text) is not None
 
 
 def strip_variable_prefix(text: str) -> str:
     """ "x=3" -> "3", "f(x)=2x" -> "2x", "x\\in[1,2)" -> "[1,2)"; an equation with more than
     one "=" is left alone."""
     match = _VARIABLE_PREFIX.match(text)
-    if match and "=" not in text[match.end() :]:
-        return text[match.end() :]
+    rest = text[match.end() :] if match else ""
+    # "a=b" names nothing: it is a relation between two names, compared as an equation.
+    if match and "=" not in rest and not re.fullmatch(_NAME, rest):
+        return rest
     return text
+
+
+def has_relation(text: str) -> bool:
+    """Whether a normalised answer states a relation ("y=2x+3", "k\\geq2") rather than a value."""
+    return _RELATION.search(text) is not None
+
+
+def final_values(text: str) -> str:
+    """The right-hand side of the last top-level "=" of a normalised answer, item by item when
+    every item of a list is an equation: what a prediction means against a gold value.
+
+    >>> final_values("\\frac{36}{4}=9"), final_values("x=-3,x=1"), final_values("(p,q)=(4,7)")
+    ('9', '-3,1', '(4,7)')
+    """
+    items = _top_level_split(text, ",")
+    if len(items) > 1 and all(len(_top_level_split(item, "=")) > 1 for item in items):
+        return ",".join(_top_level_split(item, "=")[-1] for item in items)
+    return _top_level_split(text, "=")[-1]
+
+
+def stated_values(text: str) -> str | None:
+    r"""The values of a gold answer that names what it gives ("|AB|=1", "S_{MBCN}:S=7:32",
+    "x=-5,p=\frac{14}{3}", "z=1+1=2"), for a prediction that gives only the values; None when
+    a left-hand side is an expression ("x+y=2" is a line, not the value 2).
+
+    >>> stated_values("\\frac{NO}{BO}=\\frac{1}{\\sqrt{6}}"), stated_values("x+y=2")
+    ('\\frac{1}{\\sqrt{6}}', None)
+    """
+    values = []
+    for item in _top_level_split(text, ","):
+        sides = _top_level_split(item, "=")
+        if len(sides) < 2 or not _NAMED.fullmatch(_SUBSCRIPT.sub("", sides[0])) or not sides[-1]:
+            return None
+        if re.fullmatch(_NAME, sides[-1]):
+            return None  # "a=b" relates two names
+        values.append(sides[-1])
+    return ",".join(values)
+
+
+def _top_level_split(text: str, separator: str) -> list[str]:
+    """`text` split at the `separator` characters outside brackets and braces."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    parts.append(text[start:])
+    return parts
 
 
 # ---------------------------------------------------------------- structures
@@ -125,15 +236,22 @@ def split_structure(text: str) -> Answer:
         parts = tuple(part for part in text.split("\\cup"))
         return Answer("set", parts, brackets="cup")
     if text.startswith("\\{") and text.endswith("\\}"):
-        return Answer("set", _split_commas(text[2:-2]))
+        return Answer("set", _distinct(_split_commas(text[2:-2])))
+    if text.startswith("{") and text.endswith("}") and _encloses(text) and "," in text:
+        return Answer("set", _distinct(_split_commas(text[1:-1])))  # "{1,2,3}": braces that lost their backslash
     if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text):
         items = _split_commas(text[1:-1])
         if len(items) > 1:
             return Answer("ordered", items, brackets=text[0] + text[-1])
     items = _split_commas(text)
     if len(items) > 1:
-        return Answer("set", items)
+        return Answer("set", _distinct(items))
     return Answer("scalar", (strip_variable_prefix(text),))
+
+
+def _distinct(items: tuple[str, ...]) -> tuple[str, ...]:
+    """The items of a set without repeats, in first-seen order (a solution listed twice is one solution)."""
+    return tuple(dict.fromkeys(items))
 
 
 def _encloses(text: str) -> bool:
@@ -151,14 +269,4 @@ def _encloses(text: str) -> bool:
 
 def _split_commas(text: str) -> tuple[str, ...]:
     """Top-level comma-separated items (commas inside brackets or braces do not split)."""
-    items, depth, start = [], 0, 0
-    for position, char in enumerate(text):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            items.append(text[start:position])
-            start = position + 1
-    items.append(text[start:])
-    return tuple(strip_variable_prefix(item.strip()) for item in items if item.strip())
+    return tuple(strip_variable_prefix(item.strip()) for item in _top_level_split(text, ",") if item.strip())

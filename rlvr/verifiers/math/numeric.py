@@ -47,12 +47,30 @@ def evaluate(text: str) -> Number | None:
 
 
 def numbers_match(a: Number, b: Number, rel_tol: float) -> bool:
-    """Exact for two rationals; otherwise within `rel_tol` of the larger magnitude."""
+    """Exact for two rationals, unless one is a decimal and the other has no finite decimal
+    expansion ("0.0833333333333333" for 1/12: the decimal can only approximate it); otherwise
+    within `rel_tol` of the larger magnitude.
+
+    >>> numbers_match(Fraction(1, 12), Fraction("0.0833333333333333"), 1e-6)
+    True
+    >>> numbers_match(Fraction(1, 2), Fraction("0.5000001"), 1e-6)
+    False
+    """
     if isinstance(a, Fraction) and isinstance(b, Fraction):
-        return a == b
-    # Not both rational, so Python would compare in floats anyway.
+        if a == b or _terminates(a) == _terminates(b):
+            return a == b
+    # Not both exact, or a decimal approximating a non-terminating fraction: compare in floats.
     x, y = float(a), float(b)
     return abs(x - y) <= rel_tol * max(abs(x), abs(y))
+
+
+def _terminates(value: Fraction) -> bool:
+    """Whether `value` has a finite decimal expansion (its denominator has no prime but 2 and 5)."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1
 
 
 class _Parser:

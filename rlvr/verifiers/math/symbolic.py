@@ -105,15 +105,21 @@ def _numbers_close(a: sympy.Expr, b: sympy.Expr, rel_tol: float) -> bool:
 
 
 def _equations_equal(a: Relational, b: Relational, rel_tol: float) -> bool:
-    if type(a) is not type(b):
-        return False
-    sides_equal = _expressions_equal(a.lhs, b.lhs, rel_tol)[0] and _expressions_equal(a.rhs, b.rhs, rel_tol)[0]
-    if sides_equal:
+    # "5 \\geq x" is "x \\leq 5": an inequality is also tried with its sides swapped.
+    candidates = (b,) if isinstance(a, sympy.Eq) else (b, b.reversed)
+    return any(type(a) is type(c) and _same_relation(a, c, rel_tol) for c in candidates)
+
+
+def _same_relation(a: Relational, b: Relational, rel_tol: float) -> bool:
+    if _expressions_equal(a.lhs, b.lhs, rel_tol)[0] and _expressions_equal(a.rhs, b.rhs, rel_tol)[0]:
         return True
     # x + y = 2 and 2x + 2y = 4 are one equation; x - 1 = 0 and y - 2 = 0 are not, although
-    # both "collapse to 0" when each side is moved over.
+    # both "collapse to 0" when each side is moved over. An inequality keeps its direction only
+    # under a positive factor: -x < -1 is not x < 1.
     ratio = sympy.simplify((a.lhs - a.rhs) / (b.lhs - b.rhs))
-    return bool(ratio.is_number and ratio != 0 and ratio.is_finite)
+    if not (ratio.is_number and ratio.is_finite and ratio != 0):
+        return False
+    return isinstance(a, sympy.Eq) or bool(ratio.is_positive)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,104 @@
+"""The labelled corpus (tests/math_corpus/) against rlvr's lenient mode and math-verify: agreement
+with the labels per source and per hand-written category, and every disagreement with who is right.
+
+rlvr's lenient mode must agree with the labels at least as often as math-verify on every source
+but math-verify's own test suite (there it trails; docs/math.md lists every disagreement), and
+get every hand-written case right.
+Math-verify's verdicts are recorded in the corpus (it runs at a few items/s); the slow test
+reruns it and checks the record, and checks mode "answer" too.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+from math_data import load_corpus, math_verify_verdict
+
+import rlvr
+
+# Cases of math-verify's own test suite that lenient gets right, of 263 (math-verify: 259):
+# 249 on an idle machine (a regression floor); on a loaded one a sympy job or two may run past sympy_timeout.
+MATH_VERIFY_SUITE_FLOOR = 247
+
+
+@pytest.fixture(scope="module")
+def lenient() -> list[bool]:
+    verifier = rlvr.get_verifier("math", mode="lenient")
+    return [verifier.verify(case.completion, case.gold).correct for case in load_corpus()]
+
+
+def agreement(cases_and_verdicts) -> dict[str, list[int]]:
+    """{group: [rlvr agreeing, math-verify agreeing, cases]} for (group, case, rlvr verdict) triples, plus "all"."""
+    table: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    for group, case, ours in cases_and_verdicts:
+        for key in (group, "all"):
+            table[key][0] += ours == case.label
+            table[key][1] += case.math_verify == case.label
+            table[key][2] += 1
+    return dict(table)
+
+
+def print_agreement(title: str, table: dict[str, list[int]], mode: str = "lenient") -> None:
+    print(f"\n{title}\n| group | cases | rlvr {mode} | math-verify |\n|---|---|---|---|")
+    for group, (ours, theirs, count) in sorted(table.items(), key=lambda item: (item[0] == "all", item[0])):
+        print(f"| {group} | {count} | {100 * ours / count:.1f}% | {100 * theirs / count:.1f}% |")
+
+
+def print_disagreements(corpus, verdicts) -> None:
+    print("\ndisagreements (rlvr lenient vs math-verify)")
+    print("| source | gold | completion end | label | rlvr | math-verify | right |\n|---|---|---|---|---|---|---|")
+    for case, ours in zip(corpus, verdicts):
+        if ours != case.math_verify:
+            right = "rlvr" if ours == case.label else "math-verify"
+            text = f"`{case.gold[:40]}` | `{case.completion[-60:]!r}`"
+            print(f"| {case.source} | {text} | {case.label} | {ours} | {case.math_verify} | {right} |")
+
+
+def test_lenient_agrees_with_the_labels_at_least_as_often_as_math_verify(lenient):
+    corpus = load_corpus()
+    by_source = agreement((case.source, case, ours) for case, ours in zip(corpus, lenient))
+    print_agreement("agreement with the labels, per source", by_source)
+    handwritten = [(case.case, case, ours) for case, ours in zip(corpus, lenient) if case.source == "handwritten"]
+    print_agreement("hand-written cases, per category", agreement(handwritten))
+    print_disagreements(corpus, lenient)
+    for source, (ours, theirs, count) in by_source.items():
+        if source not in ("math-verify", "all"):
+            assert ours >= theirs, f"{source}: rlvr {ours}/{count}, math-verify {theirs}/{count}"
+    assert by_source["math-verify"][0] >= MATH_VERIFY_SUITE_FLOOR
+
+
+def test_every_handwritten_case_is_judged_right_in_lenient_mode(lenient):
+    wrong = [
+        (case.case, case.gold, case.completion)
+        for case, ours in zip(load_corpus(), lenient)
+        if case.source == "handwritten" and ours != case.label
+    ]
+    assert wrong == []
+
+
+def test_answer_mode_compares_bare_answers_directly():
+    verifier = rlvr.get_verifier("math", mode="answer")
+    bare = [case for case in load_corpus() if case.case == "bare"]
+    wrong = [
+        (case.gold, case.completion)
+        for case in bare
+        if verifier.verify(case.completion, case.gold).correct != case.label
+    ]
+    assert wrong == []
+    assert verifier.verify("The answer is 5", "5").correct is False  # the whole text is the answer: prose is not 5
+
+
+@pytest.mark.slow
+def test_recorded_math_verify_verdicts_and_answer_mode():
+    """Math-verify rerun live gives the recorded verdicts; mode "answer" agrees with the labels
+    at least as often as math-verify on the bare answers and on every peer's table."""
+    pytest.importorskip("math_verify")
+    corpus = load_corpus()
+    assert [math_verify_verdict(case) for case in corpus] == [case.math_verify for case in corpus]
+    verifier = rlvr.get_verifier("math", mode="answer")
+    groups = [(case.case if case.source == "handwritten" else case.source, case) for case in corpus]
+    table = agreement((group, case, verifier.verify(case.completion, case.gold).correct) for group, case in groups)
+    print_agreement("per source (hand-written: per category)", table, mode="answer")
+    for group in ("bare", "hendrycks", "qwen2.5-math"):
+        assert table[group][0] >= table[group][1], (group, table[group])
