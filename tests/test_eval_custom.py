@@ -30,6 +30,7 @@ FIELDS = ["--prompt-field", "problem", "--answer-field", "answer", "--verifier",
 # reach the data checks (which run before any request is sent) wherever the tests run.
 OPENAI = ["--backend", "openai", "--model", "served-model"]
 
+
 def write(path, records=RECORDS):
     """`records` in the format `path`'s suffix names."""
     if path.suffix == ".jsonl":
@@ -167,9 +168,7 @@ def one_line_error(capsys, *args):
 def test_bad_field_options_are_one_line_errors(options, message, tmp_path, capsys):
     data = write(tmp_path / "data.jsonl")
     out = tmp_path / "o"
-    err = one_line_error(
-        capsys, "greedy", *OPENAI, "--task", "custom", "--data", data, *options, "--output", out
-    )
+    err = one_line_error(capsys, "greedy", *OPENAI, "--task", "custom", "--data", data, *options, "--output", out)
     assert re.search(message, err), err
     assert not out.exists()  # nothing written before the data is checked
 
