@@ -6,6 +6,7 @@ Every case runs real programs in the real sandbox through the public API or the 
 from __future__ import annotations
 
 import ast
+import glob
 import os
 import shutil
 import socket
@@ -19,6 +20,7 @@ from shared_data import data_file
 
 from rlvr.api import verify
 from rlvr.sandbox import AssertTest, Limits, SandboxPool, StdioTest, wire
+from rlvr.sandbox.isolation import Isolation
 from rlvr.sandbox.pool import HOST_GRACE
 
 LIMITS = Limits(test_timeout=5.0, memory_mb=512)
@@ -274,3 +276,19 @@ FORGED = {
 def test_forged_equality_still_fails(program):
     verdict = verify(program, {"test_list": ["assert f([1, 2, 3]) == 6", "assert f([1]) == [6]"]}, task="mbpp")
     assert verdict.score == 0.0, verdict.detail
+
+
+def test_weak_isolation_leaves_no_temp_folders_behind():
+    """Without namespaces each worker works in its own rlvr-sandbox-* folder under the host's /tmp;
+    closing the pool removes it with the worker."""
+    pattern = os.path.join(tempfile.gettempdir(), "rlvr-sandbox-*")
+    before = set(glob.glob(pattern))
+    pool = SandboxPool(size=1, isolation=Isolation("process", "rlimits", False, False, False, False))
+    try:
+        outcome = pool.run("print(6 * 7)", [StdioTest()], LIMITS, timeout=30).outcomes[0]
+        assert outcome.stdout == "42\n", outcome
+        assert set(glob.glob(pattern)) - before  # the worker's folder exists while it runs
+    finally:
+        pool.close()
+    assert not set(glob.glob(pattern)) - before
+

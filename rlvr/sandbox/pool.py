@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,6 +135,8 @@ class Worker:
         except OSError:
             pass
         self.process.wait()
+        if self.tmp_root != "/tmp":  # weak isolation: this worker's own folder on the host
+            shutil.rmtree(self.tmp_root, ignore_errors=True)
 
     def close_files(self) -> None:
         """Close this process's ends of the pipes (in a forked child: only its copies)."""
