@@ -291,4 +291,3 @@ def test_weak_isolation_leaves_no_temp_folders_behind():
     finally:
         pool.close()
     assert not set(glob.glob(pattern)) - before
-
