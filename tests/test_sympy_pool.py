@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from worker_census import alive
 
 import rlvr
 from rlvr.verdict import BUSY, ERROR, MISMATCH, OK
@@ -25,14 +26,6 @@ from rlvr.workers import JobTimeout, PoolBusy, PoolClosed, WatchdogPool, WorkerD
 ROOT = Path(__file__).resolve().parents[1]
 RIGHT = ("\\boxed{(x+1)^2}", "x^2+2x+1")  # settled by sympy: equal
 WRONG = ("\\boxed{(x+1)^2}", "x^2+1")  # settled by sympy: different
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -148,9 +141,9 @@ def test_idle_workers_retire():
         assert pool.call(os.getpid) != first
         assert pool.stats().retired == 1
         deadline = time.monotonic() + 5
-        while _alive(first) and time.monotonic() < deadline:
+        while alive(first) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(first)
+        assert not alive(first)
 
 
 def _verify_many(count: int) -> list[str]:
@@ -172,7 +165,7 @@ def test_multiprocessing_fork_children_verify_alongside_their_parent(warm_math):
         assert _verify_many(10) == EXPECTED
         assert pending.get(timeout=240) == [EXPECTED] * 4
     zygote = warm_math.zygote_pid
-    assert _alive(zygote) and _verify_many(10) == EXPECTED and warm_math.zygote_pid == zygote
+    assert alive(zygote) and _verify_many(10) == EXPECTED and warm_math.zygote_pid == zygote
 
 
 @pytest.mark.slow

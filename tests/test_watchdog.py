@@ -13,19 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from worker_census import alive
 
 from rlvr.workers import JobTimeout, WatchdogPool, WorkerError
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _alive(pid: int) -> bool:
-    """Whether `pid` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +47,7 @@ def test_hung_job_is_killed_at_its_deadline_and_replaced(pool):
         pool.call(time.sleep, 30, timeout=0.3)
     assert time.monotonic() - started < 0.8
     time.sleep(0.05)
-    assert not _alive(pid)
+    assert not alive(pid)
     assert pool.call(operator.add, 1, 1) == 2
     after = pool.stats()
     assert after.timeouts == before.timeouts + 1
@@ -163,7 +155,7 @@ def test_close_leaves_no_processes():
     pool.close()
     hung.join(timeout=5)
     assert not hung.is_alive()
-    assert not _alive(worker) and not _alive(zygote)
+    assert not alive(worker) and not alive(zygote)
     with pytest.raises(RuntimeError):
         pool.call(abs, 1)
 
@@ -183,7 +175,7 @@ def test_interpreter_exit_leaves_no_processes():
     assert done.returncode == 0, done.stderr
     pids = [int(pid) for pid in done.stdout.split()]
     time.sleep(0.3)
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(alive(pid) for pid in pids)
 
 
 def test_killed_owner_leaves_no_processes():
@@ -194,6 +186,6 @@ def test_killed_owner_leaves_no_processes():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     pids = [int(pid) for pid in done.stdout.split()]
     deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(pids) == 2 and not any(_alive(pid) for pid in pids)
+    assert len(pids) == 2 and not any(alive(pid) for pid in pids)

@@ -67,3 +67,12 @@ def proportional_set_size_kib(pid: int) -> int:
         except (OSError, StopIteration):
             continue
     return total
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
