@@ -49,6 +49,12 @@ EQUIVALENT = [
     ("3\\sqrt{2}", "\\sqrt{18}"),
     ("-\\frac{2}{3}", "\\frac{-2}{3}"),
     ("\\$1,\\!080", "1080"),
+    ("3n", "3 n"),
+    ("f(x)=2x", "f(x)=2 x"),
+    ("12", "12 square meters"),
+    ("45", "45 degrees"),
+    ("\\binom{2n}{n}", "{\\binom{2 n}{n}}"),
+    ("f(x) = x + 1", "f{\\left(x \\right)} = x + 1"),
 ]
 
 NEAR_MISSES = [
@@ -66,6 +72,11 @@ NEAR_MISSES = [
     ("-5", "5"),
     ("\\begin{pmatrix} 1 & 2 \\\\ 3 & 5 \\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"),
     ("\\begin{pmatrix} 1 & 2 \\end{pmatrix}", "\\begin{pmatrix}1\\\\2\\end{pmatrix}"),
+    ("3", "3 n"),
+    ("2", "f(x)=2 x"),
+    ("2n^2", "2 n"),
+    ("\\{1, 2\\}", "\\{1\\}"),
+    ("{1, 2}", "1"),
 ]
 
 

@@ -25,8 +25,11 @@ _DOLLAR = re.compile(r"\\\$|\$")
 # A trailing unit in \text{...} after a value: "5\text{ cm}", "3\text{ inches}^2", "\text{ km/h}".
 _TEXT_UNIT = re.compile(r"(?<=[0-9}).)])\s*\\text\{\s*[A-Za-z][A-Za-z /.\-]*\}(?:\^\{?[23]\}?)?\s*$")
 _TEXT_GROUP = re.compile(r"\\text\{([^{}]*)\}")
-# A plain unit word after a number: "18 eggs", "4 cm^2".
-_PLAIN_UNIT = re.compile(r"(?<=\d)\s+[A-Za-z]+(?:\s+[A-Za-z]+)*(?:\^\{?[23]\}?)?\s*$")
+# A plain unit word after a number: "18 eggs", "4 cm^2". One letter is a variable, not a unit:
+# "3 n" is 3n (stripping it would make the gold 3 and reward a wrong answer).
+_PLAIN_UNIT = re.compile(r"(?<=\d)\s+[A-Za-z]{2,}(?:\s+[A-Za-z]+)*(?:\^\{?[23]\}?)?\s*$")
+# Sympy's rendering of a function application, "f{\\left(x \\right)}": the braces group nothing.
+_BRACED_ARGUMENTS = re.compile(r"(?<![\\A-Za-z])([A-Za-z])\{(\([^{}()]*\))\}")
 _SHORT_FRAC = re.compile(r"\\frac(?:\s*([0-9A-Za-z])|(\{[^{}]*\}))(?:\s*([0-9A-Za-z])|(\{[^{}]*\}))")
 _SHORT_SQRT = re.compile(r"\\sqrt(\[[^\]]*\])?\s*([0-9A-Za-z])")
 _SPACES = re.compile(r"(\\[A-Za-z]+)?\s+(?=([A-Za-z0-9])?)")
@@ -83,6 +86,7 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     text = _SHORT_FRAC.sub(_braced_frac, text)
     text = _SHORT_SQRT.sub(lambda m: f"\\sqrt{m.group(1) or ''}{{{m.group(2)}}}", text)
     text = _SPACES.sub(_keep_command_space, text)
+    text = _BRACED_ARGUMENTS.sub(r"\1\2", _without_outer_braces(text))
     text = _plus_minus(_BRACKETED_MATRIX.sub(r"\1", text))
     text = _as_interval(_exact_before_approximation(text.rstrip(".").strip()))
     text = text if keep_equation else strip_variable_prefix(text)
@@ -91,6 +95,14 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     choice = _CHOICE.match(text)
     if choice:
         return choice.group(1)
+    return text
+
+
+def _without_outer_braces(text: str) -> str:
+    """ "{\\binom{2n}{n}}" -> "\\binom{2n}{n}": braces around one item only group it. Around a list
+    ("{1,2}") they are a set that lost its backslash, and stay."""
+    while text.startswith("{") and _encloses(text) and len(_top_level_split(text[1:-1], ",")) == 1:
+        text = text[1:-1]
     return text
 
 
