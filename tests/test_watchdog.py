@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from worker_census import alive
 
-from rlvr.workers import JobTimeout, WatchdogPool, WorkerError
+from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool, WorkerError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +96,7 @@ def test_hung_jobs_in_threads_do_not_starve_other_calls(pool):
     def hang() -> None:
         try:
             pool.call(time.sleep, 30, timeout=0.5)
-        except JobTimeout as exc:
+        except (JobTimeout, PoolBusy) as exc:  # the third waits for one of the two workers: it may get none in time
             errors.append(exc)
 
     threads = [threading.Thread(target=hang) for _ in range(3)]
@@ -104,7 +104,7 @@ def test_hung_jobs_in_threads_do_not_starve_other_calls(pool):
         thread.start()
     for thread in threads:
         thread.join(timeout=5)
-    assert len(errors) == 3
+    assert len(errors) == 3 and sum(isinstance(e, JobTimeout) for e in errors) >= 2
     assert pool.call(operator.sub, 5, 2) == 3
 
 

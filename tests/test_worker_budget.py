@@ -53,10 +53,20 @@ def test_four_processes_with_budgets_never_exceed_their_live_workers(monkeypatch
     done = threading.Event()
 
     def census() -> None:
+        # A worker counts once it is seen in two samples in a row: a killed worker and the one
+        # replacing it may overlap for a moment, which holds no extra core; a second worker that
+        # lives (a real breach of the budget) is seen twice.
+        previous: dict[str, dict[int, set[int]]] = {}
         while not done.is_set():
-            for kind, owners in verification_workers(os.getpid()).items():
-                peaks[kind] = max(peaks[kind], sum(len(pids) for pids in owners.values()))
-                most_per_process[kind] = max([most_per_process[kind], *(len(pids) for pids in owners.values())])
+            current = {
+                kind: {owner: set(pids) for owner, pids in owners.items()}
+                for kind, owners in verification_workers(os.getpid()).items()
+            }
+            for kind, owners in current.items():
+                lasting = [pids & previous.get(kind, {}).get(owner, set()) for owner, pids in owners.items()]
+                peaks[kind] = max(peaks[kind], sum(len(pids) for pids in lasting))
+                most_per_process[kind] = max([most_per_process[kind], *(len(pids) for pids in lasting)])
+            previous = current
             time.sleep(0.05)
 
     counter = threading.Thread(target=census)
@@ -70,5 +80,5 @@ def test_four_processes_with_budgets_never_exceed_their_live_workers(monkeypatch
     assert {budget_seen for budget_seen, _, _ in results} == {budget}
     assert len({(math_correct, mbpp_correct) for _, math_correct, mbpp_correct in results}) == 1
     assert peaks["sympy"] >= 1 and peaks["sandbox"] >= 1, "the census saw no workers: it counts nothing"
-    assert most_per_process["sympy"] <= budget and most_per_process["sandbox"] <= budget
+    assert most_per_process["sympy"] <= budget and most_per_process["sandbox"] <= budget, most_per_process
     assert peaks["sympy"] <= PROCESSES * budget and peaks["sandbox"] <= PROCESSES * budget

@@ -314,8 +314,10 @@ def check_model(model: str) -> None:
 def require_modules(*modules: str) -> None:
     """ModuleNotFoundError for the first of `modules` that is not installed (main() adds the hint)."""
     for module in modules:
-        # A module already imported counts as installed (find_spec refuses one without a __spec__).
-        present = sys.modules[module] is not None if module in sys.modules else importlib.util.find_spec(module)
+        try:
+            present = importlib.util.find_spec(module) is not None
+        except ValueError:  # imported already, without a __spec__ (a stand-in module)
+            present = sys.modules.get(module) is not None
         if not present:
             raise ModuleNotFoundError(f"No module named {module!r}", name=module)
 
