@@ -140,3 +140,11 @@ def test_hostile_programs_keep_the_total_budget(program):
     )
     assert time.monotonic() - started <= budget + 1.0
     assert verdict.score == 0.0
+
+
+def test_a_humaneval_prompt_without_a_docstring_still_sets_up_the_tests():
+    """A prompt that ends in a bare `def` header is trusted setup code too (it once failed to parse,
+    scoring every program 0)."""
+    record = {"prompt": "def add(a, b):\n", "test": "def check(f):\n    assert f(1, 2) == 3\n", "entry_point": "add"}
+    assert verify("    return a + b\n", record, task="humaneval").score == 1.0
+    assert verify("    return a - b\n", record, task="humaneval").reason == "mismatch"

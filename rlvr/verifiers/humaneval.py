@@ -11,6 +11,8 @@ proxy for the program's entry point.
 
 from __future__ import annotations
 
+import ast
+
 from rlvr.api import reward_function
 from rlvr.sandbox import AssertTest
 from rlvr.verifiers.base import BadGroundTruth
@@ -40,7 +42,24 @@ class HumanEvalVerifier(CodeVerifier[CodeOptions]):
         if not entry_point.isidentifier():
             raise BadGroundTruth(f"humaneval entry_point {entry_point!r} is not a Python name")
         test = f"{_field(truth, 'test')}\n\ncheck({entry_point})\n"
-        return [AssertTest(test, setup=_field(truth, "prompt"), entry_points=(entry_point,))]
+        return [AssertTest(test, setup=trusted_setup(_field(truth, "prompt")), entry_points=(entry_point,))]
+
+
+def trusted_setup(prompt: str) -> str:
+    """The prompt as the tests' trusted setup code, which must parse on its own: a prompt that ends
+    in a bare `def f(...):` header (no docstring) gets a `pass` body; the program's entry point
+    replaces that stub anyway.
+
+    >>> trusted_setup("def add(a, b):\n")
+    'def add(a, b):\n    pass\n'
+    """
+    for candidate in (prompt, prompt.rstrip() + "\n    pass\n"):
+        try:
+            ast.parse(candidate)
+        except SyntaxError:
+            continue
+        return candidate
+    return prompt
 
 
 compute_reward = reward_function("humaneval")
