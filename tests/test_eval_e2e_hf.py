@@ -23,24 +23,15 @@ def model(tmp_path_factory):
     return str(build_tiny_model(tmp_path_factory.mktemp("tiny"), config=TINY))
 
 
+def eval_args(command, model, task, output, *extra, max_tokens="24"):
+    """rlvr-eval's command line for `task` on the tiny model with the hf backend."""
+    data = str(data_file(DATA[task]))
+    options = ["--model", model, "--task", task, "--data", data, "--max-tokens", max_tokens, "--output", str(output)]
+    return [command, "--backend", "hf", *options, *extra]
+
+
 def run(command, model, task, output, *extra):
-    args = [
-        command,
-        "--backend",
-        "hf",
-        "--model",
-        model,
-        "--task",
-        task,
-        "--data",
-        str(data_file(DATA[task])),
-        "--max-tokens",
-        "24",
-        "--output",
-        str(output),
-        *extra,
-    ]
-    assert main(args) == 0
+    assert main(eval_args(command, model, task, output, *extra)) == 0
     return output
 
 
@@ -112,24 +103,7 @@ def test_a_sample_does_not_depend_on_its_batch(model):
 def test_resume_continues_an_interrupted_run(model, tmp_path, capsys):
     out = run("greedy", model, "gsm8k", tmp_path / "r", "--limit", "2")
     before = (out / "completions.jsonl").read_text()
-    assert (
-        main(
-            [
-                "greedy",
-                "--backend",
-                "hf",
-                "--model",
-                model,
-                "--task",
-                "gsm8k",
-                "--data",
-                str(data_file(DATA["gsm8k"])),
-                "--output",
-                str(out),
-            ]
-        )
-        == 2
-    )
+    assert main(eval_args("greedy", model, "gsm8k", out)) == 2
     assert "--resume" in capsys.readouterr().err
     # A run killed while writing its third record leaves half a line behind.
     (out / "completions.jsonl").write_text(before + '{"id": "test-2", "prom')
@@ -139,27 +113,7 @@ def test_resume_continues_an_interrupted_run(model, tmp_path, capsys):
     assert [r["id"] for r in records] == ["test-0", "test-1", "test-2", "test-3"]
     assert (out / "completions.jsonl").read_text().startswith(before)
     assert json.loads((out / "summary.json").read_text())["metrics"]["num_prompts"] == 4
-    assert (
-        main(
-            [
-                "greedy",
-                "--backend",
-                "hf",
-                "--model",
-                model,
-                "--task",
-                "gsm8k",
-                "--data",
-                str(data_file(DATA["gsm8k"])),
-                "--max-tokens",
-                "99",
-                "--output",
-                str(out),
-                "--resume",
-            ]
-        )
-        == 2
-    )
+    assert main(eval_args("greedy", model, "gsm8k", out, "--resume", max_tokens="99")) == 2
     assert "max_tokens" in capsys.readouterr().err
 
 
