@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from tests.shared_data import data_file
+from shared_data import data_file
 
 # IFBench key -> (topic as a noun phrase, topic as a sentence subject, one sentence of body).
 TOPICS = {

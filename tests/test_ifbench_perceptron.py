@@ -8,12 +8,12 @@ import json
 import threading
 
 import pytest
+from ifbench_start_verb_responses import responses
 from nltk.tag.perceptron import PerceptronTagger
+from shared_data import data_file
 
 from rlvr.ifeval_checks import build_check, perceptron
 from rlvr.ifeval_checks import text as tx
-from tests.ifbench_start_verb_responses import responses
-from tests.shared_data import data_file
 
 # sha256 of the weights and tag dictionary files of NLTK's averaged_perceptron_tagger_eng package.
 NLTK_WEIGHTS_SHA256 = "789e8e35f6fac656d9b7eccea29ba4e8a137cbb5b525dd31f39e4291a9e80832"
