@@ -1,6 +1,7 @@
 """rlvr.distributed on a local Ray cluster (ray.init) and on a head plus a worker node started with
-`ray start`, as a user would: cluster verdicts equal local ones, a killed actor loses none, and
-configuration errors raise at once. Every cluster started here is shut down here."""
+`ray start`, as a user would: cluster verdicts equal local ones, a killed actor loses none, a
+wedged one costs only its own items a timeout, and configuration errors raise at once. Every
+cluster started here is shut down here."""
 
 from __future__ import annotations
 
@@ -13,15 +14,19 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from scale_data import comparable, gsm8k_batch, math_batch, mbpp_batch
 
 import rlvr
+from rlvr.verdict import TIMEOUT
 
 ray = pytest.importorskip("ray")
 from rlvr.distributed import RewardServer, ServerOptions, default_server, verify_batch  # noqa: E402
+from rlvr.distributed.actors import CHUNKS_PER_ACTOR  # noqa: E402
 
 # Two actors of one CPU on the one node, small chunks: every batch is spread over both.
 SERVER = {"name": "rlvr-test", "cpus_per_actor": 1, "chunk_size": 4}
@@ -199,3 +204,36 @@ def test_an_actor_killed_mid_batch_loses_no_verdicts(server):
     assert [verdicts[i] for i in range(len(BATCHES[task][0]))] == local_verdicts(task)
     restarted = {info["pid"] for info in server.describe()}
     assert len(restarted) == 2 and victim not in restarted
+
+
+def test_a_wedged_actor_costs_its_own_chunks_a_timeout_and_stalls_nothing(server, monkeypatch):
+    # A server takes every CPU of the cluster, so a second one with a short deadline would need
+    # a cluster of its own (a minute to start on a loaded 2-core machine): this one's deadline
+    # is shortened instead. An actor of one CPU runs CHUNKS_PER_ACTOR chunks at once, so a
+    # chunk's deadline covers that many chunks' items.
+    chunk, item_deadline = SERVER["chunk_size"], 1.0
+    chunk_deadline = item_deadline * CHUNKS_PER_ACTOR * chunk
+    monkeypatch.setattr(server, "options", replace(server.options, item_deadline=item_deadline))
+    completions, truths = gsm8k_batch(40)
+    wedged = server.describe()[0]["pid"]  # the first actor: it is sent the first chunks
+    os.kill(wedged, signal.SIGSTOP)  # as a hung node would be: alive to Ray, answering nothing
+    try:
+        started = time.monotonic()
+        # Options the server has not seen yet: preparing them must not wait for the wedged actor either.
+        verdicts = server.verify_batch("gsm8k", completions, truths, mode="flexible")
+        took = time.monotonic() - started
+    finally:
+        os.kill(wedged, signal.SIGCONT)
+    # The wedged actor was sent the first CHUNKS_PER_ACTOR chunks at once and nothing after.
+    held = CHUNKS_PER_ACTOR * chunk
+    assert [i for i, v in enumerate(verdicts) if v.reason == TIMEOUT] == list(range(held))
+    assert all(v.score == 0.0 and v.failed for v in verdicts[:held])
+    local = rlvr.get_verifier("gsm8k", mode="flexible").verify_batch(completions, truths)
+    assert [comparable(v) for v in verdicts[held:]] == [comparable(v) for v in local[held:]]
+    assert sum(v.correct for v in local[held:]) == (len(local) - held) // 2  # right and wrong alternate
+    # Bounded by the chunk deadline, plus the other actor's work on a shared, loaded machine.
+    assert chunk_deadline <= took < chunk_deadline + 15, took
+    # Unwedged, the actor serves again.
+    assert [comparable(v) for v in server.verify_batch("gsm8k", completions, truths, mode="flexible")] == [
+        comparable(v) for v in local
+    ]

@@ -189,3 +189,64 @@ def test_killed_owner_leaves_no_processes():
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(pids) == 2 and not any(alive(pid) for pid in pids)
+
+
+def _live_children(parent: int) -> int:
+    """Children of `parent` that still have an address space (a process past the point of exit
+    where it frees its memory reads an empty command line)."""
+    try:
+        with open(f"/proc/{parent}/task/{parent}/children") as listing:
+            children = listing.read().split()
+    except OSError:
+        return 0
+    live = 0
+    for child in children:
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as command:
+                live += bool(command.read())
+        except OSError:
+            continue
+    return live
+
+
+@pytest.mark.skipif(not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"), reason="needs Linux /proc")
+def test_a_replacement_never_runs_alongside_the_worker_it_replaces():
+    """Killed hung jobs and short jobs from three threads, then idle retirements, on a pool of
+    one: the zygote never has two live workers at once (it had, when a stopped worker's slot was
+    freed before its process ended)."""
+    most, done = [0], threading.Event()
+    with WatchdogPool(size=1, timeout=5.0, idle_timeout=0.01) as small:
+        small.call(operator.add, 1, 2, deadline=time.monotonic() + 60)
+        zygote = small.zygote_pid
+
+        def census() -> None:
+            while not done.is_set():
+                most[0] = max(most[0], _live_children(zygote))
+
+        def caller() -> None:
+            for turn in range(60):
+                try:
+                    if turn % 3 == 0:
+                        small.call(time.sleep, 10, timeout=0.02)
+                    else:
+                        small.call(operator.add, turn, 1, timeout=2.0)
+                except (JobTimeout, PoolBusy):
+                    pass
+
+        counter = threading.Thread(target=census)
+        counter.start()
+        try:
+            callers = [threading.Thread(target=caller) for _ in range(3)]
+            for thread in callers:
+                thread.start()
+            for thread in callers:
+                thread.join()
+            for _ in range(20):  # each call finds the last worker idle past its time: retired, then forked anew
+                small.call(operator.add, 1, 1)
+                time.sleep(0.02)
+        finally:
+            done.set()
+            counter.join()
+        stats = small.stats()
+    assert most[0] == 1, (most[0], stats)
+    assert stats.timeouts >= 20 and stats.retired >= 19, stats

@@ -5,7 +5,8 @@ one as soon as one returns, so fast actors take more of the batch and verdicts s
 chunks finish. Fault tolerance is Ray's: a dead actor is restarted and the calls it was running
 are retried on it (`max_restarts`, `max_task_retries`). What is left here: an actor that Ray has
 given up on leaves this call's rotation and its chunk goes to another actor; a chunk that overruns
-its deadline (a wedged node) scores 0 with reason "timeout" instead of stalling the caller.
+its deadline (a wedged node) scores 0 with reason "timeout" instead of stalling the caller, and
+a new task or option set waits for one actor to accept it, not for all.
 """
 
 from __future__ import annotations
@@ -108,8 +109,11 @@ class RewardServer:
         with self._lock:
             if key in self._prepared:
                 return
+        # Every actor builds (warms) the verifier, but one answer is enough: any actor finds a
+        # configuration error, and waiting for all would let a wedged actor stall the call.
+        first, _ = ray.wait([actor.prepare.remote(task, options) for actor in self.actors], num_returns=1)
         try:
-            ray.get([actor.prepare.remote(task, options) for actor in self.actors])
+            ray.get(first)
         except RayTaskError as exc:  # the verifier's own configuration error, as a local call raises it
             raise exc.cause from None
         with self._lock:

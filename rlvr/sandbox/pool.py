@@ -8,7 +8,9 @@ a couple of forks (see harness.py for when tests share a child).
 What the pool guarantees (docs/reliability.md has the whole list):
 - it checks itself when created: a trivial program runs through the full path (worker, harness,
   child, reply), and SandboxUnavailable, with the worker's stderr, says why when it cannot;
-- workers start on demand up to `size` and retire after `idle_timeout` seconds unused;
+- workers start on demand up to `size` and retire after `idle_timeout` seconds unused; `size`
+  bounds live worker processes: a killed or retired worker keeps its slot until its whole
+  sandbox has ended (see `Worker.terminate`);
 - the wait for a free worker is not charged to the program: its budget starts when it starts;
   no worker within the wait gives the failure "busy";
 - a worker that dies is replaced and the job retried once; a second death is "sandbox_error";
@@ -47,6 +49,8 @@ WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
 # Seconds kept back from a job's budget for the messages and clean-up around the tests.
 BUDGET_MARGIN = 0.3
 HOST_GRACE = 0.5
+# Most seconds a killed worker's sandbox (under bubblewrap: its pid namespace) may take to end.
+EXIT_WAIT = 2.0
 IDLE_TIMEOUT = 60.0
 SELF_CHECK_TIMEOUT = 30.0
 STDERR_TAIL = 2000
@@ -129,12 +133,19 @@ class Worker:
         self.close_files()
 
     def terminate(self) -> None:
-        """SIGKILL the worker's process group (the worker and every sandboxed process) and reap it."""
+        """SIGKILL the worker's process group (the worker and every sandboxed process), reap it,
+        and wait (up to EXIT_WAIT) until everything in its sandbox has ended too.
+
+        Under bubblewrap the reaped process is only the outer bwrap: the worker lives in a pid
+        namespace that the kernel tears down a moment later. The worker and the namespace's init
+        hold the write end of its stdout, so its end of file says they have exited; the kernel
+        has SIGKILLed the rest of the namespace by then (its init's exit does that)."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except OSError:
             pass
         self.process.wait()
+        wire.wait_closed(self.stdout.fileno(), time.monotonic() + EXIT_WAIT)
         if self.tmp_root != "/tmp":  # weak isolation: this worker's own folder on the host
             shutil.rmtree(self.tmp_root, ignore_errors=True)
 
@@ -178,7 +189,8 @@ class SandboxPool:
         self._cond = threading.Condition()
         self._workers: list[Worker] = []
         self._idle: list[Worker] = []
-        self._starting = 0
+        self._starting = 0  # slots taken by workers being started
+        self._ending = 0  # slots still held by retired workers being killed
         self._slots = itertools.count()
         self._closed = False
 
@@ -234,7 +246,7 @@ class SandboxPool:
                     raise SandboxClosed("this SandboxPool was closed")
                 if self._idle:
                     return self._idle.pop()
-                if len(self._workers) + self._starting < self.size:
+                if len(self._workers) + self._starting + self._ending < self.size:
                     self._starting += 1
                     break
                 remaining = wait_until - time.monotonic()
@@ -273,7 +285,8 @@ class SandboxPool:
             self._cond.notify()
 
     def retire_idle(self) -> None:
-        """Kill the workers idle for longer than `idle_timeout` (the spawner thread calls this)."""
+        """Kill the workers idle for longer than `idle_timeout` (the spawner thread calls this).
+        Their slots are freed once they have ended, so no replacement overlaps them."""
         cutoff = time.monotonic() - self.idle_timeout
         with self._cond:
             if self._owner != os.getpid():
@@ -281,8 +294,12 @@ class SandboxPool:
             retired = [w for w in self._idle if w.idle_since < cutoff]
             self._idle = [w for w in self._idle if w not in retired]
             self._workers = [w for w in self._workers if w not in retired]
+            self._ending += len(retired)
         for worker in retired:
             worker.kill()
+        with self._cond:
+            self._ending -= len(retired)
+            self._cond.notify_all()
 
     def _self_check(self) -> None:
         """Run a trivial program through the full path; SandboxUnavailable (and no pool) if it fails."""

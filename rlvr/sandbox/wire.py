@@ -93,6 +93,15 @@ def read_frame_until(fd: int, deadline: float, limit: int) -> bytes:
     return bytes(_read_into(fd, bytearray(size), deadline))
 
 
+def wait_closed(fd: int, deadline: float) -> bool:
+    """Read and discard from `fd` until end of file (True: every writer has closed it, for a
+    process that means it has exited) or until `deadline` (monotonic; False)."""
+    while (remaining := deadline - time.monotonic()) > 0:
+        if select.select([fd], [], [], remaining)[0] and not os.read(fd, 1 << 16):
+            return True
+    return False
+
+
 def _read_into(fd: int, buffer: bytearray, deadline: float) -> bytearray:
     view, filled = memoryview(buffer), 0
     while filled < len(buffer):

@@ -15,6 +15,9 @@ Guarantees:
   closes its parent's pool; a reply travels on a socket only the calling process holds;
 - workers start lazily, up to `size` (the worker budget), and retire after `idle_timeout`
   seconds without a job;
+- `size` bounds live worker processes, not just handed-out slots: a worker that is killed,
+  retired or dies keeps its slot until its process has ended (see `_stop`), so its replacement
+  is never forked while it still holds memory or a core;
 - a worker that dies during a job (not at its deadline) costs one retry on a fresh worker, then
   `WorkerDied`; waiting for a free worker is not charged to the job: a caller that gets none in
   time gets `PoolBusy`, never `JobTimeout`;
@@ -47,6 +50,10 @@ from rlvr.workers.spawner import Zygote
 
 # A job killed after the wait for a worker cut its own limit by more than this fraction is busy.
 _FAIR_SHARE_LOST = 0.1
+# Seconds between checks, while every slot is taken, for a stopped worker's process to end
+# (a SIGKILLed process ends within milliseconds; only a waiting caller polls).
+_EXIT_POLL = 0.005
+_DRAIN_BYTES = 1 << 16
 # Upper bounds (seconds) of the latency histogram's buckets; the last one catches the rest.
 LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, float("inf"))
 
@@ -124,6 +131,7 @@ class WatchdogPool:
         self._zygote_lock = threading.Lock()
         self._zygote: Zygote | None = None
         self._idle: list[_Worker] = []  # oldest release first; calls take the newest
+        self._stopping: list[_Worker] = []  # stopped, their processes not yet ended; still in _live
         self._live = 0
         self._replacements_due = 0
         self._closed = False
@@ -209,9 +217,9 @@ class WatchdogPool:
         self._check_owner()
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
+            ending, self._idle, self._stopping = self._idle + self._stopping, [], []
             self._available.notify_all()
-        for worker in idle:
+        for worker in ending:
             worker.channel.close()
         with self._zygote_lock:
             self._stop_zygote()
@@ -266,6 +274,7 @@ class WatchdogPool:
                 if self._closed:
                     raise PoolClosed("the worker pool is closed")
                 self._retire_idle()
+                self._free_ended()
                 if self._idle:
                     return self._idle.pop()
                 if self._live < self.size:
@@ -274,11 +283,14 @@ class WatchdogPool:
                 remaining = slot_until - time.monotonic()
                 if remaining <= 0:
                     raise PoolBusy(f"all {self.size} workers stayed busy until the caller's limit")
-                self._available.wait(remaining)
+                # Nothing signals a stopped worker's end, so while one holds a slot we look again soon.
+                self._available.wait(min(remaining, _EXIT_POLL) if self._stopping else remaining)
         try:
             return self._spawn(ready_until)
         except BaseException:
-            self._discard(None)
+            with self._lock:
+                self._live -= 1
+                self._available.notify()
             raise
 
     def _retire_idle(self) -> None:
@@ -286,9 +298,27 @@ class WatchdogPool:
         itself a little later (see zygote.py), so one never given another job still goes."""
         cutoff = time.monotonic() - self.idle_timeout
         while self._idle and self._idle[0].idle_since < cutoff:
-            self._idle.pop(0).channel.close()  # the worker reads EOF and exits
-            self._live -= 1
+            self._stop(self._idle.pop(0))
             self._counts["retired"] += 1
+
+    def _stop(self, worker: _Worker) -> None:
+        """SIGKILL `worker` unless it has already exited, keeping its slot until its process has
+        ended (called with the lock held; never waits).
+
+        Its end of the channel is the proof: only the worker holds it (the zygote closes its copy
+        before handing ours over), and the kernel closes it when the process exits, after freeing
+        its memory. Killing only while that end is open also means the pid cannot have been reused."""
+        if not _has_exited(worker):
+            _kill(worker.pid)
+        self._stopping.append(worker)
+        self._free_ended()
+
+    def _free_ended(self) -> None:
+        """Free the slots of stopped workers whose processes have ended (called with the lock held)."""
+        for worker in [worker for worker in self._stopping if _has_exited(worker)]:
+            self._stopping.remove(worker)
+            worker.channel.close()
+            self._live -= 1
 
     def _release(self, worker: _Worker) -> None:
         with self._lock:
@@ -300,16 +330,14 @@ class WatchdogPool:
             self._retire_idle()
             self._available.notify()
 
-    def _discard(self, worker: _Worker | None, kill: bool = False) -> None:
-        """Forget a worker slot (and kill its process); the next acquire forks a replacement."""
-        if worker is not None:
-            if kill:
-                _kill(worker.pid)
-            worker.channel.close()
+    def _discard(self, worker: _Worker) -> None:
+        """Stop a worker that failed or must not be reused; an acquire forks a replacement once it has ended."""
         with self._lock:
-            self._live -= 1
-            if worker is not None:
-                self._replacements_due += 1
+            if self._closed:  # close() ended the zygote and with it every worker
+                worker.channel.close()
+                return
+            self._stop(worker)
+            self._replacements_due += 1
             self._available.notify()
 
     def _run(self, worker: _Worker, payload: bytes, limit: float) -> Any:
@@ -318,13 +346,13 @@ class WatchdogPool:
             send_payload(worker.channel, payload)
             status, value, retire = receive_message(worker.channel)
         except TimeoutError:
-            self._discard(worker, kill=True)
+            self._discard(worker)
             raise JobTimeout(f"job ran past its {limit:.3f} s limit; worker {worker.pid} killed") from None
         except (EOFError, OSError) as exc:
-            self._discard(worker, kill=True)
+            self._discard(worker)
             raise _Gone(f"worker {worker.pid} died during the job ({type(exc).__name__})") from None
         if retire:
-            self._discard(worker, kill=True)
+            self._discard(worker)
         else:
             self._release(worker)
         if status != "ok":
@@ -380,11 +408,25 @@ class WatchdogPool:
 
     def _forget_inherited(self) -> None:
         """In a forked child: drop the parent's processes, sockets and locks (without touching the processes)."""
-        for worker in self._idle:
+        for worker in self._idle + self._stopping:
             worker.channel.close()
         if self._zygote is not None:
             self._zygote.forget()
         self._init_state()
+
+
+def _has_exited(worker: _Worker) -> bool:
+    """Whether the worker's process has exited: its end of the channel is closed. Never waits;
+    discards what it sent that was never read (a killed job's partial reply)."""
+    worker.channel.setblocking(False)  # a stopped worker's channel carries no more jobs
+    try:
+        while worker.channel.recv(_DRAIN_BYTES):
+            pass
+    except BlockingIOError:
+        return False
+    except OSError:  # ECONNRESET: it exited with part of our job unread
+        return True
+    return True
 
 
 def _kill(pid: int) -> None:
