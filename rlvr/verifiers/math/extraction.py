@@ -16,6 +16,7 @@ minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it 
 from __future__ import annotations
 
 import re
+from collections import deque
 
 from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
 
@@ -38,6 +39,31 @@ _FINAL_ANSWER_IS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ANSWER_COLON = re.compile(r"answer[ \t]*\**:\**[ \t]*([^\n]{1,500}?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# "So $x = 33$ is the answer.", "we get 8 as the answer": the value is what the clause before states.
+_IS_THE_ANSWER = re.compile(r"\b(?:is|as) (?:the|our) (?:final )?answer\b", re.IGNORECASE)
+_CLAUSE_START = re.compile(r"[.!?:\n](?=\s)|\n")
+# A later line that concludes with a value supersedes an earlier announcement ("the answer is 4320"
+# inside the reasoning, then "Thus, the final result is $4220$.").
+_CONCLUSION = re.compile(
+    r"^[\W_]*(?:therefore|thus|hence|so|in conclusion|in summary|putting|finally|consequently|we conclude"
+    r"|this (?:means|gives)|the (?:final |required |desired )?(?:result|value)s?)\b",
+    re.IGNORECASE,
+)
+# Lines after the answer that check or comment on it ("Check: ...", "Note: the other root, $-1$, ...",
+# "I hope this helps!") are not the final statement.
+_REMARK = re.compile(
+    r"^[\W_]*(?:check|verif|sanity check|quick check|double[- ]check|note\b|remark|i hope|hope this|let me know"
+    r"|(?:let me|let's|let us|we can|we could) (?:verify|check|double|confirm)"
+    r"|this (?:matches|agrees|is consistent|checks out|confirms))",
+    re.IGNORECASE,
+)
+# A completion that ends mid-sentence was cut off: its last words are not a conclusion.
+_CUT_OFF = re.compile(
+    r"(?:\b(?:is|are|was|be|of|the|a|an|and|or|to|for|by|with|that|we|as|in|on|at|from|then|get|gives)|[,;:(=+\-])\s*$",
+    re.IGNORECASE,
+)
+_ANSWER_HEADING = re.compile(r"^[\W_]*(?:final )?answer[\W_]*$", re.IGNORECASE)
+_LIST_WORDS = re.compile(r"\b(?:and|or)\b")
 # A span ends at its closer and never runs over another opener, so that a text full of openers
 # costs linear time.
 _MATH_SPAN = r"\$\$[^$]{1,500}\$\$|\$[^$]{1,500}\$|\\\((?:(?!\\[()]).){1,500}\\\)|\\\[(?:(?!\\[\[\]]).){1,500}\\\]"
@@ -46,11 +72,13 @@ _BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 _HEADING = re.compile(r"^(?:step|case|part|method|approach|solution|final answer|answer)\b|:\s*$", re.IGNORECASE)
 # One token of the final statement: a math span, a bold span, a plain number, a copula or the
 # end of a sentence or clause ("so", "thus": what follows is the conclusion). Numbers keep
-# thousands groups ("3,628,800", "1 000"), a decimal comma ("2,74"), a fraction, "%" or a degree sign.
+# thousands groups ("3,628,800", "1 000"), a decimal comma ("2,74"), a fraction, "%" or a degree
+# sign; a list of numbers ("2, 4, 3", "5 and 15") is one token.
 _STATEMENT_TOKEN = re.compile(
     rf"(?P<math>{_MATH_SPAN})"
     r"|(?P<bold>\*\*[^*\n]{1,200}\*\*)"
-    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+,\d{1,2}(?![\d,])|\d+)"
+    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+,\d{1,2}(?![\d,])"
+    r"|\d+(?:\.\d+)?(?:(?:, ?|,? (?:and|or) )-?\d+(?:\.\d+)?)+(?!\.?\d)|\d+|\.\d+)"
     r"(?:\.\d+)?(?:/\d+)?(?:\s*(?:%|°|\\%))?)"
     r"|(?P<copula>\b(?:is|are|was|were|equals?|be|becomes|gives|yields)\b|=|≈)"
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
@@ -107,19 +135,51 @@ def find_boxed_group(text: str) -> str | None:
     return ", ".join(content for _, _, content in reversed(group))
 
 
-def find_final_answer_is(text: str) -> str | None:
-    """The last "final answer is X" / "the answer is X" (any case, in the tail), without a
-    trailing period, unless a \\boxed{} comes at or after it (then the box is the answer: boxes
-    that come before it held intermediate results).
+def find_announced(text: str) -> str | None:
+    """The last announced answer in the tail: "final answer is X" / "the answer is X" (without a
+    trailing period), "Answer: X" (the rest of its line) or "X is the answer"; None when a
+    \\boxed{} comes at or after it (the box is the answer: boxes before it held intermediate
+    results) or when a later line concludes with a value of its own.
 
-    >>> find_final_answer_is("So the answer is $\\\\frac{1}{2}$."), find_final_answer_is("The answer is $\\\\boxed{2}$")
+    >>> find_announced("So the answer is $\\\\frac{1}{2}$."), find_announced("The answer is $\\\\boxed{2}$")
     ('\\\\frac{1}{2}', None)
+    >>> find_announced("**Final Answer:** 17"), find_announced("So $x = 33$ is the answer.")
+    ('17', 'x = 33')
     """
     tail = text[-LENIENT_TAIL:]
-    found = _last_announcement(_ANSWER_PHRASE, _FINAL_ANSWER_IS, tail)
-    if found is None or _BOX_START.search(tail, found.start()):
+    found = [
+        (match.start(), match.end(), _value_of(match.group(1)))
+        for match in (
+            _last_announcement(_ANSWER_PHRASE, _FINAL_ANSWER_IS, tail),
+            _last_announcement(_ANSWER_WORD, _ANSWER_COLON, tail),
+        )
+        if match
+    ]
+    stated = deque(_IS_THE_ANSWER.finditer(tail), maxlen=1)
+    if stated:
+        clause_start = max(
+            (m.end() for m in _CLAUSE_START.finditer(tail, max(0, stated[0].start() - 500), stated[0].start())),
+            default=0,
+        )
+        found.append((clause_start, stated[0].end(), find_final_statement(tail[clause_start : stated[0].start()])))
+    if not found:
         return None
-    return _value_of(found.group(1))
+    start, end, answer = max(found, key=lambda item: item[0])
+    if _BOX_START.search(tail, start) or _concluded_later(tail[end:]):
+        return None
+    return answer
+
+
+def _concluded_later(text: str) -> bool:
+    """Whether a line of `text` (remarks after the answer aside) concludes with a value, or a
+    value comes under an "Answer" heading."""
+    lines = drop_remarks(text).split("\n")[1:]
+    headed = False
+    for line in lines:
+        if (headed or _CONCLUSION.search(line)) and _is_value(line):
+            return True
+        headed = headed or _ANSWER_HEADING.search(line) is not None
+    return False
 
 
 def _last_announcement(phrase: re.Pattern[str], pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -132,14 +192,16 @@ def _last_announcement(phrase: re.Pattern[str], pattern: re.Pattern[str], text: 
     return None
 
 
-def find_answer_colon(text: str) -> str | None:
-    """The rest of the line after the last "Answer:" (in the tail).
+def drop_remarks(text: str) -> str:
+    """The text without the lines at its end that check or comment on the answer.
 
-    >>> find_answer_colon("**Final Answer:** 17")
-    '17'
+    >>> drop_remarks("So the total is $12$.\\n\\nCheck: $3 \\\\cdot 4 = 12$ ✓")
+    'So the total is $12$.'
     """
-    found = _last_announcement(_ANSWER_WORD, _ANSWER_COLON, text[-LENIENT_TAIL:])
-    return _value_of(found.group(1)) if found else None
+    lines = text.rstrip().split("\n")
+    while lines and (not lines[-1].strip() or _REMARK.search(lines[-1])):
+        lines.pop()
+    return "\n".join(lines).rstrip()
 
 
 def _value_of(answer: str) -> str | None:
@@ -152,7 +214,8 @@ def _value_of(answer: str) -> str | None:
 
 
 def _is_prose(text: str) -> bool:
-    return _WORD.search(_LATEX_COMMAND.sub("", _MATH_SPANS.sub("", text))) is not None
+    """Whether words other than "and"/"or" (which join the values of a list) stand outside math."""
+    return _WORD.search(_LIST_WORDS.sub("", _LATEX_COMMAND.sub("", _MATH_SPANS.sub("", text)))) is not None
 
 
 def find_bare(text: str) -> str | None:
@@ -182,14 +245,19 @@ def find_bold(text: str) -> str | None:
 
 def find_final_statement(text: str) -> str | None:
     """The value the last sentence that holds one states: the first value after its last
-    copula ("is", "are", "equals", "="), else its last value.
+    copula ("is", "are", "equals", "="), else its last value. Lines that check or comment on the
+    answer at the end are passed over; a text that ends mid-sentence ("... the conjugate of
+    $1+2i$ is") was cut off and states nothing.
 
     >>> find_final_statement("With $n = 6$ people, there are 720 orders.\\nThat is all.")
     '720'
     """
+    text = drop_remarks(text[-LENIENT_TAIL:])
+    if _CUT_OFF.search(text):
+        return None
     sentence: list[tuple[str, str]] = []
     stated: list[tuple[str, str]] = []
-    for token in _STATEMENT_TOKEN.finditer(text[-LENIENT_TAIL:]):
+    for token in _STATEMENT_TOKEN.finditer(text):
         kind = token.lastgroup or ""
         if kind == "end":
             if any(k != "copula" for k, _ in sentence):
@@ -236,10 +304,9 @@ def find_given_answer(text: str) -> str | None:
 MODE_FINDERS: dict[str, tuple[tuple[str, Finder], ...]] = {
     "boxed": (("boxed", last_boxed),),
     "lenient": (
-        ("final_answer_is", find_final_answer_is),
+        ("announced", find_announced),
         ("boxed", find_boxed_group),
         ("bare", find_bare),
-        ("answer_colon", find_answer_colon),
         ("bold", find_bold),
         ("final_statement", find_final_statement),
     ),
