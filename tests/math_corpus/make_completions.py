@@ -196,6 +196,10 @@ ENDINGS = {
         "Hence the value is {P}.",
         "Answer: {P}",
         "**Answer:** {P}",
+        "The answer is {P} since that is the only value that satisfies both conditions.",
+        "So the final answer is {P}, which is what we wanted.",
+        "**Therefore, the answer is {P}.**",
+        "**Final Answer**\n\n{P}",
     ),
     "minerva": ("Final Answer: The final answer is {M}. I hope it is correct.",),
     "paren_delimiters": (
@@ -232,6 +236,9 @@ def ending(style: str, answer: str, rng: random.Random) -> str:
             boxes = [f"\\(\\boxed{{{item}}}\\)" for item in items]
             if rng.random() < 0.4 and all(re.fullmatch(r"-?[\d.]+", item) for item in items):
                 boxes = [f"$x = \\boxed{{{item}}}$" for item in items]
+            if rng.random() < 0.3:
+                labels = "abcdefgh"
+                return "\n\n".join(f"**({labels[k]})** $\\boxed{{{item}}}$" for k, item in enumerate(items[:8]))
             lead = rng.choice(("The solutions are ", "Therefore the answers are ", "So we get "))
             return lead + ", ".join(boxes[:-1]) + f" and {boxes[-1]}."
     template = rng.choice(ENDINGS[style])
@@ -293,7 +300,18 @@ def wrong_value(gold: str, others: list[str], rng: random.Random) -> tuple[str, 
     return None
 
 
-def cases_for(source: str, problem: str, solution: str, gold: str, others: list[str], rng: random.Random):
+def with_unit(gold: str, unit: str) -> str:
+    """The gold with its unit written after it, as a model writes it ("45 \\text{ minutes}", "30^{\\circ}")."""
+    if unit == "^{\\circ}":
+        return gold + unit
+    if unit == "%":
+        return gold + "\\%"
+    return f"{gold} \\text{{ {unit.strip('$')}}}"
+
+
+def cases_for(
+    source: str, problem: str, solution: str, gold: str, others: list[str], rng: random.Random, unit: str = ""
+):
     """Labelled rows for one problem: two styles, a variant each, plus a partial or truncated one."""
     body = reasoning(solution)
     single = len(items_of(gold)) == 1
@@ -305,6 +323,7 @@ def cases_for(source: str, problem: str, solution: str, gold: str, others: list[
         text = body
         if variant == "equal_form":
             forms = [form for name, form in rewritings(gold) if name not in ("identity", "spaces")]
+            forms += [with_unit(gold, unit)] * 3 if unit and "$" not in gold else []
             answer = rng.choice(forms) if forms else None
             variant = variant if answer else "correct"
             answer = answer or gold
@@ -360,9 +379,12 @@ def olympiadbench(rng: random.Random):
     path = data_file("competition_math/olympiadbench.jsonl")
     rows = [json.loads(line) for line in open(path, encoding="utf-8")]
     others = [olympiadbench_gold(row) for row in rows]
-    for row in rng.sample(rows, 120):
+    chosen = rng.sample(rows, 120)
+    chosen += [row for row in rows if row["unit"] and row not in chosen]
+    for row in chosen:
         problem = (row["context"] or "") + row["question"]
-        yield from cases_for("cot-olympiadbench", problem, row["solution"][0], olympiadbench_gold(row), others, rng)
+        gold = olympiadbench_gold(row)
+        yield from cases_for("cot-olympiadbench", problem, row["solution"][0], gold, others, rng, row["unit"] or "")
 
 
 def omni(rng: random.Random):

@@ -67,6 +67,11 @@ _LIST_WORDS = re.compile(r"\b(?:and|or)\b")
 # A span ends at its closer and never runs over another opener, so that a text full of openers
 # costs linear time.
 _MATH_SPAN = r"\$\$[^$]{1,500}\$\$|\$[^$]{1,500}\$|\\\((?:(?!\\[()]).){1,500}\\\)|\\\[(?:(?!\\[\[\]]).){1,500}\\\]"
+# A value at the start of an announced answer that words or a remark follow (not another item).
+_LEADING_VALUE = re.compile(
+    rf"(?:{_MATH_SPAN}|-?\d+(?:,\d{{3}})*(?:\.\d+)?(?:/\d+)?%?)(?=\s*,?\s*(?:[A-Za-z]{{2}}|i\.e|e\.g|\())", re.S
+)
+_LIST_GAP = re.compile(r"\s*,?\s*(?:and|or)\b")
 _BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 # Bold headings ("**Step 2:**", "**Case 1**") are not answers.
 _HEADING = re.compile(r"^(?:step|case|part|method|approach|solution|final answer|answer)\b|:\s*$", re.IGNORECASE)
@@ -87,8 +92,13 @@ _STATEMENT_TOKEN = re.compile(
 # More boxes in a row than a set of answers can hold are not read as one answer.
 MAX_GROUPED_BOXES = 64
 _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
-# What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters.
-_BOX_SEPARATOR = re.compile(r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*")
+# What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters,
+# bold marks, part labels ("(a)", "part (b):") and a variable's name ("$x = \boxed{2}$ or $x = \boxed{3}$").
+_BOX_SEPARATOR = re.compile(
+    r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b|\*\*"
+    r"|\((?:[a-h]|i{1,3}|iv|vi?)\)|\bpart\s*\(?[a-h0-9]\)?:?|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=)*",
+    re.IGNORECASE,
+)
 _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])$", re.S)
 _LATEX_COMMAND = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}|\\[A-Za-z]+")
 _MATH_SPANS = re.compile(_MATH_SPAN, re.S)
@@ -171,12 +181,13 @@ def find_announced(text: str) -> str | None:
 
 
 def _concluded_later(text: str) -> bool:
-    """Whether a line of `text` (remarks after the answer aside) concludes with a value, or a
-    value comes under an "Answer" heading."""
+    """Whether a paragraph of `text` that starts a line with a conclusion ("Thus", "The final result
+    is") holds a value (remarks after the answer aside), or a value comes under an "Answer" heading."""
     lines = drop_remarks(text).split("\n")[1:]
-    headed = False
+    concluding = headed = False
     for line in lines:
-        if (headed or _CONCLUSION.search(line)) and _is_value(line):
+        concluding = (concluding and bool(line.strip())) or _CONCLUSION.search(line) is not None
+        if (headed or concluding) and _is_value(line):
             return True
         headed = headed or _ANSWER_HEADING.search(line) is not None
     return False
@@ -205,9 +216,17 @@ def drop_remarks(text: str) -> str:
 
 
 def _value_of(answer: str) -> str | None:
-    """An announced answer, or the value its sentence states when it is prose
-    ("Final Answer: The largest $n$ is 34." -> "34"); None when nothing is left."""
+    """An announced answer: the value it starts with when words follow it ("12 since there are 3
+    groups of 4" -> "12", "$\\frac{3}{4}$, i.e. 0.75" -> "\\frac{3}{4}"), or the value its sentence
+    states when it is prose ("Final Answer: The largest $n$ is 34." -> "34"); None when nothing is left.
+
+    >>> _value_of("12 since there are 3 groups of 4"), _value_of("5 and 15"), _value_of("The largest $n$ is 34.")
+    ('12', '5 and 15', '34')
+    """
     answer = strip_delimiters(answer)
+    lead = _LEADING_VALUE.match(answer)
+    if lead and not _LIST_GAP.match(answer, lead.end()):
+        return strip_delimiters(lead.group())
     if _is_prose(answer):
         answer = find_final_statement(answer) or answer
     return answer or None
@@ -253,7 +272,7 @@ def find_final_statement(text: str) -> str | None:
     '720'
     """
     text = drop_remarks(text[-LENIENT_TAIL:])
-    if _CUT_OFF.search(text):
+    if _cut_off(text):
         return None
     sentence: list[tuple[str, str]] = []
     stated: list[tuple[str, str]] = []
@@ -273,6 +292,14 @@ def find_final_statement(text: str) -> str | None:
     after = [value for kind, value in stated[copulas[-1] + 1 :] if kind != "copula"] if copulas else []
     value = after[0] if after else next(value for kind, value in reversed(stated) if kind != "copula")
     return strip_delimiters(value.strip("*"))
+
+
+def _cut_off(text: str) -> bool:
+    """Whether the text ends mid-sentence ("... the conjugate of $1+2i$ is") or inside a display
+    that its last paragraph opens."""
+    last = text.rsplit("\n\n", 1)[-1]
+    unclosed = last.count("$$") % 2 or last.count("\\[") > last.count("\\]")
+    return bool(unclosed) or _CUT_OFF.search(text) is not None
 
 
 def _is_value(text: str) -> bool:
