@@ -99,7 +99,7 @@ def items_of(gold: str) -> list[str]:
     for k, char in enumerate(gold):
         depth += char in "({["
         depth -= char in ")}]"
-        if char == "," and depth == 0 and not re.match(r",\d{3}(?!\d)", gold[k:]):
+        if char == "," and depth == 0 and not re.match(r",(?:\\[!,])?\s*\d{3}(?!\d)", gold[k:]):
             items.append(gold[start:k].strip())
             start = k + 1
     items.append(gold[start:].strip())

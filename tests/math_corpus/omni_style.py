@@ -126,9 +126,10 @@ OMNI_PROBLEMS: tuple[tuple[str, str, str], ...] = (
         "The sign is positive between the critical points $1$ and $2$.",
     ),
     (
-        "Find all triples of primes $(p, q, r)$ with $p + q = r$ and $p < q$.",
-        "(2, q, q + 2) \\text{ with } q, q+2 \\text{ prime}",
-        "One of $p, q, r$ must be even, and since $r > q > p$, $p = 2$.\n\nThen $r = q + 2$: twin primes.",
+        "Find all triples of positive integers $(a, b, c)$ with $a \\leq b \\leq c$ and $abc = a + b + c$.",
+        "(1, 2, 3)",
+        "If $a \\geq 2$ then $abc \\geq 4c > a + b + c$, so $a = 1$ and $bc = 1 + b + c$.\n\n"
+        "Then $(b - 1)(c - 1) = 2$, so $b = 2$ and $c = 3$.",
     ),
     (
         "Find the area of an equilateral triangle with side $6$.",
