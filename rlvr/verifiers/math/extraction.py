@@ -4,11 +4,14 @@ Each mode is one ordered list of (form, finder) pairs; the first finder that fin
 gives the answer (`rlvr.verifiers.extract.find_first`, shared with gsm8k).
 
 boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
-lenient  "final answer is X" / "the answer is X" with no \\boxed at or after it; \\boxed (with
-         the boxes just before it that only separators part); the whole completion when it is
-         a short bare answer; "Answer: X"; the last bold value; then the final statement: in
-         the last sentence or clause that holds a value, the first value after its last
-         "is/are/equals/=", else its last value (a $...$ span, a bold span or a plain number)
+lenient  the last announced answer ("final answer is X", "the answer is X", "Answer: X",
+         "X is the answer") when no \\boxed comes at or after it and no later paragraph
+         concludes with a value of its own; \\boxed (with the boxes just before it that only
+         separators, part labels or a variable's name part); the whole completion when it is a
+         short bare answer; the last bold value; then the final statement: in the last sentence
+         or clause that holds a value (check and remark lines after the answer passed over; none
+         when the text was cut off mid-sentence), the first value after its last
+         "is/are/equals/=", else its last value (a $...$ span, a bold span, a number or a list of them)
 answer   the completion is an already extracted answer (a \\boxed{} in it still wins)
 minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it is correct."
 """
