@@ -36,6 +36,7 @@ LENIENT_TAIL = 20_000
 BARE_MAX_CHARS = 200
 _ANSWER_PHRASE = re.compile(r"(?:final answer|the answer) is", re.IGNORECASE)
 _ANSWER_WORD = re.compile("answer", re.IGNORECASE)
+_FINAL = re.compile(r"final\W+answer", re.IGNORECASE)
 _PHRASE_TRIES = 5
 _FINAL_ANSWER_IS = re.compile(
     r"(?:final answer|the answer) is:?[ \t]*([^\n]{1,500}?)(?:\.?[ \t]*(?:I hope|$)|\.\s)",
@@ -66,6 +67,7 @@ _CUT_OFF = re.compile(
     re.IGNORECASE,
 )
 _ANSWER_HEADING = re.compile(r"^[\W_]*(?:final )?answer[\W_]*$", re.IGNORECASE)
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or)\s*")
 _LIST_WORDS = re.compile(r"\b(?:and|or)\b")
 # A span ends at its closer and never runs over another opener, so that a text full of openers
 # costs linear time.
@@ -152,7 +154,8 @@ def find_announced(text: str) -> str | None:
     """The last announced answer in the tail: "final answer is X" / "the answer is X" (without a
     trailing period), "Answer: X" (the rest of its line) or "X is the answer"; None when a
     \\boxed{} comes at or after it (the box is the answer: boxes before it held intermediate
-    results) or when a later line concludes with a value of its own.
+    results) or, unless it is a "final answer", when a later paragraph concludes with a value of
+    its own.
 
     >>> find_announced("So the answer is $\\\\frac{1}{2}$."), find_announced("The answer is $\\\\boxed{2}$")
     ('\\\\frac{1}{2}', None)
@@ -172,13 +175,15 @@ def find_announced(text: str) -> str | None:
     if stated:
         clause_start = max(
             (m.end() for m in _CLAUSE_START.finditer(tail, max(0, stated[0].start() - 500), stated[0].start())),
-            default=0,
+            default=max(0, stated[0].start() - 500),
         )
         found.append((clause_start, stated[0].end(), find_final_statement(tail[clause_start : stated[0].start()])))
     if not found:
         return None
     start, end, answer = max(found, key=lambda item: item[0])
-    if _BOX_START.search(tail, start) or _concluded_later(tail[end:]):
+    # A "final answer" is the model's last word; a plain "the answer is" may be a step of the reasoning.
+    final = _FINAL.search(tail, max(0, start - 6), end) is not None
+    if _BOX_START.search(tail, start) or (not final and _concluded_later(tail[end:])):
         return None
     return answer
 
@@ -267,34 +272,55 @@ def find_bold(text: str) -> str | None:
 
 def find_final_statement(text: str) -> str | None:
     """The value the last sentence that holds one states: the first value after its last
-    copula ("is", "are", "equals", "="), else its last value. Lines that check or comment on the
+    copula ("is", "are", "equals", "="), else its last value, with the values that commas, "and"
+    or "or" join to it (one list). Lines that check or comment on the
     answer at the end are passed over; a text that ends mid-sentence ("... the conjugate of
     $1+2i$ is") was cut off and states nothing.
 
     >>> find_final_statement("With $n = 6$ people, there are 720 orders.\\nThat is all.")
     '720'
+    >>> find_final_statement("So the roots are $2$ and $5$."), find_final_statement("When $x = 2$, $y = 5$.")
+    ('2, 5', 'y = 5')
     """
     text = drop_remarks(text[-LENIENT_TAIL:])
     if _cut_off(text):
         return None
-    sentence: list[tuple[str, str]] = []
-    stated: list[tuple[str, str]] = []
+    sentence: list[re.Match[str]] = []
+    stated: list[re.Match[str]] = []
     for token in _STATEMENT_TOKEN.finditer(text):
         kind = token.lastgroup or ""
         if kind == "end":
-            if any(k != "copula" for k, _ in sentence):
+            if any(t.lastgroup != "copula" for t in sentence):
                 stated = sentence
             sentence = []
         elif kind != "bold" or _is_value(token.group()[2:-2]):
-            sentence.append((kind, token.group()))
-    if any(k != "copula" for k, _ in sentence):
+            sentence.append(token)
+    if any(t.lastgroup != "copula" for t in sentence):
         stated = sentence
     if not stated:
         return None
-    copulas = [k for k, (kind, _) in enumerate(stated) if kind == "copula" and k + 1 < len(stated)]
-    after = [value for kind, value in stated[copulas[-1] + 1 :] if kind != "copula"] if copulas else []
-    value = after[0] if after else next(value for kind, value in reversed(stated) if kind != "copula")
-    return strip_delimiters(value.strip("*"))
+    values = [k for k, token in enumerate(stated) if token.lastgroup != "copula"]
+    copulas = [k for k, token in enumerate(stated) if token.lastgroup == "copula" and k + 1 < len(stated)]
+    after = [k for k in values if copulas and k > copulas[-1]]
+    first = last = after[0] if after else values[-1]
+    joins = []
+    if after:
+        while last + 1 < len(stated) and _joined(text, stated[last], stated[last + 1]):
+            joins.append(text[stated[last].end() : stated[last + 1].start()])
+            last += 1
+    else:
+        while first > 0 and _joined(text, stated[first - 1], stated[first]):
+            joins.append(text[stated[first - 1].end() : stated[first].start()])
+            first -= 1
+        # Without a copula only "and" / "or" make a list: "when $x = 2$, $y = 5$" is not one.
+        first = first if any(_LIST_WORDS.search(join) for join in joins) else last
+    return ", ".join(strip_delimiters(token.group().strip("*")) for token in stated[first : last + 1])
+
+
+def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
+    """Whether two tokens of a statement are values of one list ("$2$, $3$ and $5$")."""
+    both = left.lastgroup != "copula" and right.lastgroup != "copula"
+    return both and _LIST_JOIN.fullmatch(text, left.end(), right.start()) is not None
 
 
 def _cut_off(text: str) -> bool:
