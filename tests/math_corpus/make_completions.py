@@ -241,6 +241,12 @@ def ending(style: str, answer: str, rng: random.Random) -> str:
                 return "\n\n".join(f"**({labels[k]})** $\\boxed{{{item}}}$" for k, item in enumerate(items[:8]))
             lead = rng.choice(("The solutions are ", "Therefore the answers are ", "So we get "))
             return lead + ", ".join(boxes[:-1]) + f" and {boxes[-1]}."
+    items = items_of(answer)
+    if style in ("conclusion", "plain_text") and len(items) > 1 and rng.random() < 0.5:
+        spans = [math(item) for item in items]
+        return rng.choice(("So the solutions are ", "Hence the possible values are ")) + (
+            ", ".join(spans[:-1]) + f" and {spans[-1]}."
+        )
     template = rng.choice(ENDINGS[style])
     return (
         template.replace("{B}", f"\\boxed{{{answer}}}")

@@ -285,6 +285,17 @@ def find_final_statement(text: str) -> str | None:
     text = drop_remarks(text[-LENIENT_TAIL:])
     if _cut_off(text):
         return None
+    # Paragraph by paragraph from the end: a stray "$" earlier in the text cannot pair the
+    # dollars of the last paragraph wrongly.
+    for paragraph in reversed(text.split("\n\n")):
+        value = _statement_of(paragraph)
+        if value is not None:
+            return value
+    return None
+
+
+def _statement_of(text: str) -> str | None:
+    """find_final_statement within one paragraph."""
     sentence: list[re.Match[str]] = []
     stated: list[re.Match[str]] = []
     for token in _STATEMENT_TOKEN.finditer(text):
