@@ -89,16 +89,21 @@ def _corpus_grader(name: str):
     return lambda case: verifier.verify(case.completion, case.gold).correct
 
 
+def _is_completion(case) -> bool:
+    """Hand-written and model-style completions, as opposed to the peers' equivalence tables."""
+    return case.source == "handwritten" or case.source.startswith("cot-")
+
+
 def test_corpus_agreement_and_throughput(benchmark, verifier):
-    """One pass per grader, caches cleared first, over (1) completions: the hand-written ones and
-    real MATH solutions, and (2) the peers' equivalence tables: agreement with the labels and
+    """One pass per grader, caches cleared first, over (1) completions: the hand-written ones, the
+    model-style ones and real MATH solutions, and (2) the peers' equivalence tables: agreement with the labels and
     items/s. On completions, lenient must agree at least as often as math-verify, and run at least
     3x its items/s when benchmarking."""
     corpus = load_corpus()
     sets = {
-        "completions": [case for case in corpus if case.source == "handwritten"]
+        "completions": [case for case in corpus if _is_completion(case)]
         + list(solution_cases(150 if benchmark.enabled else 10)),
-        "peers' tables": [case for case in corpus if case.source != "handwritten"],
+        "peers' tables": [case for case in corpus if not _is_completion(case)],
     }
     rows = {}
     for set_name, cases in sets.items():

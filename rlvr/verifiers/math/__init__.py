@@ -4,9 +4,9 @@ Ground truth: a bare LaTeX answer ("\\frac{1}{2}") or a whole reference solution
 is its rightmost \\boxed{}. Modes (option `mode`):
 
     boxed    (default) only a \\boxed{} / \\fbox{} answer counts; compared by equivalence
-    lenient  a "final answer is X" after the last box, \\boxed (adjacent boxes as one answer), a
-             bare answer, "answer: X", a bold value, then the value the final statement gives
-             (extraction.py; docs/math.md); by equivalence
+    lenient  the last announced answer ("the answer is X", "Answer: X") after the last box,
+             \\boxed (adjacent boxes as one answer), a bare answer, a bold value, then the value
+             the final statement gives (extraction.py; docs/math.md); by equivalence
     answer   the completion is an already extracted answer, compared directly by equivalence
     minerva  lm-eval minerva_math's exact_match: "Final Answer: The final answer is X. I hope it
              is correct.", Minerva normalisation, string equality then sympy's parse_latex check

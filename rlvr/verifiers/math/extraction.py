@@ -4,11 +4,14 @@ Each mode is one ordered list of (form, finder) pairs; the first finder that fin
 gives the answer (`rlvr.verifiers.extract.find_first`, shared with gsm8k).
 
 boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
-lenient  "final answer is X" / "the answer is X" with no \\boxed at or after it; \\boxed (with
-         the boxes just before it that only separators part); the whole completion when it is
-         a short bare answer; "Answer: X"; the last bold value; then the final statement: in
-         the last sentence or clause that holds a value, the first value after its last
-         "is/are/equals/=", else its last value (a $...$ span, a bold span or a plain number)
+lenient  the last announced answer ("final answer is X", "the answer is X", "Answer: X",
+         "X is the answer") when no \\boxed comes at or after it and no later paragraph
+         concludes with a value of its own; \\boxed (with the boxes just before it that only
+         separators, part labels or a variable's name part); the whole completion when it is a
+         short bare answer; the last bold value; then the final statement: in the last sentence
+         or clause that holds a value (check and remark lines after the answer passed over; none
+         when the text was cut off mid-sentence), the first value after its last
+         "is/are/equals/=", else its last value (a $...$ span, a bold span, a number or a list of them)
 answer   the completion is an already extracted answer (a \\boxed{} in it still wins)
 minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it is correct."
 """
@@ -16,6 +19,7 @@ minerva  lm-eval minerva_math's "Final Answer: The final answer is X. I hope it 
 from __future__ import annotations
 
 import re
+from collections import deque
 
 from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
 
@@ -32,25 +36,59 @@ LENIENT_TAIL = 20_000
 BARE_MAX_CHARS = 200
 _ANSWER_PHRASE = re.compile(r"(?:final answer|the answer) is", re.IGNORECASE)
 _ANSWER_WORD = re.compile("answer", re.IGNORECASE)
+_FINAL = re.compile(r"final\W+answer", re.IGNORECASE)
 _PHRASE_TRIES = 5
 _FINAL_ANSWER_IS = re.compile(
     r"(?:final answer|the answer) is:?[ \t]*([^\n]{1,500}?)(?:\.?[ \t]*(?:I hope|$)|\.\s)",
     re.IGNORECASE | re.MULTILINE,
 )
 _ANSWER_COLON = re.compile(r"answer[ \t]*\**:\**[ \t]*([^\n]{1,500}?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# "So $x = 33$ is the answer.", "we get 8 as the answer": the value is what the clause before states.
+_IS_THE_ANSWER = re.compile(r"\b(?:is|as) (?:the|our) (?:final )?answer\b", re.IGNORECASE)
+_CLAUSE_START = re.compile(r"[.!?:\n](?=\s)|\n")
+# A later line that concludes with a value supersedes an earlier announcement ("the answer is 4320"
+# inside the reasoning, then "Thus, the final result is $4220$.").
+_CONCLUSION = re.compile(
+    r"^[\W_]*(?:therefore|thus|hence|so|in conclusion|in summary|putting|finally|consequently|we conclude"
+    r"|this (?:means|gives)|the (?:final |required |desired )?(?:result|value)s?)\b",
+    re.IGNORECASE,
+)
+# Lines after the answer that check or comment on it ("Check: ...", "Note: the other root, $-1$, ...",
+# "I hope this helps!") are not the final statement.
+_REMARK = re.compile(
+    r"^[\W_]*(?:check|verif|sanity check|quick check|double[- ]check|note\b|remark|i hope|hope this|let me know"
+    r"|(?:let me|let's|let us|we can|we could) (?:verify|check|double|confirm)"
+    r"|this (?:matches|agrees|is consistent|checks out|confirms))",
+    re.IGNORECASE,
+)
+# A completion that ends mid-sentence was cut off: its last words are not a conclusion.
+_CUT_OFF = re.compile(
+    r"(?:\b(?:is|are|was|be|of|the|a|an|and|or|to|for|by|with|that|we|as|in|on|at|from|then|get|gives)|[,;:(=+\-])\s*$",
+    re.IGNORECASE,
+)
+_ANSWER_HEADING = re.compile(r"^[\W_]*(?:final )?answer[\W_]*$", re.IGNORECASE)
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or)\s*")
+_LIST_WORDS = re.compile(r"\b(?:and|or)\b")
 # A span ends at its closer and never runs over another opener, so that a text full of openers
 # costs linear time.
 _MATH_SPAN = r"\$\$[^$]{1,500}\$\$|\$[^$]{1,500}\$|\\\((?:(?!\\[()]).){1,500}\\\)|\\\[(?:(?!\\[\[\]]).){1,500}\\\]"
+# A value at the start of an announced answer that words or a remark follow (not another item).
+_LEADING_VALUE = re.compile(
+    rf"(?:{_MATH_SPAN}|-?\d+(?:,\d{{3}})*(?:\.\d+)?(?:/\d+)?%?)(?=\s*,?\s*(?:[A-Za-z]{{2}}|i\.e|e\.g|\())", re.S
+)
+_LIST_GAP = re.compile(r"\s*,?\s*(?:and|or)\b")
 _BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 # Bold headings ("**Step 2:**", "**Case 1**") are not answers.
 _HEADING = re.compile(r"^(?:step|case|part|method|approach|solution|final answer|answer)\b|:\s*$", re.IGNORECASE)
 # One token of the final statement: a math span, a bold span, a plain number, a copula or the
 # end of a sentence or clause ("so", "thus": what follows is the conclusion). Numbers keep
-# thousands groups ("3,628,800", "1 000"), a decimal comma ("2,74"), a fraction, "%" or a degree sign.
+# thousands groups ("3,628,800", "1 000"), a decimal comma ("2,74"), a fraction, "%" or a degree
+# sign; a list of numbers ("2, 4, 3", "5 and 15") is one token.
 _STATEMENT_TOKEN = re.compile(
     rf"(?P<math>{_MATH_SPAN})"
     r"|(?P<bold>\*\*[^*\n]{1,200}\*\*)"
-    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+,\d{1,2}(?![\d,])|\d+)"
+    r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+,\d{1,2}(?![\d,])"
+    r"|\d+(?:\.\d+)?(?:(?:, ?|,? (?:and|or) )-?\d+(?:\.\d+)?)+(?!\.?\d)|\d+|\.\d+)"
     r"(?:\.\d+)?(?:/\d+)?(?:\s*(?:%|°|\\%))?)"
     r"|(?P<copula>\b(?:is|are|was|were|equals?|be|becomes|gives|yields)\b|=|≈)"
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
@@ -59,8 +97,13 @@ _STATEMENT_TOKEN = re.compile(
 # More boxes in a row than a set of answers can hold are not read as one answer.
 MAX_GROUPED_BOXES = 64
 _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
-# What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters.
-_BOX_SEPARATOR = re.compile(r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*")
+# What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters,
+# bold marks, part labels ("(a)", "part (b):") and a variable's name ("$x = \boxed{2}$ or $x = \boxed{3}$").
+_BOX_SEPARATOR = re.compile(
+    r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b|\*\*"
+    r"|\((?:[a-h]|i{1,3}|iv|vi?)\)|\bpart\s*\(?[a-h0-9]\)?:?|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=)*",
+    re.IGNORECASE,
+)
 _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])$", re.S)
 _LATEX_COMMAND = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}|\\[A-Za-z]+")
 _MATH_SPANS = re.compile(_MATH_SPAN, re.S)
@@ -107,19 +150,55 @@ def find_boxed_group(text: str) -> str | None:
     return ", ".join(content for _, _, content in reversed(group))
 
 
-def find_final_answer_is(text: str) -> str | None:
-    """The last "final answer is X" / "the answer is X" (any case, in the tail), without a
-    trailing period, unless a \\boxed{} comes at or after it (then the box is the answer: boxes
-    that come before it held intermediate results).
+def find_announced(text: str) -> str | None:
+    """The last announced answer in the tail: "final answer is X" / "the answer is X" (without a
+    trailing period), "Answer: X" (the rest of its line) or "X is the answer"; None when a
+    \\boxed{} comes at or after it (the box is the answer: boxes before it held intermediate
+    results) or, unless it is a "final answer", when a later paragraph concludes with a value of
+    its own.
 
-    >>> find_final_answer_is("So the answer is $\\\\frac{1}{2}$."), find_final_answer_is("The answer is $\\\\boxed{2}$")
+    >>> find_announced("So the answer is $\\\\frac{1}{2}$."), find_announced("The answer is $\\\\boxed{2}$")
     ('\\\\frac{1}{2}', None)
+    >>> find_announced("**Final Answer:** 17"), find_announced("So $x = 33$ is the answer.")
+    ('17', 'x = 33')
     """
     tail = text[-LENIENT_TAIL:]
-    found = _last_announcement(_ANSWER_PHRASE, _FINAL_ANSWER_IS, tail)
-    if found is None or _BOX_START.search(tail, found.start()):
+    found = [
+        (match.start(), match.end(), _value_of(match.group(1)))
+        for match in (
+            _last_announcement(_ANSWER_PHRASE, _FINAL_ANSWER_IS, tail),
+            _last_announcement(_ANSWER_WORD, _ANSWER_COLON, tail),
+        )
+        if match
+    ]
+    stated = deque(_IS_THE_ANSWER.finditer(tail), maxlen=1)
+    if stated:
+        clause_start = max(
+            (m.end() for m in _CLAUSE_START.finditer(tail, max(0, stated[0].start() - 500), stated[0].start())),
+            default=max(0, stated[0].start() - 500),
+        )
+        found.append((clause_start, stated[0].end(), find_final_statement(tail[clause_start : stated[0].start()])))
+    if not found:
         return None
-    return _value_of(found.group(1))
+    start, end, answer = max(found, key=lambda item: item[0])
+    # A "final answer" is the model's last word; a plain "the answer is" may be a step of the reasoning.
+    final = _FINAL.search(tail, max(0, start - 6), end) is not None
+    if _BOX_START.search(tail, start) or (not final and _concluded_later(tail[end:])):
+        return None
+    return answer
+
+
+def _concluded_later(text: str) -> bool:
+    """Whether a paragraph of `text` that starts a line with a conclusion ("Thus", "The final result
+    is") holds a value (remarks after the answer aside), or a value comes under an "Answer" heading."""
+    lines = drop_remarks(text).split("\n")[1:]
+    concluding = headed = False
+    for line in lines:
+        concluding = (concluding and bool(line.strip())) or _CONCLUSION.search(line) is not None
+        if (headed or concluding) and _is_value(line):
+            return True
+        headed = headed or _ANSWER_HEADING.search(line) is not None
+    return False
 
 
 def _last_announcement(phrase: re.Pattern[str], pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
@@ -132,27 +211,38 @@ def _last_announcement(phrase: re.Pattern[str], pattern: re.Pattern[str], text: 
     return None
 
 
-def find_answer_colon(text: str) -> str | None:
-    """The rest of the line after the last "Answer:" (in the tail).
+def drop_remarks(text: str) -> str:
+    """The text without the lines at its end that check or comment on the answer.
 
-    >>> find_answer_colon("**Final Answer:** 17")
-    '17'
+    >>> drop_remarks("So the total is $12$.\\n\\nCheck: $3 \\\\cdot 4 = 12$ ✓")
+    'So the total is $12$.'
     """
-    found = _last_announcement(_ANSWER_WORD, _ANSWER_COLON, text[-LENIENT_TAIL:])
-    return _value_of(found.group(1)) if found else None
+    lines = text.rstrip().split("\n")
+    while lines and (not lines[-1].strip() or _REMARK.search(lines[-1])):
+        lines.pop()
+    return "\n".join(lines).rstrip()
 
 
 def _value_of(answer: str) -> str | None:
-    """An announced answer, or the value its sentence states when it is prose
-    ("Final Answer: The largest $n$ is 34." -> "34"); None when nothing is left."""
+    """An announced answer: the value it starts with when words follow it ("12 since there are 3
+    groups of 4" -> "12", "$\\frac{3}{4}$, i.e. 0.75" -> "\\frac{3}{4}"), or the value its sentence
+    states when it is prose ("Final Answer: The largest $n$ is 34." -> "34"); None when nothing is left.
+
+    >>> _value_of("12 since there are 3 groups of 4"), _value_of("5 and 15"), _value_of("The largest $n$ is 34.")
+    ('12', '5 and 15', '34')
+    """
     answer = strip_delimiters(answer)
+    lead = _LEADING_VALUE.match(answer)
+    if lead and not _LIST_GAP.match(answer, lead.end()):
+        return strip_delimiters(lead.group())
     if _is_prose(answer):
         answer = find_final_statement(answer) or answer
     return answer or None
 
 
 def _is_prose(text: str) -> bool:
-    return _WORD.search(_LATEX_COMMAND.sub("", _MATH_SPANS.sub("", text))) is not None
+    """Whether words other than "and"/"or" (which join the values of a list) stand outside math."""
+    return _WORD.search(_LIST_WORDS.sub("", _LATEX_COMMAND.sub("", _MATH_SPANS.sub("", text)))) is not None
 
 
 def find_bare(text: str) -> str | None:
@@ -182,29 +272,74 @@ def find_bold(text: str) -> str | None:
 
 def find_final_statement(text: str) -> str | None:
     """The value the last sentence that holds one states: the first value after its last
-    copula ("is", "are", "equals", "="), else its last value.
+    copula ("is", "are", "equals", "="), else its last value, with the values that commas, "and"
+    or "or" join to it (one list). Lines that check or comment on the
+    answer at the end are passed over; a text that ends mid-sentence ("... the conjugate of
+    $1+2i$ is") was cut off and states nothing.
 
     >>> find_final_statement("With $n = 6$ people, there are 720 orders.\\nThat is all.")
     '720'
+    >>> find_final_statement("So the roots are $2$ and $5$."), find_final_statement("When $x = 2$, $y = 5$.")
+    ('2, 5', 'y = 5')
     """
-    sentence: list[tuple[str, str]] = []
-    stated: list[tuple[str, str]] = []
-    for token in _STATEMENT_TOKEN.finditer(text[-LENIENT_TAIL:]):
+    text = drop_remarks(text[-LENIENT_TAIL:])
+    if _cut_off(text):
+        return None
+    # Paragraph by paragraph from the end: a stray "$" earlier in the text cannot pair the
+    # dollars of the last paragraph wrongly.
+    for paragraph in reversed(text.split("\n\n")):
+        value = _statement_of(paragraph)
+        if value is not None:
+            return value
+    return None
+
+
+def _statement_of(text: str) -> str | None:
+    """find_final_statement within one paragraph."""
+    sentence: list[re.Match[str]] = []
+    stated: list[re.Match[str]] = []
+    for token in _STATEMENT_TOKEN.finditer(text):
         kind = token.lastgroup or ""
         if kind == "end":
-            if any(k != "copula" for k, _ in sentence):
+            if any(t.lastgroup != "copula" for t in sentence):
                 stated = sentence
             sentence = []
         elif kind != "bold" or _is_value(token.group()[2:-2]):
-            sentence.append((kind, token.group()))
-    if any(k != "copula" for k, _ in sentence):
+            sentence.append(token)
+    if any(t.lastgroup != "copula" for t in sentence):
         stated = sentence
     if not stated:
         return None
-    copulas = [k for k, (kind, _) in enumerate(stated) if kind == "copula" and k + 1 < len(stated)]
-    after = [value for kind, value in stated[copulas[-1] + 1 :] if kind != "copula"] if copulas else []
-    value = after[0] if after else next(value for kind, value in reversed(stated) if kind != "copula")
-    return strip_delimiters(value.strip("*"))
+    values = [k for k, token in enumerate(stated) if token.lastgroup != "copula"]
+    copulas = [k for k, token in enumerate(stated) if token.lastgroup == "copula" and k + 1 < len(stated)]
+    after = [k for k in values if copulas and k > copulas[-1]]
+    first = last = after[0] if after else values[-1]
+    joins = []
+    if after:
+        while last + 1 < len(stated) and _joined(text, stated[last], stated[last + 1]):
+            joins.append(text[stated[last].end() : stated[last + 1].start()])
+            last += 1
+    else:
+        while first > 0 and _joined(text, stated[first - 1], stated[first]):
+            joins.append(text[stated[first - 1].end() : stated[first].start()])
+            first -= 1
+        # Without a copula only "and" / "or" make a list: "when $x = 2$, $y = 5$" is not one.
+        first = first if any(_LIST_WORDS.search(join) for join in joins) else last
+    return ", ".join(strip_delimiters(token.group().strip("*")) for token in stated[first : last + 1])
+
+
+def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
+    """Whether two tokens of a statement are values of one list ("$2$, $3$ and $5$")."""
+    both = left.lastgroup != "copula" and right.lastgroup != "copula"
+    return both and _LIST_JOIN.fullmatch(text, left.end(), right.start()) is not None
+
+
+def _cut_off(text: str) -> bool:
+    """Whether the text ends mid-sentence ("... the conjugate of $1+2i$ is") or inside a display
+    that its last paragraph opens."""
+    last = text.rsplit("\n\n", 1)[-1]
+    unclosed = last.count("$$") % 2 or last.count("\\[") > last.count("\\]")
+    return bool(unclosed) or _CUT_OFF.search(text) is not None
 
 
 def _is_value(text: str) -> bool:
@@ -236,10 +371,9 @@ def find_given_answer(text: str) -> str | None:
 MODE_FINDERS: dict[str, tuple[tuple[str, Finder], ...]] = {
     "boxed": (("boxed", last_boxed),),
     "lenient": (
-        ("final_answer_is", find_final_answer_is),
+        ("announced", find_announced),
         ("boxed", find_boxed_group),
         ("bare", find_bare),
-        ("answer_colon", find_answer_colon),
         ("bold", find_bold),
         ("final_statement", find_final_statement),
     ),
