@@ -56,11 +56,18 @@ _STATEMENT_TOKEN = re.compile(
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
     re.S,
 )
+# A gold with at most this much text outside its boxes, joined by "and" or symbols, is a
+# many-part answer, every box a part.
+GOLD_LABEL_CHARS = 40
 # More boxes in a row than a set of answers can hold are not read as one answer.
 MAX_GROUPED_BOXES = 64
 _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 # What may stand between the boxes of one answer: spaces, commas, "and"/"or", math delimiters.
 _BOX_SEPARATOR = re.compile(r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*")
+MAX_LINK_CHARS = 40
+_LETTER = re.compile("[A-Za-z]")
+_AND_WORD = re.compile(r"\band\b")
+_LINK_STOP = re.compile(r"[.!?](?:\s|$)|\b(?:is|are|was|were|but|so|then|not|or)\b")
 _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])$", re.S)
 _LATEX_COMMAND = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}|\\[A-Za-z]+")
 _MATH_SPANS = re.compile(_MATH_SPAN, re.S)
@@ -101,10 +108,18 @@ def find_boxed_group(text: str) -> str | None:
     group = [boxes[-1]]
     for box in reversed(boxes[-MAX_GROUPED_BOXES:-1]):
         gap = text[box[1] : group[-1][0]]
-        if box[1] > group[-1][0] or _BOX_SEPARATOR.fullmatch(gap) is None:
+        if box[1] > group[-1][0] or not _joins_parts(gap):
             break
         group.append(box)
     return ", ".join(content for _, _, content in reversed(group))
+
+
+def _joins_parts(gap: str) -> bool:
+    r"""Whether the text between two boxes joins parts of one answer: separators, or a short
+    phrase with "and" that states nothing itself ("\text{ for part (a) and }", "\) and \( y_2 = ")."""
+    if _BOX_SEPARATOR.fullmatch(gap):
+        return True
+    return len(gap) <= MAX_LINK_CHARS and _AND_WORD.search(gap) is not None and _LINK_STOP.search(gap) is None
 
 
 def find_final_answer_is(text: str) -> str | None:
@@ -259,11 +274,23 @@ def extract_answer(text: str, mode: str) -> tuple[str | None, str | None]:
 
 def gold_answer(ground_truth: str, grouped: bool = False) -> str:
     """The answer of a ground truth: its rightmost \\boxed{} when it is a whole solution (with
-    the boxes just before it when `grouped`, as find_boxed_group), else the text itself (a bare
-    answer such as "\\frac{1}{2}").
+    the boxes just before it when `grouped`, as find_boxed_group, or every box of a gold that
+    is little more than its boxes joined by "and" or symbols: "\\boxed{1} papers and \\boxed{2} bins"), else the text
+    itself (a bare answer such as "\\frac{1}{2}"); when `grouped`, a solution without a box
+    gives the answer it announces ("The final answer is $28\\%$.").
 
-    >>> gold_answer("so $\\\\boxed{4}$"), gold_answer("4")
-    ('4', '4')
+    >>> gold_answer("so $\\\\boxed{4}$"), gold_answer("4"), gold_answer("\\\\boxed{1} and \\\\boxed{2} bins", grouped=True)
+    ('4', '4', '1, 2')
     """
-    boxed = find_boxed_group(ground_truth) if grouped else last_boxed(ground_truth)
+    if not grouped:
+        boxed = last_boxed(ground_truth)
+        return boxed if boxed is not None else ground_truth
+    boxes = boxed_spans(ground_truth)
+    gaps = [ground_truth[left[1] : right[0]] for left, right in zip(boxes, boxes[1:])]
+    outside = len(ground_truth) - sum(end - start for start, end, _ in boxes)
+    if gaps and outside <= GOLD_LABEL_CHARS and all(_joins_parts(gap) or not _LETTER.search(gap) for gap in gaps):
+        return ", ".join(content for _, _, content in boxes)
+    boxed = find_boxed_group(ground_truth)
+    if boxed is None and _is_prose(ground_truth):
+        boxed = find_final_answer_is(ground_truth)  # a solution that announces its answer without a box
     return boxed if boxed is not None else ground_truth

@@ -22,6 +22,7 @@ from functools import lru_cache
 from rlvr.verifiers.math.normalise import (
     MAX_ITEMS,
     Answer,
+    different_functions,
     final_values,
     has_relation,
     normalise,
@@ -70,7 +71,9 @@ def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedA
     (['9', '9'], '1000.99')
     """
     gold, predicted = parse_answer(gold_raw), parse_answer(predicted_raw)
-    if "=" in predicted.normalised and not has_relation(gold.normalised):
+    if different_functions(gold.normalised, predicted.normalised):
+        pass  # "\\sin(x)=a" against "\\cos(x)=a": compared as the equations they are
+    elif "=" in predicted.normalised and not has_relation(gold.normalised):
         predicted = _parse_normalised(final_values(predicted.normalised))
     elif "=" in gold.normalised and (values := stated_values(gold.normalised)) is not None:
         gold = _parse_normalised(values)
