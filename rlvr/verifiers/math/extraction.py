@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
+from rlvr.verifiers.math.normalise import GLUED_CONJUNCTION
 
 # lm-eval minerva_math finds r"Final Answer: The final answer is(.*?). I hope it is correct."
 # in the text with "I hope it is correct." appended. That regex is quadratic on a line full of
@@ -72,6 +73,7 @@ _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])
 _LATEX_COMMAND = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}|\\[A-Za-z]+")
 _MATH_SPANS = re.compile(_MATH_SPAN, re.S)
 _WORD = re.compile(r"[A-Za-z]{3,}")
+_GLUED_CONJUNCTION = re.compile(GLUED_CONJUNCTION)
 
 
 def find_minerva_final(text: str) -> str | None:
@@ -179,7 +181,7 @@ def find_bare(text: str) -> str | None:
     answer = strip_delimiters(text)
     if not answer or len(answer) > BARE_MAX_CHARS or "\n" in answer or "$" in answer:
         return None
-    return None if _WORD.search(_LATEX_COMMAND.sub("", answer)) else answer
+    return None if _WORD.search(_GLUED_CONJUNCTION.sub(" ", _LATEX_COMMAND.sub("", answer))) else answer
 
 
 def find_bold(text: str) -> str | None:
@@ -279,8 +281,10 @@ def gold_answer(ground_truth: str, grouped: bool = False) -> str:
     itself (a bare answer such as "\\frac{1}{2}"); when `grouped`, a solution without a box
     gives the answer it announces ("The final answer is $28\\%$.").
 
-    >>> gold_answer("so $\\\\boxed{4}$"), gold_answer("4"), gold_answer("\\\\boxed{1} and \\\\boxed{2} bins", grouped=True)
-    ('4', '4', '1, 2')
+    >>> gold_answer("so $\\\\boxed{4}$"), gold_answer("4")
+    ('4', '4')
+    >>> gold_answer("\\\\boxed{1} and \\\\boxed{2} bins", grouped=True)
+    '1, 2'
     """
     if not grouped:
         boxed = last_boxed(ground_truth)

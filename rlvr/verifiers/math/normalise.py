@@ -67,7 +67,9 @@ _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _PM = re.compile(r"\\pm(?![A-Za-z])")
 _CHAIN = re.compile(r"(<|\\leq(?![A-Za-z]))")
 _BRACKETED_MATRIX = re.compile(r"^[\[(](\\begin\{(array|[pbvB]?matrix)\}.*\\end\{\2\})[\])]$", re.S)
-_AND = re.compile(r",?\\text\{\s*(?:and|or)\s*\}|,?\s+(?:and|or)\s+|(?<=[)\]])(?:and|or)(?=[(\[])")
+# "and"/"or" between answers; glued ones too, in text that lost its spaces ("(1,2)or(3,4)", "W(x)=1orW(x)=-1").
+GLUED_CONJUNCTION = r"(?<=[)\]\d])(?:and|or)(?=[A-Z(\[\d\\-])"
+_AND = re.compile(rf",?\\text\{{\s*(?:and|or)\s*\}}|,?\s+(?:and|or)\s+|{GLUED_CONJUNCTION}")
 # "\\\\frac", "\\\\left(": a backslash escaped twice (text that went through a string literal), not a line
 # break; but a row break before a command ("0\\\\\\end{pmatrix}") is one.
 _ESCAPED_COMMAND = re.compile(r"(?<!\\)\\\\(?=[A-Za-z]{2})")
@@ -85,7 +87,7 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     text = _SPACED_MIXED.sub(r"\1\\frac{\2}{\3}", text)
     text = _SPACED_POWERS.sub(r"\1\\cdot", text)
     text = text.replace("**", "^")  # Python's power, as in "3*s**2"
-    text = _ESCAPED_COMMAND.sub(r"\\", text)
+    text = _without_open_box(_ESCAPED_COMMAND.sub(r"\\", text))
     text = _THOUSANDS_GLUE.sub(",", text)
     # "1, 000" is a list of two answers; "1,000" and "1,\\! 000" are one number.
     spaced_commas = _SPACED_COMMA.search(text) is not None
@@ -119,6 +121,18 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     if choice:
         return choice.group(1)
     return text
+
+
+def _without_open_box(text: str) -> str:
+    """ "\\boxed{W(n)=1" -> "W(n)=1": a box that is never closed (a cut-off answer) boxes the rest."""
+    if not text.startswith("\\boxed{"):
+        return text
+    depth = 0
+    for char in text[len("\\boxed") :]:
+        depth += (char == "{") - (char == "}")
+        if depth == 0:
+            return text
+    return text[len("\\boxed{") :]
 
 
 def _time_of_day(text: str) -> str:

@@ -237,7 +237,7 @@ def evaluate_matrix_expression(text: str) -> str | None:
             total = _sum(total, _scaled(sign, _product(factors)))
     except ValueError:
         return None
-    rows = "\\\\".join("&".join(_number_text(cell) for cell in row) for row in total)
+    rows = "\\\\".join("&".join(number_text(cell) for cell in row) for row in total)
     return f"\\begin{{pmatrix}}{rows}\\end{{pmatrix}}"
 
 
@@ -271,7 +271,8 @@ def _scaled(sign: int, matrix: Matrix) -> Matrix:
     return [[sign * cell for cell in row] for row in matrix]
 
 
-def _number_text(value: Number) -> str:
+def number_text(value: Number) -> str:
+    """A number as normalised LaTeX: "3", "-\\frac{1}{2}", or a float's repr."""
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)
