@@ -67,6 +67,8 @@ _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _BOX_SEPARATOR = re.compile(r"(?:\s|[,;$]|\\[()\[\]]|\\q?quad|\\[,;]|\\text\{\s*(?:and|or|,)?\s*\}|\b(?:and|or)\b)*")
 MAX_LINK_CHARS = 40
 _LETTER = re.compile("[A-Za-z]")
+# The name a box is given: "$y_1 = \boxed", "x =\boxed".
+_LINK_NAME = re.compile(r"([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*(?:\$|\\[(\[])?\s*$")
 _AND_WORD = re.compile(r"\band\b")
 _LINK_STOP = re.compile(r"[.!?](?:\s|$)|\b(?:is|are|was|were|but|so|then|not|or)\b")
 _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])$", re.S)
@@ -110,18 +112,24 @@ def find_boxed_group(text: str) -> str | None:
     group = [boxes[-1]]
     for box in reversed(boxes[-MAX_GROUPED_BOXES:-1]):
         gap = text[box[1] : group[-1][0]]
-        if box[1] > group[-1][0] or not _joins_parts(gap):
+        before = text[max(0, box[0] - MAX_LINK_CHARS) : box[0]]
+        if box[1] > group[-1][0] or not _joins_parts(gap, before):
             break
         group.append(box)
     return ", ".join(content for _, _, content in reversed(group))
 
 
-def _joins_parts(gap: str) -> bool:
+def _joins_parts(gap: str, before: str = "") -> bool:
     r"""Whether the text between two boxes joins parts of one answer: separators, or a short
-    phrase with "and" that states nothing itself ("\text{ for part (a) and }", "\) and \( y_2 = ")."""
+    phrase with "and" that states nothing itself ("\text{ for part (a) and }", "\) and \( y_2 = ").
+    `before` is the text before the first box: "x = \boxed{1} and x = \boxed{2}" gives two
+    candidate values of one unknown, and MATH's answer is then the last box alone."""
     if _BOX_SEPARATOR.fullmatch(gap):
         return True
-    return len(gap) <= MAX_LINK_CHARS and _AND_WORD.search(gap) is not None and _LINK_STOP.search(gap) is None
+    if len(gap) > MAX_LINK_CHARS or _AND_WORD.search(gap) is None or _LINK_STOP.search(gap) is not None:
+        return False
+    named, named_before = _LINK_NAME.search(gap), _LINK_NAME.search(before)
+    return named is None or named_before is None or named.group(1) != named_before.group(1)
 
 
 def find_final_answer_is(text: str) -> str | None:
