@@ -5,7 +5,7 @@ gives the answer (`rlvr.verifiers.extract.find_first`, shared with gsm8k).
 
 boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
 lenient  "final answer is X" / "the answer is X" with no \\boxed at or after it; \\boxed (with
-         the boxes just before it that only separators part); the whole completion when it is
+         the boxes just before it that separators or a short "and" phrase part); the whole completion when it is
          a short bare answer; "Answer: X"; the last bold value; then the final statement: in
          the last sentence or clause that holds a value, the first value after its last
          "is/are/equals/=", else its last value (a $...$ span, a bold span or a plain number)
@@ -283,11 +283,11 @@ def extract_answer(text: str, mode: str) -> tuple[str | None, str | None]:
 
 
 def gold_answer(ground_truth: str, grouped: bool = False) -> str:
-    """The answer of a ground truth: its rightmost \\boxed{} when it is a whole solution (with
-    the boxes just before it when `grouped`, as find_boxed_group, or every box of a gold that
-    is little more than its boxes joined by "and" or symbols: "\\boxed{1} papers and \\boxed{2} bins"), else the text
-    itself (a bare answer such as "\\frac{1}{2}"); when `grouped`, a solution without a box
-    gives the answer it announces ("The final answer is $28\\%$.").
+    """The answer of a ground truth: its rightmost \\boxed{} when it is a whole solution, else
+    the text itself (a bare answer such as "\\frac{1}{2}"). When `grouped`: the boxes just
+    before the last one too, as find_boxed_group; every box of a gold that is little more than
+    its boxes joined by "and" or symbols ("\\boxed{1} papers and \\boxed{2} bins"); and for a
+    solution without a box, the answer it announces ("The final answer is $28\\%$.").
 
     >>> gold_answer("so $\\\\boxed{4}$"), gold_answer("4")
     ('4', '4')
