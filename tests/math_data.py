@@ -132,7 +132,7 @@ def math_verify_gold(gold: str) -> str:
 
 
 # Rows whose completion is an extracted answer, not a completion: math-verify gets it wrapped as the gold.
-ANSWER_ROWS = ("hendrycks", "qwen2.5-math", "bare")
+ANSWER_ROWS = ("hendrycks", "qwen2.5-math", "mario", "nemo-skills", "bare")
 
 
 def math_verify_prediction(case: LabelledCase) -> str:

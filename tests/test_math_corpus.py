@@ -2,9 +2,10 @@
 with the labels per source and per hand-written category, and every disagreement with who is right.
 
 rlvr's lenient mode must agree with the labels at least as often as math-verify on every source
-but math-verify's own test suite (there it trails; docs/math.md lists every disagreement), and
-get every hand-written case right. On the model-style completions it must beat math-verify by at
-least 0.5 points overall, with no source or style behind and no false positive.
+(math-verify's own test suite, the Hendrycks, Qwen2.5-Math, MARIO and NeMo-Skills tables, the
+hand-written cases), more often overall, and get every hand-written case right. On the model-style
+completions it must beat math-verify by at least 0.5 points overall, with no source or style behind
+and no false positive.
 Math-verify's verdicts are recorded in the corpus (it runs at a few items/s); the slow test
 reruns it and checks the record, and checks mode "answer" too.
 """
@@ -18,15 +19,16 @@ from math_data import load_corpus, math_verify_verdict
 
 import rlvr
 
-# Cases of math-verify's own test suite that lenient gets right, of 263 (math-verify: 259):
-# 249 on an idle machine (a regression floor); on a loaded one a sympy job or two may run past sympy_timeout.
-MATH_VERIFY_SUITE_FLOOR = 247
-
 
 @pytest.fixture(scope="module")
 def lenient() -> list[bool]:
-    verifier = rlvr.get_verifier("math", mode="lenient")
-    return [verifier.verify(case.completion, case.gold).correct for case in load_corpus()]
+    """Lenient's verdict on every case. A few label-True rows need 0.3-0.8 s of sympy on an idle
+    core; a generous limit keeps a loaded CI machine from turning them into timeouts, since this
+    measures the comparison, not the machine (the time bounds have their own tests)."""
+    verifier = rlvr.get_verifier("math", mode="lenient", sympy_timeout=20.0)
+    verdicts = [verifier.verify(case.completion, case.gold) for case in load_corpus()]
+    assert [v for v in verdicts if v.failed] == []
+    return [verdict.correct for verdict in verdicts]
 
 
 def agreement(cases_and_verdicts) -> dict[str, list[int]]:
@@ -64,9 +66,8 @@ def test_lenient_agrees_with_the_labels_at_least_as_often_as_math_verify(lenient
     print_agreement("hand-written cases, per category", agreement(handwritten))
     print_disagreements(corpus, lenient)
     for source, (ours, theirs, count) in by_source.items():
-        if source not in ("math-verify", "all"):
-            assert ours >= theirs, f"{source}: rlvr {ours}/{count}, math-verify {theirs}/{count}"
-    assert by_source["math-verify"][0] >= MATH_VERIFY_SUITE_FLOOR
+        assert ours >= theirs, f"{source}: rlvr {ours}/{count}, math-verify {theirs}/{count}"
+    assert by_source["all"][0] > by_source["all"][1]
 
 
 # Model-style chain-of-thought completions on MATH-500, OlympiadBench and Omni-MATH-style problems
@@ -126,5 +127,5 @@ def test_recorded_math_verify_verdicts_and_answer_mode():
     groups = [(case.case if case.source == "handwritten" else case.source, case) for case in corpus]
     table = agreement((group, case, verifier.verify(case.completion, case.gold).correct) for group, case in groups)
     print_agreement("per source (hand-written: per category)", table, mode="answer")
-    for group in ("bare", "hendrycks", "qwen2.5-math"):
+    for group in ("bare", "hendrycks", "qwen2.5-math", "mario", "nemo-skills"):
         assert table[group][0] >= table[group][1], (group, table[group])

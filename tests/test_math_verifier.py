@@ -18,6 +18,19 @@ def reward(answer: str, gold: str, **options) -> float:
 
 
 EQUIVALENT = [
+    ("10\\%", "0.1"),
+    ("1 1/2", "\\frac{3}{2}"),
+    ("2^6 3^5 5^4", "2^6 \\cdot 3^5 \\cdot 5^4"),
+    (
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}+\\begin{pmatrix}5&6\\\\7&8\\end{pmatrix}",
+        "\\begin{pmatrix}6&8\\\\10&12\\end{pmatrix}",
+    ),
+    ("p=5,q=2;p=7,q=2", "(5,2),(7,2)"),
+    ("1\\leq|z|\\leq 2", "[-2,-1]\\cup[1,2]"),
+    ("i(2-i)", "1+2i"),
+    ("\\sin 30^\\circ", "\\frac{1}{2}"),
+    ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "(1,2)"),
+    ("20:34", "08:34 \\text{P.M.}"),
     ("0.5", "\\frac{1}{2}"),
     ("\\frac{\\sqrt3}2", "\\frac{\\sqrt{3}}{2}"),
     ("2\\pi", "2 \\pi"),
@@ -107,6 +120,18 @@ FALSE_POSITIVE_REGRESSIONS = [
     ("x", "3", "a bare variable is not a value"),
     ("x = 3", "x = 4", "the right-hand sides differ"),
     ("\\infty", "1000000", "infinity is not a large number"),
+    ("11/2", "1 1/2", "a mixed number written with a space is 3/2, not 11/2"),
+    ("0.1", "10", "without a percent sign a number is not a percentage"),
+    ("2^{63}", "2^6 3", "a space after a power multiplies"),
+    ("\\cos(x)=\\frac{1}{2}", "\\sin(x)=\\frac{1}{2}", "values of different functions are not one named value"),
+    ("8:34", "08:34 \\text{P.M.}", "a time in the evening is not one in the morning"),
+    ("[-2,-1]\\cup[1,2]", "1<|z|<2", "the closed intervals are not the open ones"),
+    ("1+2i", "i(2+i)", "i(2+i) is 2i-1"),
+    (
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}+\\begin{pmatrix}1&0\\\\0&1\\end{pmatrix}",
+        "\\begin{pmatrix}2&2\\\\3&4\\end{pmatrix}",
+        "a sum of matrices is the matrix it gives, not a near one",
+    ),
 ]
 
 

@@ -7,7 +7,7 @@ boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
 lenient  the last announced answer ("final answer is X", "the answer is X", "Answer: X",
          "X is the answer") when no \\boxed comes at or after it and no later paragraph
          concludes with a value of its own; \\boxed (with the boxes just before it that only
-         separators, part labels or a variable's name part); the whole completion when it is a
+         separators, part labels, a variable's name or a short "and" phrase part); the whole completion when it is a
          short bare answer; the last bold value; then the final statement: in the last sentence
          or clause that holds a value (check and remark lines after the answer passed over; none
          when the text was cut off mid-sentence), the first value after its last
@@ -22,6 +22,7 @@ import re
 from collections import deque
 
 from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
+from rlvr.verifiers.math.normalise import GLUED_CONJUNCTION
 
 # lm-eval minerva_math finds r"Final Answer: The final answer is(.*?). I hope it is correct."
 # in the text with "I hope it is correct." appended. That regex is quadratic on a line full of
@@ -94,6 +95,9 @@ _STATEMENT_TOKEN = re.compile(
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
     re.S,
 )
+# A gold with at most this much text outside its boxes, joined by "and" or symbols, is a
+# many-part answer, every box a part.
+GOLD_LABEL_CHARS = 40
 # More boxes in a row than a set of answers can hold are not read as one answer.
 MAX_GROUPED_BOXES = 64
 _BOX_START = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
@@ -104,10 +108,17 @@ _BOX_SEPARATOR = re.compile(
     r"|\((?:[a-h]|i{1,3}|iv|vi?)\)|\bpart\s*\(?[a-h0-9]\)?:?|[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=)*",
     re.IGNORECASE,
 )
+MAX_LINK_CHARS = 40
+_LETTER = re.compile("[A-Za-z]")
+# The name a box is given: "$y_1 = \boxed", "x =\boxed".
+_LINK_NAME = re.compile(r"([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*(?:\$|\\[(\[])?\s*$")
+_AND_WORD = re.compile(r"\band\b")
+_LINK_STOP = re.compile(r"[.!?](?:\s|$)|\b(?:is|are|was|were|but|so|then|not|or)\b")
 _MATH_DELIMITERS = re.compile(r"^(?:\$\$|\$|\\\(|\\\[)(.*?)(?:\$\$|\$|\\\)|\\\])$", re.S)
 _LATEX_COMMAND = re.compile(r"\\(?:text|begin|end)\{[^{}]*\}|\\[A-Za-z]+")
 _MATH_SPANS = re.compile(_MATH_SPAN, re.S)
 _WORD = re.compile(r"[A-Za-z]{3,}")
+_GLUED_CONJUNCTION = re.compile(GLUED_CONJUNCTION)
 
 
 def find_minerva_final(text: str) -> str | None:
@@ -144,10 +155,24 @@ def find_boxed_group(text: str) -> str | None:
     group = [boxes[-1]]
     for box in reversed(boxes[-MAX_GROUPED_BOXES:-1]):
         gap = text[box[1] : group[-1][0]]
-        if box[1] > group[-1][0] or _BOX_SEPARATOR.fullmatch(gap) is None:
+        before = text[max(0, box[0] - MAX_LINK_CHARS) : box[0]]
+        if box[1] > group[-1][0] or not _joins_parts(gap, before):
             break
         group.append(box)
     return ", ".join(content for _, _, content in reversed(group))
+
+
+def _joins_parts(gap: str, before: str = "") -> bool:
+    r"""Whether the text between two boxes joins parts of one answer: separators, or a short
+    phrase with "and" that states nothing itself ("\text{ for part (a) and }", "\) and \( y_2 = ").
+    `before` is the text before the first box: "x = \boxed{1} and x = \boxed{2}" gives two
+    candidate values of one unknown, and MATH's answer is then the last box alone."""
+    if _BOX_SEPARATOR.fullmatch(gap):
+        return True
+    if len(gap) > MAX_LINK_CHARS or _AND_WORD.search(gap) is None or _LINK_STOP.search(gap) is not None:
+        return False
+    named, named_before = _LINK_NAME.search(gap), _LINK_NAME.search(before)
+    return named is None or named_before is None or named.group(1) != named_before.group(1)
 
 
 def find_announced(text: str) -> str | None:
@@ -254,7 +279,7 @@ def find_bare(text: str) -> str | None:
     answer = strip_delimiters(text)
     if not answer or len(answer) > BARE_MAX_CHARS or "\n" in answer or "$" in answer:
         return None
-    return None if _WORD.search(_LATEX_COMMAND.sub("", answer)) else answer
+    return None if _WORD.search(_GLUED_CONJUNCTION.sub(" ", _LATEX_COMMAND.sub("", answer))) else answer
 
 
 def find_bold(text: str) -> str | None:
@@ -392,12 +417,26 @@ def extract_answer(text: str, mode: str) -> tuple[str | None, str | None]:
 
 
 def gold_answer(ground_truth: str, grouped: bool = False) -> str:
-    """The answer of a ground truth: its rightmost \\boxed{} when it is a whole solution (with
-    the boxes just before it when `grouped`, as find_boxed_group), else the text itself (a bare
-    answer such as "\\frac{1}{2}").
+    """The answer of a ground truth: its rightmost \\boxed{} when it is a whole solution, else
+    the text itself (a bare answer such as "\\frac{1}{2}"). When `grouped`: the boxes just
+    before the last one too, as find_boxed_group; every box of a gold that is little more than
+    its boxes joined by "and" or symbols ("\\boxed{1} papers and \\boxed{2} bins"); and for a
+    solution without a box, the answer it announces ("The final answer is $28\\%$.").
 
     >>> gold_answer("so $\\\\boxed{4}$"), gold_answer("4")
     ('4', '4')
+    >>> gold_answer("\\\\boxed{1} and \\\\boxed{2} bins", grouped=True)
+    '1, 2'
     """
-    boxed = find_boxed_group(ground_truth) if grouped else last_boxed(ground_truth)
+    if not grouped:
+        boxed = last_boxed(ground_truth)
+        return boxed if boxed is not None else ground_truth
+    boxes = boxed_spans(ground_truth)
+    gaps = [ground_truth[left[1] : right[0]] for left, right in zip(boxes, boxes[1:])]
+    outside = len(ground_truth) - sum(end - start for start, end, _ in boxes)
+    if gaps and outside <= GOLD_LABEL_CHARS and all(_joins_parts(gap) or not _LETTER.search(gap) for gap in gaps):
+        return ", ".join(content for _, _, content in boxes)
+    boxed = find_boxed_group(ground_truth)
+    if boxed is None and _is_prose(ground_truth):
+        boxed = find_announced(ground_truth)  # a solution that announces its answer without a box
     return boxed if boxed is not None else ground_truth

@@ -22,13 +22,14 @@ from functools import lru_cache
 from rlvr.verifiers.math.normalise import (
     MAX_ITEMS,
     Answer,
+    different_functions,
     final_values,
     has_relation,
     normalise,
     split_structure,
     stated_values,
 )
-from rlvr.verifiers.math.numeric import Number, evaluate, numbers_match
+from rlvr.verifiers.math.numeric import Number, evaluate, number_text, numbers_match
 
 # Above this many characters an answer is not normalised or parsed (the caller compares the raw strings).
 MAX_ANSWER_CHARS = 1000
@@ -57,6 +58,8 @@ def _parse_normalised(text: str) -> ParsedAnswer:
 
 
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_PERCENT_SIGN = re.compile(r"%|\bpercent|\bpct\b")
+PERCENT_TOLERANCE = 1e-12  # 100 times a float: 28.000000000000004
 
 
 def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedAnswer]:
@@ -70,7 +73,9 @@ def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedA
     (['9', '9'], '1000.99')
     """
     gold, predicted = parse_answer(gold_raw), parse_answer(predicted_raw)
-    if "=" in predicted.normalised and not has_relation(gold.normalised):
+    if different_functions(gold.normalised, predicted.normalised):
+        pass  # "\\sin(x)=a" against "\\cos(x)=a": compared as the equations they are
+    elif "=" in predicted.normalised and not has_relation(gold.normalised):
         predicted = _parse_normalised(final_values(predicted.normalised))
     elif "=" in gold.normalised and (values := stated_values(gold.normalised)) is not None:
         gold = _parse_normalised(values)
@@ -80,7 +85,21 @@ def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedA
         # "y=-\\frac{1}{2}x+\\frac{3}{4}" against the line "2x+4y-3=0": the "y=" is part of the equation.
         equation = normalise(predicted_raw, keep_equation=True)
         predicted = ParsedAnswer(equation, Answer("scalar", (equation,)), (None,))
-    return _decimal_comma(gold, predicted), _decimal_comma(predicted, gold)
+    gold, predicted = _decimal_comma(gold, predicted), _decimal_comma(predicted, gold)
+    return _percent(gold, gold_raw, predicted, predicted_raw), _percent(predicted, predicted_raw, gold, gold_raw)
+
+
+def _percent(answer: ParsedAnswer, raw: str, other: ParsedAnswer, other_raw: str) -> ParsedAnswer:
+    """`answer` as the fraction its percentage is ("10%" -> 0.1) when `other` has no percent sign
+    and is that fraction: a percentage equals its fraction, and also its number of percent."""
+    if _PERCENT_SIGN.search(raw) is None or _PERCENT_SIGN.search(other_raw) is not None:
+        return answer
+    if len(answer.values) != 1 or len(other.values) != 1 or answer.values[0] is None or other.values[0] is None:
+        return answer
+    fraction = answer.values[0] / 100
+    if not numbers_match(fraction, other.values[0], PERCENT_TOLERANCE):
+        return answer
+    return _parse_normalised(number_text(fraction))
 
 
 def _decimal_comma(answer: ParsedAnswer, other: ParsedAnswer) -> ParsedAnswer:
@@ -154,6 +173,8 @@ def _shape_mismatch(gold: Answer, predicted: Answer) -> str | None:
         return f"more than {MAX_ITEMS} items"
     if gold.kind == "ordered" and predicted.kind == "set" and gold.brackets == "()":
         return None  # "1, 2" answers the tuple "(1, 2)", in order
+    if {gold.kind, predicted.kind} == {"matrix", "ordered"} and 1 in gold.shape + predicted.shape:
+        return None  # a vector: one column or row of a matrix, or a tuple in brackets
     if gold.kind != predicted.kind:
         return f"a {predicted.kind} against a {gold.kind} gold answer"
     if gold.kind == "ordered" and gold.brackets != predicted.brackets:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rlvr.verifiers.math.numeric import evaluate, evaluate_matrix_expression
+
 # Spacing and sizing commands that never change a value.
 _NOISE = re.compile(
     r"(?<!\\)\\(?:displaystyle|textstyle|left|right|big|Big|bigg|Bigg|quad|qquad|[!,;: ])(?![A-Za-z])|~"
@@ -27,7 +29,20 @@ _TEXT_UNIT = re.compile(r"(?<=[0-9}).)])\s*\\text\{\s*[A-Za-z][A-Za-z /.\-]*\}(?
 _TEXT_GROUP = re.compile(r"\\text\{([^{}]*)\}")
 # A plain unit word after a number: "18 eggs", "4 cm^2". One letter is a variable, not a unit:
 # "3 n" is 3n (stripping it would make the gold 3 and reward a wrong answer).
-_PLAIN_UNIT = re.compile(r"(?<=\d)\s+[A-Za-z]{2,}(?:\s+[A-Za-z]+)*(?:\^\{?[23]\}?)?\s*$")
+# It may end an item of a list or set too: "{35 cm, 4}".
+_PLAIN_UNIT = re.compile(r"(?<=\d)\s+[A-Za-z]{2,}(?:\s+[A-Za-z]+)*(?:\^\{?[23]\}?)?\s*(?=,|\\?\}\s*$|$)")
+# A unit word glued to a whole answer's number: "10weeks". Short ones stay: "10cm" may be 10*c*m.
+_GLUED_UNIT = re.compile(r"^(-?[\d.,]+)[A-Za-z]{4,}$")
+# A mixed number written with a space: "1 1/2" is 3/2 (removing the space would make it 11/2).
+_SPACED_MIXED = re.compile(r"(?<![\d.])(\d+)\s+(\d+)/(\d+)(?![\d.])")
+# A space between a power and a number multiplies: "2^6 3^5" (removing it would make 2^63^5).
+_SPACED_POWERS = re.compile(r"(\^\s*(?:\d+|\{[^{}]*\}))\s+(?=\d)")
+# A time of day: "20:34", "20:34:00", "08:34 \text{P.M.}" (as 24-hour "20:34").
+_TIME = re.compile(
+    r"^(\d{1,2}):(\d{2})(?::00)?\s*(?:\\(?:text|mathrm)\{\s*([AaPp])\.?\s*[Mm]\.?\s*\}|([AaPp])\.?\s*[Mm]\.?)?$"
+)
+# In a trigonometric function's argument a degree is pi/180: "\sin(90^{\circ}-x)" is cos(x).
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
 # Sympy's rendering of a function application, "f{\\left(x \\right)}": the braces group nothing.
 _BRACED_ARGUMENTS = re.compile(r"(?<![\\A-Za-z])([A-Za-z])\{(\([^{}()]*\))\}")
 _SHORT_FRAC = re.compile(r"\\frac(?:\s*([0-9A-Za-z])|(\{[^{}]*\}))(?:\s*([0-9A-Za-z])|(\{[^{}]*\}))")
@@ -47,13 +62,17 @@ _SUBSCRIPT = re.compile(r"_(?:\{[^{}]*\}|\w)")
 _THOUSANDS_SPACE = re.compile(r"\\[,! ]|\\thinspace|[ \u2009\u202f~]")
 _RELATION_MACRO = re.compile(r"\\(geqslant|leqslant|geq|leq|ge|le)(?![A-Za-z])")
 _RELATION = re.compile(r"=|\\[gl]eq?(?![A-Za-z])|\\neq?(?![A-Za-z])|[<>]")
+_FUNCTION = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc|log|ln|exp)(?![A-Za-z])")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _PM = re.compile(r"\\pm(?![A-Za-z])")
 _CHAIN = re.compile(r"(<|\\leq(?![A-Za-z]))")
 _BRACKETED_MATRIX = re.compile(r"^[\[(](\\begin\{(array|[pbvB]?matrix)\}.*\\end\{\2\})[\])]$", re.S)
-_AND = re.compile(r",?\\text\{\s*(?:and|or)\s*\}|,?\s+(?:and|or)\s+|(?<=[)\]])(?:and|or)(?=[(\[])")
-# "\\\\frac", "\\\\left(": a backslash escaped twice (text that went through a string literal), not a line break.
-_ESCAPED_COMMAND = re.compile(r"\\\\(?=[A-Za-z]{2})")
+# "and"/"or" between answers; glued ones too, in text that lost its spaces ("(1,2)or(3,4)", "W(x)=1orW(x)=-1").
+GLUED_CONJUNCTION = r"(?<=[)\]\d])(?:and|or)(?=[A-Z(\[\d\\-])"
+_AND = re.compile(rf",?\\text\{{\s*(?:and|or)\s*\}}|,?\s+(?:and|or)\s+|{GLUED_CONJUNCTION}")
+# "\\\\frac", "\\\\left(": a backslash escaped twice (text that went through a string literal), not a line
+# break; but a row break before a command ("0\\\\\\end{pmatrix}") is one.
+_ESCAPED_COMMAND = re.compile(r"(?<!\\)\\\\(?=[A-Za-z]{2})")
 
 
 def normalise(answer: str, keep_equation: bool = False) -> str:
@@ -63,31 +82,37 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     >>> normalise("\\dfrac{1}{2}\\text{ cm}"), normalise("y = 2x"), normalise("y = 2x", keep_equation=True)
     ('\\frac{1}{2}', '2x', 'y=2x')
     """
-    text = _SPACED_THOUSANDS.sub(lambda m: _THOUSANDS_SPACE.sub("", m.group()), answer.strip())
+    text = _time_of_day(answer.strip())
+    text = _SPACED_THOUSANDS.sub(lambda m: _THOUSANDS_SPACE.sub("", m.group()), text)
+    text = _SPACED_MIXED.sub(r"\1\\frac{\2}{\3}", text)
+    text = _SPACED_POWERS.sub(r"\1\\cdot", text)
     text = text.replace("**", "^")  # Python's power, as in "3*s**2"
-    text = _ESCAPED_COMMAND.sub(r"\\", text)
+    text = _without_open_box(_ESCAPED_COMMAND.sub(r"\\", text))
     text = _THOUSANDS_GLUE.sub(",", text)
     # "1, 000" is a list of two answers; "1,000" and "1,\\! 000" are one number.
     spaced_commas = _SPACED_COMMA.search(text) is not None
-    text = _DOLLAR.sub("", text)
+    text = _DOLLAR.sub("", text).rstrip("\\")  # a stray backslash at the end ("185\\") closes nothing
     text = _LEFT_RIGHT_DOT.sub("", text)
     text = _NOISE.sub(" ", text)
+    text = _named_solutions(text)
     text = text.replace(";", ",")  # "(0;1)", "-12;-11": what is left of ";" after "\\;" went is a separator
     text = _TEXT_MACRO.sub(r"\\text", text)
     text = _FRAC_MACRO.sub(r"\\frac", text)
     text = _RELATION_MACRO.sub(lambda m: "\\" + m.group(1)[0] + "eq", text)
     text = text.replace("{,}", "")
     text = _AND.sub(",", text)
-    text = _DEGREES.sub("", text)
+    text = _DEGREES.sub(r"\\cdot\\frac{\\pi}{180}" if _TRIG.search(text) else "", text)
     text = _PERCENT.sub("", text)
     text = _TEXT_UNIT.sub("", text)
     text = _TEXT_GROUP.sub(r"\1", text)
     text = _PLAIN_UNIT.sub("", text)
+    text = _GLUED_UNIT.sub(r"\1", text)
     text = _SHORT_FRAC.sub(_braced_frac, text)
     text = _SHORT_SQRT.sub(lambda m: f"\\sqrt{m.group(1) or ''}{{{m.group(2)}}}", text)
     text = _SPACES.sub(_keep_command_space, text)
     text = _BRACED_ARGUMENTS.sub(r"\1\2", _without_outer_braces(text))
     text = _plus_minus(_BRACKETED_MATRIX.sub(r"\1", text))
+    text = evaluate_matrix_expression(text) or text if text.count("\\begin") > 1 else text
     text = _as_interval(_exact_before_approximation(text.rstrip(".").strip()))
     text = text if keep_equation else strip_variable_prefix(text)
     if not spaced_commas and _is_grouped_number(text):
@@ -96,6 +121,50 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     if choice:
         return choice.group(1)
     return text
+
+
+def _without_open_box(text: str) -> str:
+    """ "\\boxed{W(n)=1" -> "W(n)=1": a box that is never closed (a cut-off answer) boxes the rest."""
+    if not text.startswith("\\boxed{"):
+        return text
+    depth = 0
+    for char in text[len("\\boxed") :]:
+        depth += (char == "{") - (char == "}")
+        if depth == 0:
+            return text
+    return text[len("\\boxed{") :]
+
+
+def _time_of_day(text: str) -> str:
+    """ "08:34 \\text{P.M.}" -> "20:34", "20:34:00" -> "20:34": a time of day, on the 24-hour clock."""
+    match = _TIME.match(text)
+    if match is None:
+        return text
+    hour, minute, half = int(match.group(1)), match.group(2), (match.group(3) or match.group(4) or "").lower()
+    if half and 1 <= hour <= 12:
+        hour = hour % 12 + (12 if half == "p" else 0)
+    return f"{hour}:{minute}"
+
+
+def _named_solutions(text: str) -> str:
+    """ "p=5,q=2;p=7,q=2" -> "(5,2),(7,2)": solutions that name their values, one per ";"-part,
+    with the same names in the same order."""
+    groups = _top_level_split(text, ";")
+    if len(groups) < 2:
+        return text
+    names: list[str] | None = None
+    solutions = []
+    for group in groups:
+        sides = [[side.strip() for side in item.split("=")] for item in _top_level_split(group, ",")]
+        if any(len(pair) != 2 or not re.fullmatch(_NAME, pair[0]) for pair in sides):
+            return text
+        if names is None:
+            names = [name for name, _ in sides]
+        if [name for name, _ in sides] != names:
+            return text
+        values = [value for _, value in sides]
+        solutions.append(f"({','.join(values)})" if len(values) > 1 else values[0])
+    return ",".join(solutions)
 
 
 def _without_outer_braces(text: str) -> str:
@@ -124,15 +193,23 @@ def _exact_before_approximation(text: str) -> str:
 
 
 def _as_interval(text: str) -> str:
-    """ "-2\\leqx<7" -> "[-2,7)": a variable between two bounds is the interval of its values."""
+    """ "-2\\leqx<7" -> "[-2,7)": a variable between two bounds is the interval of its values;
+    "1\\leq|z|<2" -> "(-2,-1]\\cup[1,2)": its absolute value between two bounds, two intervals."""
     parts = [part.strip() for part in _CHAIN.split(text)]
-    if len(parts) != 5 or not re.fullmatch(_NAME, parts[2]) or not parts[0] or not parts[4]:
+    if len(parts) != 5 or not parts[0] or not parts[4]:
         return text
     if re.search(r"[<>=]|\\[gl]eq", parts[0] + parts[4]):
         return text
     opening = "(" if parts[1] == "<" else "["
     closing = ")" if parts[3] == "<" else "]"
-    return f"{opening}{parts[0]},{parts[4]}{closing}"
+    if re.fullmatch(_NAME, parts[2]):
+        return f"{opening}{parts[0]},{parts[4]}{closing}"
+    low = evaluate(parts[0])
+    if re.fullmatch(rf"\|{_NAME}\|", parts[2]) and low is not None and low > 0:
+        mirrored = {"(": ")", "[": "]"}[opening]
+        reversed_closing = {")": "(", "]": "["}[closing]
+        return f"{reversed_closing}-{parts[4]},-{parts[0]}{mirrored}\\cup{opening}{parts[0]},{parts[4]}{closing}"
+    return text
 
 
 def _braced_frac(match: re.Match[str]) -> str:
@@ -183,7 +260,7 @@ def final_values(text: str) -> str:
 
 def stated_values(text: str) -> str | None:
     r"""The values of a gold answer that names what it gives ("|AB|=1", "S_{MBCN}:S=7:32",
-    "x=-5,p=\frac{14}{3}", "z=1+1=2"), for a prediction that gives only the values; None when
+    "x=-5,p=\frac{14}{3}", "z=1+1=2", "1=a=0"), for a prediction that gives only the values; None when
     a left-hand side is an expression ("x+y=2" is a line, not the value 2).
 
     >>> stated_values("\\frac{NO}{BO}=\\frac{1}{\\sqrt{6}}"), stated_values("x+y=2")
@@ -192,12 +269,22 @@ def stated_values(text: str) -> str | None:
     values = []
     for item in _top_level_split(text, ","):
         sides = _top_level_split(item, "=")
-        if len(sides) < 2 or not _NAMED.fullmatch(_SUBSCRIPT.sub("", sides[0])) or not sides[-1]:
+        # A chain of equalities ("1=\\zzz=x=0") ends in the value it works out.
+        named = len(sides) > 2 or _NAMED.fullmatch(_SUBSCRIPT.sub("", sides[0])) is not None
+        if len(sides) < 2 or not named or not sides[-1]:
             return None
         if re.fullmatch(_NAME, sides[-1]):
             return None  # "a=b" relates two names
         values.append(sides[-1])
     return ",".join(values)
+
+
+def different_functions(gold: str, predicted: str) -> bool:
+    """Whether two equations name values of different functions ("\\sin(x)=a" and "\\cos(x)=a"):
+    then they are not two names for one value."""
+    names = [_top_level_split(text, "=")[0] for text in (gold, predicted)]
+    functions = [_FUNCTION.findall(name) for name in names]
+    return all(functions) and names[0] != names[1]
 
 
 def _top_level_split(text: str, separator: str) -> list[str]:

@@ -199,3 +199,83 @@ def _root(value: Number, index: Number) -> Number:
     if isinstance(value, Fraction) and value.denominator == 1 and exact ** int(index) == value:
         return Fraction(exact)
     return root
+
+
+# ---------------------------------------------------------------- matrix arithmetic
+
+_MATRIX_TERM = re.compile(r"\\begin\{([pbvB]?matrix)\}(.*?)\\end\{\1\}|\\cdot|\\times|[-+]|\s+", re.S)
+Matrix = list[list[Number]]
+
+
+def evaluate_matrix_expression(text: str) -> str | None:
+    r"""The matrix that sums and products of number matrices give, as one pmatrix; None when
+    `text` is not such an expression (one matrix alone, a letter in a cell, shapes that do not fit).
+
+    >>> evaluate_matrix_expression("\\begin{pmatrix}1&2\\end{pmatrix}+\\begin{pmatrix}3&4\\end{pmatrix}")
+    '\\begin{pmatrix}4&6\\end{pmatrix}'
+    """
+    terms: list[tuple[int, list[Matrix]]] = [(1, [])]
+    end = 0
+    for token in _MATRIX_TERM.finditer(text):
+        if token.start() != end:
+            return None
+        end = token.end()
+        if token.group(1):
+            matrix = _matrix_cells(token.group(2))
+            if matrix is None:
+                return None
+            terms[-1][1].append(matrix)
+        elif token.group() in "+-":
+            if not terms[-1][1]:
+                return None
+            terms.append((1 if token.group() == "+" else -1, []))
+    if end != len(text) or not terms[-1][1] or sum(len(factors) for _, factors in terms) < 2:
+        return None
+    try:
+        total = _scaled(terms[0][0], _product(terms[0][1]))
+        for sign, factors in terms[1:]:
+            total = _sum(total, _scaled(sign, _product(factors)))
+    except ValueError:
+        return None
+    rows = "\\\\".join("&".join(number_text(cell) for cell in row) for row in total)
+    return f"\\begin{{pmatrix}}{rows}\\end{{pmatrix}}"
+
+
+def _matrix_cells(body: str) -> Matrix | None:
+    rows = [row for row in body.split("\\\\") if row.strip()]
+    cells = [[evaluate(cell.strip()) for cell in row.split("&")] for row in rows]
+    if not cells or any(len(row) != len(cells[0]) for row in cells):
+        return None
+    if any(cell is None for row in cells for cell in row):
+        return None
+    return cells  # type: ignore[return-value]
+
+
+def _product(factors: list[Matrix]) -> Matrix:
+    result = factors[0]
+    for factor in factors[1:]:
+        if len(result[0]) != len(factor):
+            raise ValueError("shapes do not fit")
+        columns = list(zip(*factor))
+        result = [[sum((a * b for a, b in zip(row, column)), Fraction(0)) for column in columns] for row in result]
+    return result
+
+
+def _sum(a: Matrix, b: Matrix) -> Matrix:
+    if len(a) != len(b) or len(a[0]) != len(b[0]):
+        raise ValueError("shapes do not fit")
+    return [[x + y for x, y in zip(row_a, row_b)] for row_a, row_b in zip(a, b)]
+
+
+def _scaled(sign: int, matrix: Matrix) -> Matrix:
+    return [[sign * cell for cell in row] for row in matrix]
+
+
+def number_text(value: Number) -> str:
+    """A number as normalised LaTeX: "3", "-\\frac{1}{2}", or a float's repr."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        sign = "-" if value < 0 else ""
+        return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+    return repr(value)

@@ -62,11 +62,26 @@ def _equal(gold: Any, predicted: Any, rel_tol: float) -> tuple[bool, str]:
     if gold_eq != predicted_eq:
         return False, "equation vs expression"
     try:
+        gold, predicted = _imaginary_unit(gold, predicted)
         if gold_eq:
             return _equations_equal(gold, predicted, rel_tol), "equation"
         return _expressions_equal(gold, predicted, rel_tol)
     except _COMPARE_ERRORS as exc:
         return False, f"sympy error: {type(exc).__name__}"
+
+
+def _imaginary_unit(a: Any, b: Any) -> tuple[Any, Any]:
+    """With no other variable on either side, "i" is the imaginary unit: "i(2-i)" is 1+2i."""
+    i = sympy.Symbol("i")
+    if (a.free_symbols | b.free_symbols) != {i}:
+        return a, b
+    return a.subs(i, sympy.I), b.subs(i, sympy.I)
+
+
+def _exact_decimals(expression: sympy.Expr) -> sympy.Expr:
+    """Decimals in an expression as the rationals they write ("x^{0.5}" is the square root of x),
+    so that simplify can cancel them."""
+    return expression.xreplace({f: sympy.Rational(str(f)) for f in expression.atoms(sympy.Float)})
 
 
 def _expressions_equal(a: Any, b: Any, rel_tol: float) -> tuple[bool, str]:
@@ -77,6 +92,7 @@ def _expressions_equal(a: Any, b: Any, rel_tol: float) -> tuple[bool, str]:
         return _numbers_close(a, b, rel_tol), "numeric"
     if _differ_at_a_point(a, b):
         return False, "differ at a sample point"
+    a, b = _exact_decimals(a), _exact_decimals(b)
     if sympy.simplify(a - b) == 0:
         return True, "simplify"
     return a.equals(b) is True, "equals"
