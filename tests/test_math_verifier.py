@@ -68,6 +68,12 @@ EQUIVALENT = [
     ("45", "45 degrees"),
     ("\\binom{2n}{n}", "{\\binom{2 n}{n}}"),
     ("f(x) = x + 1", "f{\\left(x \\right)} = x + 1"),
+    ("2√3", "2\\sqrt{3}"),
+    ("√12", "2\\sqrt{3}"),
+    ("√(x+1)", "\\sqrt{x+1}"),
+    ("4π", "4\\pi"),
+    ("(−∞, 2]", "(-\\infty,2]"),
+    ("x ≥ 2", "x \\geq 2"),
 ]
 
 NEAR_MISSES = [
@@ -90,6 +96,11 @@ NEAR_MISSES = [
     ("2n^2", "2 n"),
     ("\\{1, 2\\}", "\\{1\\}"),
     ("{1, 2}", "1"),
+    ("2√3", "2"),
+    ("4π", "4"),
+    ("√2", "2"),
+    ("x ≥ 2", "2"),
+    ("(1, 2), (3, 4)", "(1, 2), (3, 5)"),
 ]
 
 
@@ -142,6 +153,23 @@ def test_false_positive_regressions(answer, gold, why):
     assert verdict.reason == "mismatch"
 
 
+@pytest.mark.parametrize(
+    "answer, gold, equal",
+    [
+        ("(4, 3), (8, 7)", "(4, 1), (8, 7)", False),
+        ("(8, 7), (4, 1.0)", "(4, 1), (8, 7)", True),
+        ("(2,12) \\cup (12,103)", "(2,12) \\cup (12,102)", False),
+        ("x \\geq 0", "3", False),
+    ],
+)
+def test_number_structures_and_conditions_are_settled_without_sympy(answer, gold, equal):
+    """Sets of number tuples compare their items numerically (they used to send every item pair
+    to sympy: seconds for a list of triples); a condition never equals a number."""
+    verdict = rlvr.verify(f"\\boxed{{{answer}}}", gold, task="math")
+    assert verdict.correct is equal
+    assert verdict.detail["settled_by"] != "sympy"
+
+
 def test_verdict_reports_extraction_and_settling_comparison():
     verdict = rlvr.verify("so $x = \\boxed{\\dfrac{1}{2}}$", "The answer is $\\boxed{0.5}$.", task="math")
     assert (verdict.score, verdict.correct, verdict.reason) == (1.0, True, "ok")
@@ -163,6 +191,10 @@ def test_modes_find_answers_where_documented():
     assert rlvr.compute_reward("\\boxed{3} ... final answer is 4", "4", task="math", mode="lenient") == 1.0
     assert rlvr.compute_reward("\\boxed{3} ... final answer is $\\boxed{4}$", "4", task="math", mode="lenient") == 1.0
     assert rlvr.compute_reward("\\boxed{3}", "3", task="math", mode="minerva") == 0.0
+    # Plain-text roots and pi are read whole in a conclusion, not as their leading digit.
+    assert rlvr.verify("So the side is 3√2 cm.", "3\\sqrt{2}", task="math", mode="lenient").correct
+    assert not rlvr.verify("So the side is 3√2 cm.", "3", task="math", mode="lenient").correct
+    assert rlvr.verify("Hence the area is 4π.", "4\\pi", task="math", mode="lenient").correct
 
 
 def test_ground_truth_forms():

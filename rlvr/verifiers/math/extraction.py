@@ -84,13 +84,13 @@ _HEADING = re.compile(r"^(?:step|case|part|method|approach|solution|final answer
 # One token of the final statement: a math span, a bold span, a plain number, a copula or the
 # end of a sentence or clause ("so", "thus": what follows is the conclusion). Numbers keep
 # thousands groups ("3,628,800", "1 000"), a decimal comma ("2,74"), a fraction, "%" or a degree
-# sign; a list of numbers ("2, 4, 3", "5 and 15") is one token.
+# sign, a root or pi in plain text ("2√3", "4π"); a list of numbers ("2, 4, 3", "5 and 15") is one token.
 _STATEMENT_TOKEN = re.compile(
     rf"(?P<math>{_MATH_SPAN})"
     r"|(?P<bold>\*\*[^*\n]{1,200}\*\*)"
     r"|(?P<number>(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?!\d)|\d+,\d{1,2}(?![\d,])"
     r"|\d+(?:\.\d+)?(?:(?:, ?|,? (?:and|or) )-?\d+(?:\.\d+)?)+(?!\.?\d)|\d+|\.\d+)"
-    r"(?:\.\d+)?(?:/\d+)?(?:\s*(?:%|°|\\%))?)"
+    r"(?:\.\d+)?(?:/\d+)?(?:√\d+(?:\.\d+)?)?π?(?:\s*(?:%|°|\\%))?)"
     r"|(?P<copula>\b(?:is|are|was|were|equals?|be|becomes|gives|yields)\b|=|≈)"
     r"|(?P<end>[.!?](?=\s|$)|\n|\b(?:so|thus|hence|therefore)\b)",
     re.S,

@@ -46,6 +46,22 @@ _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
 # Sympy's rendering of a function application, "f{\\left(x \\right)}": the braces group nothing.
 _BRACED_ARGUMENTS = re.compile(r"(?<![\\A-Za-z])([A-Za-z])\{(\([^{}()]*\))\}")
 _SHORT_FRAC = re.compile(r"\\frac(?:\s*([0-9A-Za-z])|(\{[^{}]*\}))(?:\s*([0-9A-Za-z])|(\{[^{}]*\}))")
+_UNICODE_SYMBOLS = str.maketrans(
+    {
+        "π": "\\pi ",
+        "∞": "\\infty ",
+        "√": "\\sqrt",
+        "−": "-",
+        "×": "\\times ",
+        "·": "\\cdot ",
+        "≤": "\\leq ",
+        "≥": "\\geq ",
+        "≠": "\\neq ",
+    }
+)
+_UNICODE_MATH = re.compile("[" + "".join(chr(code) for code in _UNICODE_SYMBOLS) + "]")
+# A plain-text root covers the number, letter or parenthesised group after it ("√12", "√(x+1)").
+_UNICODE_ROOT = re.compile(r"√\s*(?:\(([^()]{1,200})\)|(\d+(?:\.\d+)?|[A-Za-z]))")
 _SHORT_SQRT = re.compile(r"\\sqrt(\[[^\]]*\])?\s*([0-9A-Za-z])")
 _SPACES = re.compile(r"(\\[A-Za-z]+)?\s+(?=([A-Za-z0-9])?)")
 _THOUSANDS_GLUE = re.compile(r",\s*\\!\s*")
@@ -82,7 +98,7 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     >>> normalise("\\dfrac{1}{2}\\text{ cm}"), normalise("y = 2x"), normalise("y = 2x", keep_equation=True)
     ('\\frac{1}{2}', '2x', 'y=2x')
     """
-    text = _time_of_day(answer.strip())
+    text = _time_of_day(_unicode_as_latex(answer.strip()))
     text = _SPACED_THOUSANDS.sub(lambda m: _THOUSANDS_SPACE.sub("", m.group()), text)
     text = _SPACED_MIXED.sub(r"\1\\frac{\2}{\3}", text)
     text = _SPACED_POWERS.sub(r"\1\\cdot", text)
@@ -121,6 +137,18 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     if choice:
         return choice.group(1)
     return text
+
+
+def _unicode_as_latex(text: str) -> str:
+    """Plain-text math as LaTeX: "2√3" -> "2\\sqrt{3}", "√(x+1)" -> "\\sqrt{x+1}", "4π" -> "4\\pi".
+
+    >>> _unicode_as_latex("2√3 + √(x+1) - 4π")
+    '2\\\\sqrt{3} + \\\\sqrt{x+1} - 4\\\\pi '
+    """
+    if not _UNICODE_MATH.search(text):
+        return text
+    text = _UNICODE_ROOT.sub(lambda m: "\\sqrt{" + (m.group(1) or m.group(2)) + "}", text)
+    return text.translate(_UNICODE_SYMBOLS)
 
 
 def _without_open_box(text: str) -> str:
