@@ -12,7 +12,7 @@ from pathlib import Path
 
 from shared_data import data_file
 
-from rlvr.verifiers.extract import last_boxed
+from rlvr.verifiers.extract import boxed_spans, last_boxed
 from rlvr.verifiers.math.grader import parse_answer
 
 
@@ -116,13 +116,87 @@ class LabelledCase:
     math_verify: bool | None = None  # math-verify 0.9.0's verdict, recorded (tests/test_math_corpus.py)
 
 
+MAX_BODY = 900
+_ASY = re.compile(r"\[asy\].*?\[/asy\]", re.S)
+# In completions.jsonl, "⟦i⟧" stands for paragraph i of the reasoning taken from the reference
+# solution that the row's "ref" names in ../shared/data, and "⟦i:n⟧" for its first n characters:
+# the benchmark's text is read from there, never copied into the repository.
+_PARAGRAPH_REFERENCE = re.compile(r"⟦(\d+)(?::(\d+))?⟧")
+MIN_PREFIX = 40
+
+
+def unbox(text: str) -> str:
+    """The text with every \\boxed{X} replaced by X."""
+    for start, end, content in reversed(boxed_spans(text)):
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def reasoning(solution: str) -> str:
+    """The reference solution up to the sentence that gives its final box (the conclusion is the
+    model's own), without Asymptote code, at most about MAX_BODY characters of whole paragraphs."""
+    solution = _ASY.sub("", solution)
+    boxes = boxed_spans(solution)
+    if boxes:
+        cut = max(solution.rfind(". ", 0, boxes[-1][0]), solution.rfind("\n", 0, boxes[-1][0]))
+        if cut > 40:
+            solution = solution[: cut + 1]
+    paragraphs = [p.strip() for p in unbox(solution).split("\n\n") if p.strip()]
+    body: list[str] = []
+    for paragraph in paragraphs:
+        if body and sum(map(len, body)) + len(paragraph) > MAX_BODY:
+            break
+        body.append(paragraph)
+    return "\n\n".join(body)
+
+
+def reference_solution(ref: dict) -> str:
+    """The reference solution a corpus row was written from: {"file", "line", "field"} in ../shared/data."""
+    with open(data_file(ref["file"]), encoding="utf-8") as rows:
+        row = json.loads(rows.read().splitlines()[ref["line"]])
+    value = row[ref["field"]]
+    return value[0] if isinstance(value, list) else value
+
+
+def referenced(completion: str, body: str) -> str:
+    """`completion` with the paragraphs of `body` (and the longest prefixes of them that remain,
+    a cut-off text) replaced by references; `with_paragraphs` is its inverse."""
+    paragraphs = body.split("\n\n")
+    for i in sorted(range(len(paragraphs)), key=lambda i: -len(paragraphs[i])):
+        completion = completion.replace(paragraphs[i], f"⟦{i}⟧")
+    for i, paragraph in enumerate(paragraphs):
+        low, high = MIN_PREFIX - 1, len(paragraph) - 1  # present prefixes are closed under shortening
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if paragraph[:middle] in completion else (low, middle - 1)
+        if low >= MIN_PREFIX:
+            completion = completion.replace(paragraph[:low], f"⟦{i}:{low}⟧")
+    return completion
+
+
+def with_paragraphs(completion: str, body: str) -> str:
+    paragraphs = body.split("\n\n")
+
+    def expand(match: re.Match[str]) -> str:
+        paragraph = paragraphs[int(match.group(1))]
+        return paragraph[: int(match.group(2))] if match.group(2) else paragraph
+
+    return _PARAGRAPH_REFERENCE.sub(expand, completion)
+
+
 @lru_cache(maxsize=1)
 def load_corpus() -> tuple[LabelledCase, ...]:
-    """Every labelled case of tests/math_corpus/*.jsonl, in file order."""
+    """Every labelled case of tests/math_corpus/*.jsonl, in file order (references to ../shared/data
+    expanded)."""
     cases = []
     for path in sorted(CORPUS_DIR.glob("*.jsonl")):
         with open(path, encoding="utf-8") as lines:
-            cases.extend(LabelledCase(**json.loads(line)) for line in lines if line.strip())
+            for line in filter(str.strip, lines):
+                row = json.loads(line)
+                ref = row.pop("ref", None)
+                if ref is not None:
+                    row["completion"] = with_paragraphs(row["completion"], reasoning(reference_solution(ref)))
+                cases.append(LabelledCase(**row))
     return tuple(cases)
 
 

@@ -32,16 +32,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from math_data import LabelledCase, math_verify_verdict, rewritings  # noqa: E402
+from math_data import (  # noqa: E402
+    LabelledCase,
+    math_verify_verdict,
+    reasoning,
+    reference_solution,
+    referenced,
+    rewritings,
+)
 from omni_style import OMNI_PROBLEMS  # noqa: E402
 from shared_data import data_file  # noqa: E402
 
 import rlvr  # noqa: E402
-from rlvr.verifiers.extract import boxed_spans  # noqa: E402
 
 OUT = HERE / "completions.jsonl"
 SEED = 13
-MAX_BODY = 900
 
 STYLES = (
     "qwen_boxed",
@@ -64,33 +69,6 @@ VARIANTS = {  # variant: (label, weight)
     "right_earlier": (False, 2),
     "candidates": (False, 1),
 }
-
-_ASY = re.compile(r"\[asy\].*?\[/asy\]", re.S)
-
-
-def unbox(text: str) -> str:
-    """The text with every \\boxed{X} replaced by X."""
-    for start, end, content in reversed(boxed_spans(text)):
-        text = text[:start] + content + text[end:]
-    return text
-
-
-def reasoning(solution: str) -> str:
-    """The reference solution up to the sentence that gives its final box (the conclusion is the
-    model's own), without Asymptote code, at most about MAX_BODY characters of whole paragraphs."""
-    solution = _ASY.sub("", solution)
-    boxes = boxed_spans(solution)
-    if boxes:
-        cut = max(solution.rfind(". ", 0, boxes[-1][0]), solution.rfind("\n", 0, boxes[-1][0]))
-        if cut > 40:
-            solution = solution[: cut + 1]
-    paragraphs = [p.strip() for p in unbox(solution).split("\n\n") if p.strip()]
-    body: list[str] = []
-    for paragraph in paragraphs:
-        if body and sum(map(len, body)) + len(paragraph) > MAX_BODY:
-            break
-        body.append(paragraph)
-    return "\n\n".join(body)
 
 
 def items_of(gold: str) -> list[str]:
@@ -373,7 +351,9 @@ def math500(rng: random.Random):
     rows = [json.loads(line) for line in open(data_file("math500/test.jsonl"), encoding="utf-8")]
     others = [row["answer"] for row in rows]
     for row in rng.sample(rows, 120):
-        yield from cases_for("cot-math500", row["problem"], row["solution"], row["answer"], others, rng)
+        ref = {"file": "math500/test.jsonl", "line": rows.index(row), "field": "solution"}
+        for case in cases_for("cot-math500", row["problem"], row["solution"], row["answer"], others, rng):
+            yield case, ref
 
 
 def olympiadbench_gold(row: dict) -> str:
@@ -390,21 +370,24 @@ def olympiadbench(rng: random.Random):
     for row in chosen:
         problem = (row["context"] or "") + row["question"]
         gold = olympiadbench_gold(row)
-        yield from cases_for("cot-olympiadbench", problem, row["solution"][0], gold, others, rng, row["unit"] or "")
+        ref = {"file": "competition_math/olympiadbench.jsonl", "line": rows.index(row), "field": "solution"}
+        for case in cases_for("cot-olympiadbench", problem, row["solution"][0], gold, others, rng, row["unit"] or ""):
+            yield case, ref
 
 
 def omni(rng: random.Random):
     others = [gold for _, gold, _ in OMNI_PROBLEMS]
     for problem, gold, body in OMNI_PROBLEMS:
         for _ in range(2):
-            yield from cases_for("cot-omni", problem, body, gold, others, rng)
+            for case in cases_for("cot-omni", problem, body, gold, others, rng):
+                yield case, None
 
 
 def main() -> None:
     rng = random.Random(SEED)
     with open(OUT, "w", encoding="utf-8") as out:
         for generate in (math500, olympiadbench, omni):
-            for case in generate(rng):
+            for case, ref in generate(rng):
                 row = {
                     "source": case.source,
                     "case": case.case,
@@ -414,6 +397,9 @@ def main() -> None:
                     "math_verify": math_verify_verdict(case),
                     "note": case.note,
                 }
+                if ref is not None:  # the benchmark's own text stays in ../shared/data
+                    row["completion"] = referenced(case.completion, reasoning(reference_solution(ref)))
+                    row["ref"] = ref
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
