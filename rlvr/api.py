@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Hashable
+from functools import cache
 from typing import Any
 
 from rlvr.verdict import Verdict
@@ -112,13 +113,23 @@ def _cache_key(task: Any, options: dict[str, Any]) -> tuple[str, Hashable]:
     task, an option object whose __hash__ raises): that is configuration, never a raw TypeError."""
     name = task_name(task)
     try:
-        key = (name, _freeze(options))
+        key = (name, (_freeze(options), _environment(name)))
         hash(key)
     except Exception as exc:  # any __hash__ or __eq__ of a user's object
         raise ValueError(
             f"options of task {task!r} must be plain values (str, numbers, lists, dicts): {exc!r}"
         ) from None
     return key
+
+
+def _environment(task: str) -> tuple[str | None, ...]:
+    """The values of the environment variables that give `task`'s option defaults."""
+    return tuple(os.environ.get(name) for name in _environment_names(task))
+
+
+@cache
+def _environment_names(task: str) -> tuple[str, ...]:
+    return verifier_class(task).environment
 
 
 def _freeze(value: Any) -> Hashable:
