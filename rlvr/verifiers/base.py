@@ -141,11 +141,11 @@ class Verifier(Generic[OptionsT]):
             return list(pool.map(self.verify, completions, ground_truths))
 
     async def averify(self, completion: str, ground_truth: Any) -> Verdict:
-        """`verify` for asyncio code: the same Verdict, awaited on rlvr's async thread pool so the
-        event loop never blocks (see rlvr.aio). Never raises."""
-        from rlvr.aio import run_blocking  # rlvr.aio imports the api, which imports this module
+        """`verify` for asyncio code: the same Verdict, awaited on this verifier's thread lane so
+        the event loop never blocks (see rlvr.aio). Never raises."""
+        from rlvr.aio import verify_in_lane  # rlvr.aio imports this module
 
-        return await run_blocking(self.verify, completion, ground_truth)
+        return await verify_in_lane(self, completion, ground_truth)
 
     async def averify_batch(self, completions: Sequence[str], ground_truths: Sequence[Any]) -> list[Verdict]:
         """`verify_batch` for asyncio code: the same verdicts in input order, awaited without
@@ -155,9 +155,9 @@ class Verifier(Generic[OptionsT]):
         >>> [v.reason for v in asyncio.run(rlvr.get_verifier("gsm8k").averify_batch(["#### 4"], ["4"]))]
         ['ok']
         """
-        from rlvr.aio import run_blocking
+        from rlvr.aio import averify_batch
 
-        return await run_blocking(self.verify_batch, completions, ground_truths)
+        return await averify_batch(self, completions, ground_truths)
 
     def describe_options(self) -> dict[str, Any]:
         """The options in force, for logs and run summaries."""
