@@ -115,6 +115,7 @@ class LabelledCase:
     label: bool
     note: str = ""
     math_verify: bool | None = None  # math-verify 0.9.0's verdict, recorded (tests/test_math_corpus.py)
+    peer_expected: bool | None = None  # a peer table's own expectation, where the label differs from it
     question: str = ""  # the problem, where a rule needs it (rlvr gets {"answer": gold, "question": ...})
 
     @property
