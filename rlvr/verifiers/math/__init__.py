@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rlvr.api import reward_function
 from rlvr.verdict import MISMATCH, NO_ANSWER, OK, TOO_COMPLEX, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
@@ -50,6 +49,7 @@ from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.bounds import answer_bound
 from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
+from rlvr.verifiers.reward import reward_function
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool as shared_pool_for
 
