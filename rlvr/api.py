@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from functools import cache
 from typing import Any
 
@@ -17,7 +17,7 @@ from rlvr.verdict import Verdict
 from rlvr.verifiers.base import Verifier
 from rlvr.verifiers.registry import available_tasks, task_name, verifier_class
 
-__all__ = ["available_tasks", "compute_reward", "get_verifier", "reward_function", "shared_verifier", "verify"]
+__all__ = ["available_tasks", "compute_reward", "get_verifier", "shared_verifier", "verify"]
 
 # One lock guards the dicts only, never a build: a verifier's build can take seconds (a code
 # task's sandbox self-check up to 30 s), so each key is built under its own lock, and other
@@ -70,25 +70,6 @@ def compute_reward(completion: str, ground_truth: Any, task: str, **options: Any
     1.0
     """
     return verify(completion, ground_truth, task, **options).score
-
-
-def reward_function(task: str) -> Callable[[str, Any], float]:
-    """The two-argument `compute_reward(completion, ground_truth) -> float` for one task,
-    with default options: the form training harnesses import from a task module. The task name
-    is checked here; the verifier is built on the first call (so importing a code task's module
-    starts no sandbox), which raises SandboxUnavailable when the sandbox cannot start.
-
-    >>> reward_function("gsm8k")("The answer is 18.", "#### 18")
-    1.0
-    """
-    task = task_name(task)
-
-    def task_compute_reward(completion: str, ground_truth: Any) -> float:
-        return compute_reward(completion, ground_truth, task=task)
-
-    task_compute_reward.__name__ = "compute_reward"
-    task_compute_reward.__doc__ = f"Reward in [0, 1] for one {task} completion; never raises."
-    return task_compute_reward
 
 
 def shared_verifier(task: str, options: dict[str, Any]) -> Verifier:

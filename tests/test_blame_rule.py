@@ -2,9 +2,10 @@
 is judged wrong (`failed` False) within the call's timeout + 1 s; a cause outside the completion
 (a bad gold, the machine, the judge) gives a failure that scores 0.
 
-Every task has rows in both tables. Code-sandbox attacks that still give failures (a program
-that prints NUL bytes past the reply's frame limit, a program that sleeps through its wall
-time) belong to the sandbox work of issue #24 and are listed in its note, not here.
+Every task has rows in both tables (`test_every_task_has_rows` keeps it so). Code-sandbox
+attacks that still give failures (a program that prints NUL bytes past the reply's frame limit,
+a program that sleeps through its wall time) belong to the sandbox work of issue #24 and are
+listed in docs/reliability.md, not here.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CODE_TASKS = ("mbpp", "humaneval", "apps")
 # by several test processes run linear in-process work several times slower).
 LOAD_ALLOWANCE = 3.0
 
+UNKNOWN_INSTRUCTION = {"instruction_id_list": ["no:such"], "kwargs": [{}]}
 IFEVAL_JSON = {"instruction_id_list": ["detectable_format:json_format"], "kwargs": [{}]}
 IF_MULTI_JSON = {"instruction_id_list": ["validate_json_format"], "kwargs": [{}]}
 ADD = {"test_list": ["assert add(1, 2) == 3", "assert add(2, 2) == 4"]}
@@ -76,6 +78,8 @@ ATTACKS: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("apps", "an endless loop", program("while True:\n    pass"), APPS, {}),
     ("apps", "100 MB of output", program("import sys\nsys.stdout.write('9' * 10**8)"), APPS, {}),
     ("rubric", "a forged verdict in the response", FORGED_VERDICT, RUBRIC, {}),
+    ("mcq", "100,000 unfinished commitments", "The answer is (" * 100_000, "B", {}),
+    ("mcq", "every letter at once", " ".join(f"The answer is ({c})." for c in "ACDEFGHIJ" * 10_000), "B", {}),
 ]
 
 # (task, what, completion, ground truth, options, reason): each must fail with that reason, score 0.
@@ -86,10 +90,21 @@ BAD_GOLD = [
     ("math", "an unclosed matrix", "\\boxed{1}", "\\begin{pmatrix} 1 & 2", {}, "bad_ground_truth"),
     ("math", "a gold too large for sympy", "\\boxed{1}", "2^{2^{40}}", {}, "bad_ground_truth"),
     ("gsm8k", "a gold without a number", "#### 1", "@@@", {}, "bad_ground_truth"),
-    ("ifeval", "an unknown instruction", "text", {"instruction_id_list": ["no:such"], "kwargs": [{}]}, {}, None),
+    ("ifeval", "an unknown instruction", "text", UNKNOWN_INSTRUCTION, {}, "bad_ground_truth"),
+    ("ifbench", "an unknown instruction", "text", UNKNOWN_INSTRUCTION, {}, "bad_ground_truth"),
+    ("if_multi", "an unknown instruction", "text", UNKNOWN_INSTRUCTION, {}, "bad_ground_truth"),
+    (
+        "humaneval",
+        "an empty test",
+        program("def add(a, b):\n    return a + b"),
+        {**HUMANEVAL, "test": ""},
+        {},
+        "bad_ground_truth",
+    ),
     ("mbpp", "no tests", program("def add(a, b):\n    return a + b"), {"test_list": []}, {}, "bad_ground_truth"),
     ("apps", "no test cases", program("print(3)"), {"inputs": [], "outputs": []}, {}, "bad_ground_truth"),
     ("rubric", "no criteria", "An apple.", {"prompt": "p", "rubrics": []}, {}, "bad_ground_truth"),
+    ("mcq", "a gold that is no letter", "The answer is (B).", "@@@", {}, "bad_ground_truth"),
 ]
 
 
@@ -142,7 +157,7 @@ def test_content_past_a_bound_is_judged_wrong(task, what, completion, ground_tru
 def test_a_bad_ground_truth_is_a_failure(task, what, completion, ground_truth, options, reason, judge_url):
     verdict = rlvr.verify(completion, ground_truth, task, timeout=TIMEOUT, **_options(task, options, judge_url))
     assert verdict.failed and verdict.score == 0.0 and not verdict.correct, verdict
-    assert reason is None or verdict.reason == reason, verdict
+    assert verdict.reason == reason, verdict
 
 
 def test_a_judge_that_is_down_is_a_failure():
@@ -230,3 +245,8 @@ def test_job_timeout_reports_the_cpu_seconds_the_job_used():
     assert slept.value.cpu_seconds is not None and slept.value.cpu_seconds < 0.05
     # How much CPU the spinning job got depends on the machine's load; some, and more than a sleeper.
     assert spun.value.cpu_seconds is not None and spun.value.cpu_seconds > slept.value.cpu_seconds + 0.05
+
+
+def test_every_task_has_rows():
+    tasks = set(rlvr.available_tasks())
+    assert tasks <= {row[0] for row in ATTACKS} and tasks <= {row[0] for row in BAD_GOLD}

@@ -33,12 +33,12 @@ missing answer column or a column whose length differs from the completions' whe
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from rlvr.aio import run_blocking
 from rlvr.api import get_verifier
 from rlvr.integrations.messages import completion_text
 from rlvr.verdict import NO_ANSWER, TIMEOUT, Verdict
@@ -98,7 +98,9 @@ def async_reward_func(
     task: str, answer_column: str = "answer", distributed: Any = False, on_failure: str = "none", **options: Any
 ) -> Callable[..., Any]:
     """Like `reward_func`, but a coroutine function: TRL awaits it on its event loop, next to
-    its other async rewards. Verification runs in a worker thread, so the loop never blocks."""
+    its other async rewards. Verification runs on rlvr's async thread pool (rlvr.aio), not on
+    asyncio's small default executor, so the loop never blocks and concurrent batches never
+    queue behind each other's threads."""
     scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed, on_failure)
 
     async def rlvr_reward(
@@ -108,7 +110,7 @@ def async_reward_func(
         log_metric: Callable[[str, float], None] | None = None,
         **columns: Any,
     ) -> list[float | None]:
-        return await asyncio.to_thread(scorer.score, completions, columns, log_metric)
+        return await run_blocking(scorer.score, completions, columns, log_metric)
 
     return _named(rlvr_reward, task)
 

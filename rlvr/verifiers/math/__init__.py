@@ -1,7 +1,8 @@
 """MATH / Minerva: competition mathematics with LaTeX answers.
 
 Ground truth: a bare LaTeX answer ("\\frac{1}{2}") or a whole reference solution, whose answer
-is its rightmost \\boxed{}. Modes (option `mode`):
+is its rightmost \\boxed{}; or a mapping {"answer": that, "question": the problem} (a JSON string of
+one too). The question is optional: rules that need it (docs/math.md) use it where it is given. Modes (option `mode`):
 
     boxed    (default) only a \\boxed{} / \\fbox{} answer counts; compared by equivalence
     lenient  the last announced answer ("the answer is X", "Answer: X") after the last box,
@@ -28,11 +29,12 @@ The Verdict's `extracted` is the raw answer string; `detail` has the form it was
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rlvr.api import reward_function
 from rlvr.verdict import MISMATCH, NO_ANSWER, OK, TOO_COMPLEX, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
@@ -47,6 +49,7 @@ from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.bounds import answer_bound
 from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
+from rlvr.verifiers.reward import reward_function
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool as shared_pool_for
 
@@ -113,6 +116,7 @@ class MathVerifier(Verifier[MathOptions]):
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
         options = self.options
+        ground_truth, question = _answer_and_question(ground_truth)
         if isinstance(ground_truth, (int, float)) and not isinstance(ground_truth, bool):
             ground_truth = str(ground_truth)
         if not isinstance(ground_truth, str) or not ground_truth.strip():
@@ -128,7 +132,7 @@ class MathVerifier(Verifier[MathOptions]):
             else:
                 # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
                 gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
-                correct, settled_by = self._equivalent(answer, gold, deadline, detail)
+                correct, settled_by = self._equivalent(answer, gold, deadline, detail, question)
         except _PastBound as exc:
             detail["bound"] = str(exc)
             return Verdict(score=0.0, correct=False, extracted=extracted, reason=exc.reason, detail=detail)
@@ -141,11 +145,13 @@ class MathVerifier(Verifier[MathOptions]):
             detail=detail,
         )
 
-    def _equivalent(self, answer: str, gold: str, deadline: Deadline, detail: dict[str, Any]) -> tuple[bool, str]:
+    def _equivalent(
+        self, answer: str, gold: str, deadline: Deadline, detail: dict[str, Any], question: str = ""
+    ) -> tuple[bool, str]:
         if len(answer) > grader.MAX_ANSWER_CHARS:
             detail["structure"] = f"answer longer than {grader.MAX_ANSWER_CHARS} characters: not parsed"
             return answer.strip() == gold.strip(), "string"
-        comparison = grader.compare(*grader.parse_pair(gold, answer), self.options.rel_tol)
+        comparison = grader.compare(*grader.parse_pair(gold, answer, question), self.options.rel_tol)
         if comparison.structure_mismatch:
             detail["structure"] = comparison.structure_mismatch
         sympy_results: dict[tuple[int, int], bool] = {}
@@ -201,6 +207,21 @@ def _check_bounds(pairs: list[tuple[str, str]]) -> None:
             raise BadGroundTruth(f"the gold answer item {gold!r:.200} is {problem.replace('_', ' ')} for sympy")
         if problem := answer_bound(predicted):
             raise _PastBound(problem, f"{predicted!r:.200} is {problem.replace('_', ' ')} for sympy")
+
+
+def _answer_and_question(ground_truth: Any) -> tuple[Any, str]:
+    """(the gold, the question or "") of a ground truth that may be {"answer": ..., "question": ...}."""
+    if isinstance(ground_truth, str) and ground_truth.lstrip().startswith('{"'):
+        try:
+            ground_truth = json.loads(ground_truth)
+        except ValueError:
+            return ground_truth, ""  # a LaTeX set such as {"a", "b"} is an answer, not a mapping
+    if not isinstance(ground_truth, Mapping):
+        return ground_truth, ""
+    question = ground_truth.get("question")
+    if question is not None and not isinstance(question, str):
+        raise BadGroundTruth(f"math ground truth's question must be a string, got {question!r:.80}")
+    return ground_truth.get("answer"), question or ""
 
 
 @lru_cache(maxsize=65536)
