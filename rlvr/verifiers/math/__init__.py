@@ -39,11 +39,13 @@ from rlvr.verdict import MISMATCH, NO_ANSWER, OK, TOO_COMPLEX, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
+    PastBound,
     VerificationTimeout,
     Verifier,
     VerifierBusy,
     VerifierOptions,
     default_concurrency,
+    spent_its_cpu,
 )
 from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.bounds import answer_bound
@@ -56,16 +58,6 @@ from rlvr.workers.shared import shared_pool as shared_pool_for
 # The zygote imports these once; every worker forked from it starts warm.
 PRELOAD = ("sympy", "latex2sympy2_extended", "rlvr.verifiers.math.symbolic:warm_up")
 MAX_EXTRACTED_CHARS = 2000
-# A sympy job killed after using this share of its limit in CPU time was expensive, not starved.
-CPU_SHARE_EXPENSIVE = 0.8
-
-
-class _PastBound(Exception):
-    """The answer drove sympy past a bound: a judged verdict with this reason."""
-
-    def __init__(self, reason: str, why: str) -> None:
-        super().__init__(why)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -133,7 +125,7 @@ class MathVerifier(Verifier[MathOptions]):
                 # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
                 gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
                 correct, settled_by = self._equivalent(answer, gold, deadline, detail, question)
-        except _PastBound as exc:
+        except PastBound as exc:
             detail["bound"] = str(exc)
             return Verdict(score=0.0, correct=False, extracted=extracted, reason=exc.reason, detail=detail)
         detail["settled_by"] = settled_by
@@ -190,8 +182,8 @@ class MathVerifier(Verifier[MathOptions]):
                     deadline=deadline.expires_at,
                 )
             except JobTimeout as exc:
-                if exc.cpu_seconds is not None and exc.cpu_seconds >= CPU_SHARE_EXPENSIVE * limit:
-                    raise _PastBound(TOO_COMPLEX, f"sympy used its whole budget: {exc}") from None
+                if spent_its_cpu(exc, limit):
+                    raise PastBound(TOO_COMPLEX, f"sympy used its whole budget: {exc}") from None
                 if attempt or deadline.remaining() <= 0:
                     raise VerificationTimeout(str(exc)) from None
             except PoolBusy as exc:
@@ -201,12 +193,12 @@ class MathVerifier(Verifier[MathOptions]):
 
 def _check_bounds(pairs: list[tuple[str, str]]) -> None:
     """Raise before sympy when an item is too large or deep for it: the gold's fault
-    (BadGroundTruth) or the answer's (_PastBound, a judged verdict)."""
+    (BadGroundTruth) or the answer's (PastBound, a judged verdict)."""
     for gold, predicted in pairs:
         if problem := answer_bound(gold):
             raise BadGroundTruth(f"the gold answer item {gold!r:.200} is {problem.replace('_', ' ')} for sympy")
         if problem := answer_bound(predicted):
-            raise _PastBound(problem, f"{predicted!r:.200} is {problem.replace('_', ' ')} for sympy")
+            raise PastBound(problem, f"{predicted!r:.200} is {problem.replace('_', ' ')} for sympy")
 
 
 def _answer_and_question(ground_truth: Any) -> tuple[Any, str]:
