@@ -21,7 +21,10 @@ The blame rule (docs/reliability.md): a completion whose answer is too large or 
 (bounds.py, checked before sympy) or that used a sympy job's whole CPU budget is judged wrong,
 reason "too_complex" / "too_deep"; a job starved of CPU by the machine is tried once more with
 a fresh budget and then gives "timeout" (a failure); "busy" when no worker was free in time. A
-gold that does not parse, or is itself too large, gives "bad_ground_truth"; running out of
+gold that sympy cannot parse because it is broken LaTeX (unbalanced braces, an unclosed
+environment, no digit or letter), or that is itself too large, gives "bad_ground_truth"; a
+well-formed gold that sympy's LaTeX parser does not read (a cases environment, "4:30 p.m.")
+equals nothing in sympy (the string and number steps still compare it). Running out of
 memory or stack gives "error", never a judged mismatch.
 The Verdict's `extracted` is the raw answer string; `detail` has the form it was found in
 (`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure).
@@ -48,7 +51,7 @@ from rlvr.verifiers.base import (
     spent_its_cpu,
 )
 from rlvr.verifiers.math import grader, symbolic
-from rlvr.verifiers.math.bounds import answer_bound
+from rlvr.verifiers.math.bounds import answer_bound, malformed
 from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.verifiers.reward import reward_function
@@ -152,8 +155,9 @@ class MathVerifier(Verifier[MathOptions]):
             pairs = [(items_g[i], items_p[j]) for i, j in comparison.pending]
             _check_bounds(pairs)
             results = self._in_worker(symbolic.equal_pairs, pairs, self.options.rel_tol, deadline=deadline)
-            if any(how == symbolic.GOLD_UNPARSED for _, how in results):
-                raise BadGroundTruth(f"the gold answer {gold!r:.200} does not parse")
+            gold_unparsed = any(how == symbolic.GOLD_UNPARSED for _, how in results)
+            if gold_unparsed and (problem := malformed(gold)):
+                raise BadGroundTruth(f"the gold answer {gold!r:.200} does not parse: {problem}")
             sympy_results = {pair: equal for pair, (equal, _) in zip(comparison.pending, results)}
             detail["sympy"] = [how for _, how in results][:8]
         return grader.decide(comparison, sympy_results)
