@@ -24,16 +24,13 @@ OUTPUT_LIMIT = "output_limit"  # output past the size the verifier accepts
 TIMEOUT = "timeout"
 ERROR = "error"
 BAD_GROUND_TRUTH = "bad_ground_truth"
-BAD_OPTIONS = "bad_options"
 UNKNOWN_TASK = "unknown_task"
 JUDGE_ERROR = "judge_error"
 SANDBOX_ERROR = "sandbox_error"
 BUSY = "busy"
 
 JUDGED_REASONS = frozenset({OK, MISMATCH, NO_ANSWER, PROGRAM_TIMEOUT, TOO_COMPLEX, TOO_DEEP, OUTPUT_LIMIT})
-FAILURE_REASONS = frozenset(
-    {TIMEOUT, ERROR, BAD_GROUND_TRUTH, BAD_OPTIONS, UNKNOWN_TASK, JUDGE_ERROR, SANDBOX_ERROR, BUSY}
-)
+FAILURE_REASONS = frozenset({TIMEOUT, ERROR, BAD_GROUND_TRUTH, UNKNOWN_TASK, JUDGE_ERROR, SANDBOX_ERROR, BUSY})
 
 
 def is_failure(reason: str) -> bool:

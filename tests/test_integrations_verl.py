@@ -95,6 +95,14 @@ def test_bad_options_raise_at_the_first_batch(options):
         compute_score_batch(["openai/gsm8k"] * 2, ["#### 1"] * 2, ["1"] * 2, options=options)
 
 
+@pytest.mark.parametrize("task_map", [{"my/gsm8k": "gsm8kk"}, {"my/gsm8k": 3}, ["gsm8k"], "gsm8k"])
+def test_a_bad_task_map_raises(task_map):
+    with pytest.raises(ValueError, match="task_map"):
+        compute_score("my/gsm8k", "#### 1", "1", task_map=task_map)
+    with pytest.raises(ValueError, match="task_map"):
+        compute_score_batch(["my/gsm8k"], ["#### 1"], ["1"], task_map=task_map)
+
+
 def test_unknown_data_source_scores_zero_and_warns_once(caplog):
     with caplog.at_level(logging.WARNING, logger="rlvr.integrations.verl"):
         results = [compute_score("hiyouga/geometry3k-unmapped", "#### 1", "1") for _ in range(3)]
@@ -135,7 +143,8 @@ _junk = st.recursive(
 _source = st.one_of(st.sampled_from(sorted(DATA_SOURCES) + ["gsm8k", "unmapped"]), _junk)
 # Valid options only: bad ones are configuration and raise (test_bad_options_raise_at_the_first_batch).
 _options = st.one_of(st.none(), st.just({}), st.just({"gsm8k": {"mode": "boxed"}}))
-_task_map = st.one_of(st.none(), st.dictionaries(_text, _junk, max_size=2), _junk)
+# Valid task maps only: a bad one is configuration and raises (test_a_bad_task_map_raises).
+_task_map = st.one_of(st.none(), st.dictionaries(_text, st.sampled_from(["gsm8k", "math"]), max_size=2))
 
 
 @settings(max_examples=200, deadline=None)

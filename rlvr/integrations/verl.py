@@ -24,8 +24,9 @@ metric) and "pred" (the extracted answer or "", which its validation uses for ma
 Never raises for a sample: an unknown data_source gives score 0 with reason "unknown_task" and
 a logged warning (once per name), not verl's NotImplementedError in the middle of a run.
 Configuration raises ValueError on the first call, so at the first batch: `options` that are
-not {task: {option: value}}, or a misspelt or ill-typed option of any task named there (a run
-trained on per-sample zeros with only a log line before).
+not {task: {option: value}}, a misspelt or ill-typed option of any task named there (a run
+trained on per-sample zeros with only a log line before), or a `task_map` whose values are not
+rlvr tasks.
 
 Failed verdicts and verl: verl's reward managers put the dict's "score" into the reward tensor
 and every other key into the batch's `non_tensor_batch` (and the validation metrics); its GRPO
@@ -105,8 +106,9 @@ def compute_score(
 ) -> dict[str, Any]:
     """verl's per-sample reward contract. `extra_info` and other keywords verl passes
     (sandbox urls, reward-model routers) are accepted and not used. Raises ValueError for bad
-    `options` (configuration), never for a sample."""
+    `options` or `task_map` (configuration), never for a sample."""
     _check_options(options)
+    _check_task_map(task_map)
     task = task_for(data_source, _plain(task_map))
     if task is None:
         return _result(_unknown(data_source))
@@ -125,13 +127,15 @@ def compute_score_batch(
 ) -> list[dict[str, Any]]:
     """verl's batch reward contract (BatchRewardManager): one dict per sample, in input order.
     Samples are grouped by task and each group goes through the verifier's `verify_batch`.
-    Raises ValueError only for configuration: the three sequences differ in length, or bad `options`."""
+    Raises ValueError only for configuration: the three sequences differ in length, or bad
+    `options` or `task_map`."""
     if not len(data_sources) == len(solution_strs) == len(ground_truths):
         raise ValueError(
             f"compute_score_batch got {len(data_sources)} data_sources, {len(solution_strs)} solutions "
             f"and {len(ground_truths)} ground truths"
         )
     _check_options(options)
+    _check_task_map(task_map)
     task_map = _plain(task_map)
     verdicts: list[Verdict | None] = [None] * len(solution_strs)
     rows_by_task: dict[str, list[int]] = defaultdict(list)
@@ -181,6 +185,18 @@ def _check_options(options: Any) -> None:
         if key not in TASKS or not isinstance(value, Mapping):
             raise ValueError(f"verl reward_kwargs options must map task names to option dicts, got {key!r}: {value!r}")
         shared_verifier(key, dict(value))
+
+
+def _check_task_map(task_map: Any) -> None:
+    """Raise ValueError unless `task_map` is {data_source: rlvr task}: a misspelt task there would
+    otherwise fail every sample of that data source for a whole run."""
+    if task_map is None:
+        return
+    task_map = _plain(task_map)
+    if not isinstance(task_map, Mapping) or not all(
+        isinstance(source, str) and isinstance(task, str) and task in TASKS for source, task in task_map.items()
+    ):
+        raise ValueError(f"verl reward_kwargs task_map must map data sources to rlvr tasks, got {task_map!r:.200}")
 
 
 def _task_options(options: Mapping[str, Mapping[str, Any]] | None, task: str) -> dict[str, Any]:
