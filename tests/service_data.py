@@ -16,6 +16,9 @@ from typing import Any
 from code_data import mbpp_rows
 from shared_data import data_file
 
+import rlvr
+from rlvr.verdict import Verdict
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -66,6 +69,19 @@ def mixed_samples(count: int) -> list[Sample]:
         samples.append(by_task[task][taken[task]])
         taken[task] += 1
     return samples
+
+
+def in_process_verdicts(samples: list[Sample]) -> list[Verdict]:
+    """The in-process verdicts of `samples`, each task's through its verifier's verify_batch."""
+    verdicts: list[Verdict | None] = [None] * len(samples)
+    for task in {s.task for s in samples}:
+        rows = [i for i, s in enumerate(samples) if s.task == task]
+        batch = rlvr.get_verifier(task).verify_batch(
+            [samples[i].completion for i in rows], [samples[i].ground_truth for i in rows]
+        )
+        for i, verdict in zip(rows, batch):
+            verdicts[i] = verdict
+    return [v for v in verdicts if v is not None]
 
 
 def judgement(verdict: Any) -> tuple:

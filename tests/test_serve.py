@@ -14,9 +14,7 @@ import time
 import httpx
 import pytest
 from serve_process import SLOW_TRUTH, running, slow_program, start, wait_until
-from service_data import judgement, mixed_samples
-
-import rlvr
+from service_data import in_process_verdicts, judgement, mixed_samples
 
 # Two workers per pool, whatever the machine: the lane of a code task is two samples wide.
 ENV = {"RLVR_WORKERS": "2"}
@@ -77,7 +75,7 @@ def test_200_mixed_requests_from_32_clients_get_the_in_process_verdicts(server):
 
     answers = asyncio.run(run())
     assert sorted(answers) == list(range(200))
-    expected = [rlvr.verify(s.completion, s.ground_truth, task=s.task) for s in samples]
+    expected = in_process_verdicts(samples)
     assert [judgement(answers[i]) for i in range(200)] == [judgement(v) for v in expected]
     assert all(answers[i]["failed"] == v.failed for i, v in enumerate(expected))
     assert {v.reason for v in expected} >= {"ok", "mismatch"}
