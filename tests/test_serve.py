@@ -59,18 +59,18 @@ def test_200_mixed_requests_from_32_clients_get_the_in_process_verdicts(server):
         for request in requests:
             queue.put_nowait(request)
 
-        async def client() -> None:
-            async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
-                while not queue.empty():
-                    path, body, rows = queue.get_nowait()
-                    response = await http.post(path, json=body)
-                    assert response.status_code == 200, response.text
-                    verdicts = response.json()["verdicts"] if path.endswith("batch") else [response.json()]
-                    for row, verdict in zip(rows, verdicts, strict=True):
-                        assert row not in answers
-                        answers[row] = verdict
+        async def client(http: httpx.AsyncClient) -> None:
+            while not queue.empty():
+                path, body, rows = queue.get_nowait()
+                response = await http.post(path, json=body)
+                assert response.status_code == 200, response.text
+                verdicts = response.json()["verdicts"] if path.endswith("batch") else [response.json()]
+                for row, verdict in zip(rows, verdicts, strict=True):
+                    assert row not in answers
+                    answers[row] = verdict
 
-        await asyncio.gather(*(client() for _ in range(32)))
+        async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=httpx.Limits(max_connections=32)) as http:
+            await asyncio.gather(*(client(http) for _ in range(32)))
         return answers
 
     answers = asyncio.run(run())
