@@ -16,6 +16,8 @@ import pytest
 from serve_process import SLOW_TRUTH, running, slow_program, start, wait_until
 from service_data import in_process_verdicts, judgement, mixed_samples
 
+import rlvr
+
 # Two workers per pool, whatever the machine: the lane of a code task is two samples wide.
 ENV = {"RLVR_WORKERS": "2"}
 
@@ -232,3 +234,10 @@ def test_sigterm_answers_every_accepted_request_and_exits_0():
     finally:
         if server.process.poll() is None:
             server.process.kill()
+
+
+def test_rlvr_command_keeps_the_report_as_default_and_refuses_unknown_commands():
+    doctor = subprocess.run([sys.executable, "-m", "rlvr", "doctor"], capture_output=True, text=True, timeout=60)
+    assert doctor.returncode == 0 and doctor.stdout.startswith(f"rlvr {rlvr.__version__}\n")
+    unknown = subprocess.run([sys.executable, "-m", "rlvr", "serv"], capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "rlvr serve" in unknown.stderr and unknown.stdout == ""
