@@ -13,6 +13,13 @@ and loads either from the trainer config:
 "lighteval/MATH", ...) and every rlvr task name; extend it per run with the keyword
 `task_map={"my/dataset": "gsm8k"}` and set verifier options per task with
 `options={"gsm8k": {"mode": "strict"}}`, both settable as `custom_reward_function.reward_kwargs`.
+`compute_score_async` is the same per-sample contract as a coroutine function: verl's
+asynchronous reward loop (verl/experimental/reward_loop) awaits it on its event loop instead of
+running a synchronous function on the loop's small default executor, and rlvr verifies on its
+own thread lanes (rlvr.aio), so waiting for a worker is never charged to a sample's timeout:
+
+    reward.custom_reward_function.name=compute_score_async
+
 `compute_score_batch` takes `distributed=True` (or a dict of `rlvr.distributed.ServerOptions`
 fields) there too, to verify on the Ray cluster verl runs on, through one reward server that
 every reward worker shares.
@@ -46,11 +53,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rlvr.aio import run_blocking
 from rlvr.api import shared_verifier
 from rlvr.verdict import UNKNOWN_TASK, Verdict
 from rlvr.verifiers.registry import TASKS
 
-__all__ = ["DATA_SOURCES", "compute_score", "compute_score_batch", "task_for"]
+__all__ = ["DATA_SOURCES", "compute_score", "compute_score_async", "compute_score_batch", "task_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +119,27 @@ def compute_score(
     if task is None:
         return _result(_unknown(data_source))
     return _result(_verify_rows(task, _task_options(options, task), [solution_str], [ground_truth], [0])[0])
+
+
+async def compute_score_async(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Any = None,
+    task_map: Mapping[str, str] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """`compute_score` as a coroutine function, for verl's async reward loop: the same dict,
+    awaited without blocking the event loop."""
+    task = task_for(data_source, _plain(task_map))
+    if task is None or _options_problem(options) is not None:  # no verification: the failure, at once
+        return compute_score(data_source, solution_str, ground_truth, extra_info, task_map, options)
+    try:
+        verifier = await run_blocking(shared_verifier, task, _task_options(options, task))
+    except ValueError as exc:  # bad options: reported per sample, as compute_score does
+        return _result(Verdict.failure(BAD_OPTIONS, str(exc)))
+    return _result(await verifier.averify(solution_str, _plain(ground_truth)))
 
 
 def compute_score_batch(
