@@ -78,13 +78,21 @@ def test_task_map_and_options_come_as_reward_kwargs():
     assert strict_hash["reason"] == "no_answer"
 
 
-def test_bad_options_are_reported_per_sample_not_ignored():
-    flat = compute_score("openai/gsm8k", "#### 1", "1", options={"mode": "hash"})
-    assert flat["reason"] == "bad_options" and flat["score"] == 0.0
-    unknown_option = compute_score("openai/gsm8k", "#### 1", "1", options={"gsm8k": {"no_such": 1}})
-    assert unknown_option["reason"] == "bad_options"
-    batch = compute_score_batch(["openai/gsm8k"] * 2, ["#### 1"] * 2, ["1"] * 2, options={"gsm8k": {"mode": "x"}})
-    assert [r["reason"] for r in batch] == ["bad_options"] * 2
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"mode": "hash"},
+        {"gsm8k": {"no_such": 1}},
+        {"gsm8k": {"mode": "x"}},
+        {"math": {"sympy_timeout": "2"}},
+        ["gsm8k"],
+    ],
+)
+def test_bad_options_raise_at_the_first_batch(options):
+    with pytest.raises(ValueError):
+        compute_score("openai/gsm8k", "#### 1", "1", options=options)
+    with pytest.raises(ValueError):  # the batch has no math sample, yet math's bad option raises
+        compute_score_batch(["openai/gsm8k"] * 2, ["#### 1"] * 2, ["1"] * 2, options=options)
 
 
 def test_unknown_data_source_scores_zero_and_warns_once(caplog):
@@ -125,7 +133,8 @@ _junk = st.recursive(
     max_leaves=6,
 )
 _source = st.one_of(st.sampled_from(sorted(DATA_SOURCES) + ["gsm8k", "unmapped"]), _junk)
-_options = st.one_of(st.none(), st.just({"gsm8k": {"mode": "boxed"}}), st.dictionaries(_text, _junk, max_size=2))
+# Valid options only: bad ones are configuration and raise (test_bad_options_raise_at_the_first_batch).
+_options = st.one_of(st.none(), st.just({}), st.just({"gsm8k": {"mode": "boxed"}}))
 _task_map = st.one_of(st.none(), st.dictionaries(_text, _junk, max_size=2), _junk)
 
 

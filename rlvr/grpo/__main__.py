@@ -94,7 +94,7 @@ def plan(config: Any) -> RunPlan:
     sft_data = None
     if sft:
         if not isinstance(sft, dict) or "data" not in sft or set(sft) - SFT_KEYS:
-            raise ValueError(f"'sft' must be a mapping with 'data' and optionally num_epochs, learning_rate, got {sft!r}")
+            raise ValueError(f"'sft' must be a mapping with 'data' and optionally num_epochs, learning_rate: {sft!r}")
         sft_data = read_jsonl(str(sft["data"]), "sft data")
         validate_records(sft_data, ("prompt", "response"), f"sft data {sft['data']}")
     return RunPlan(

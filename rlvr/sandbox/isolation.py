@@ -31,7 +31,8 @@ from rlvr.sandbox.mounts import mount_args
 UID_BASE = 620000
 UID_RANGE = 1 << 20
 TMPFS_BYTES = 256 * 1024 * 1024
-WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+# CAP_SYS_ADMIN lets each child unshare an IPC namespace of its own before it drops every capability.
+WORKER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
 SCRIPTS = Path(__file__).parent  # worker.py and the sibling modules it imports
 WORKER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 

@@ -20,6 +20,7 @@ TASKS: dict[str, str] = {
     "humaneval": "rlvr.verifiers.humaneval:HumanEvalVerifier",
     "apps": "rlvr.verifiers.apps:APPSVerifier",
     "math": "rlvr.verifiers.math:MathVerifier",
+    "mcq": "rlvr.verifiers.mcq:MCQVerifier",
 }
 
 

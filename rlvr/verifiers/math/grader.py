@@ -63,7 +63,7 @@ _INEQUALITY = re.compile(r"\\(?:geq?|leq?|neq?|gt|lt)(?![A-Za-z])|[<>]")
 PERCENT_TOLERANCE = 1e-12  # 100 times a float: 28.000000000000004
 
 
-def parse_pair(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, ParsedAnswer]:
+def parse_pair(gold_raw: str, predicted_raw: str, question: str = "") -> tuple[ParsedAnswer, ParsedAnswer]:
     """The gold and predicted answers, each read against the other: a final equation
     ("\\frac{36}{4}=9", "BC=14", "x=-3,x=1") stands for its right-hand side(s) when the gold
     states no relation; a gold that names its values ("|AB|=1", "z=1+1=2") stands for them,
