@@ -385,11 +385,17 @@ def _score(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from rlvr.eval.report import report
+    from rlvr.eval.report import load_run, mixed_tasks, report
 
     table, plots = report(args.runs, args.plot_dir)
     print(table)
-    print("plots: " + ", ".join(str(p) for p in plots))
+    if plots:
+        print("plots: " + ", ".join(str(p) for p in plots))
+    else:
+        print("plots: none (they need matplotlib: pip install 'rlvr[eval]')")
+    warning = mixed_tasks([load_run(d) for d in args.runs])
+    if warning:
+        print(f"rlvr-eval: warning: {warning}", file=sys.stderr)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {

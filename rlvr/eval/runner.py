@@ -184,7 +184,9 @@ def _prepare_output(config: EvalConfig) -> set[str]:
     out.mkdir(parents=True, exist_ok=True)
     completions, config_path = out / COMPLETIONS, out / "config.json"
     stored = {k: v for k, v in json.loads(json.dumps(asdict(config))).items() if k not in RESUMABLE_CHANGES}
-    if not completions.exists():
+    if not _holds_a_record(completions):
+        # A run that failed before its first completion (a server not up, a bad model) left
+        # nothing to keep: the same command starts it again.
         config_path.write_text(json.dumps(stored, indent=2))
         return set()
     if not config.resume:
@@ -195,6 +197,14 @@ def _prepare_output(config: EvalConfig) -> set[str]:
         raise ValueError(f"--resume with different settings than the run in {out}: {changed}")
     _drop_partial_last_line(completions)
     return {str(r["id"]) for r in iter_rollouts(completions)}
+
+
+def _holds_a_record(path: Path) -> bool:
+    """Whether `path` exists and holds at least one whole record (a line with its newline)."""
+    if not path.exists():
+        return False
+    with path.open("rb") as handle:
+        return any(line.endswith(b"\n") for line in handle)
 
 
 def rejudge_failures(path: Path, verifier: Verifier) -> int:
