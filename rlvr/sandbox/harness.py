@@ -25,6 +25,7 @@ import time
 from typing import Any
 
 import child
+import meter
 import reaper
 import wire
 
@@ -36,6 +37,9 @@ _TRUSTED_NAMES = _BUILTIN_NAMES | sys.stdlib_module_names
 # tests of a job together: at most 3 bytes a character in the reply, far below wire.MAX_FRAME.
 LOG_TAIL_CHARS = 4096
 JOB_OUTPUT_CHARS = 16 * 1024 * 1024
+# Seconds a child that no test needs any more may take to end by itself before it is killed.
+END_WAIT = 0.5
+MIB = 1024 * 1024
 
 
 class TestTimeout(Exception):
@@ -47,11 +51,11 @@ class ProgramError(Exception):
 
 
 class Channel:
-    """Requests to the child's rpc loop, each answered by one frame before `deadline` (monotonic)."""
+    """Requests to the child's rpc loop, each answered by one frame within the test's `clock`."""
 
-    def __init__(self, request_fd: int, answer_fd: int, deadline: float, answer_limit: int) -> None:
+    def __init__(self, request_fd: int, answer_fd: int, clock: meter.Clock, answer_limit: int) -> None:
         self.request_fd, self.answer_fd = request_fd, answer_fd
-        self.deadline, self.answer_limit = deadline, answer_limit
+        self.clock, self.answer_limit = clock, answer_limit
         # Set once a request went unanswered (exit, timeout, oversized or malformed answer) or the
         # child wrote more than its answer: it cannot serve another test, even if the test code
         # caught the error.
@@ -67,9 +71,11 @@ class Channel:
         except BrokenPipeError:
             raise ProgramError("the program exited before answering") from None
         try:
-            answer = wire.loads(wire.read_frame_until(self.answer_fd, self.deadline, self.answer_limit))
+            if not self.clock.wait(self.answer_fd):
+                raise TimeoutError
+            answer = wire.loads(wire.read_frame_until(self.answer_fd, self.clock.wall_deadline, self.answer_limit))
         except TimeoutError:
-            raise TestTimeout("the program did not answer in time") from None
+            raise TestTimeout(_timeout_message(self.clock.spent or self.clock.expire())) from None
         except EOFError:
             raise ProgramError("the program exited before answering") from None
         except (wire.WireError, ValueError) as exc:
@@ -154,34 +160,36 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     unusable (a timeout, a crash or exit, too much output, a malformed answer) retires it, and
     the next test gets a fresh one, so no test is charged for another's damage."""
     deadline = time.monotonic() + job["budget"]
+    test_timeout = job["limits"]["test_timeout"]
     shared: Child | None = None
     output_left = JOB_OUTPUT_CHARS
     for index, test in enumerate(job["tests"]):
         remaining = deadline - time.monotonic()
-        time_limit = min(job["limits"]["test_timeout"], remaining)
+        wall_cap = min(test_timeout * meter.WALL_FACTOR + 1, remaining)
         if remaining <= 0.05:
             outcome = {"passed": False, "ran": False, "timed_out": True, "error": "the total time budget ran out"}
         elif test["kind"] == "stdio":
             if shared is not None:
-                shared.finish(time_limit)
+                shared.finish(None)
                 shared = None
             started = time.monotonic()
             fresh = Child(job, zygote, slot, "stdio", test.get("stdin", ""), serves=1)
             outcome = _ended(
-                {"passed": None, "value": None, "error": None, "timed_out": False}, fresh.finish(time_limit)
+                {"passed": None, "value": None, "error": None, "timed_out": False},
+                fresh.finish(fresh.clock(test_timeout, wall_cap)),
             )
             outcome["seconds"] = round(time.monotonic() - started, 6)
         else:
             shared = shared or Child(job, zygote, slot, "rpc", "", serves=len(job["tests"]) - index)
-            outcome = shared.drive(test, time_limit)
+            outcome = shared.drive(test, shared.clock(test_timeout, wall_cap))
             if not shared.healthy:
-                outcome = _ended(outcome, shared.finish(time_limit))
+                outcome = _ended(outcome, shared.finish(None))
                 shared = None
         output_left -= _bound_output(outcome, test["kind"], output_left)
         out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
         out.flush()
     if shared is not None:
-        shared.finish(max(deadline - time.monotonic(), 0.05))
+        shared.finish(None)
 
 
 def _bound_output(outcome: dict, kind: str, room: int) -> int:
@@ -201,8 +209,9 @@ def _bound_output(outcome: dict, kind: str, room: int) -> int:
 def _ended(outcome: dict, end: dict) -> dict:
     """A test's outcome with how its child ended added: a timeout or an error at the end adds to
     what the test itself saw, never replaces it."""
-    timed_out, error = end.pop("timed_out"), end.pop("error")
+    timed_out, error, starved = end.pop("timed_out"), end.pop("error"), end.pop("starved")
     outcome.update(timed_out=outcome["timed_out"] or timed_out, error=outcome["error"] or error)
+    outcome["starved"] = outcome.get("starved", False) or starved
     outcome.update(end, memory_exceeded=end["memory_exceeded"] or "MemoryError" in (outcome["error"] or ""))
     return outcome
 
@@ -215,6 +224,10 @@ class Child:
     def __init__(self, job: dict, zygote: socket.socket, slot: int, mode: str, stdin: str, serves: int) -> None:
         limits = job["limits"]
         self.uid, self.limits, self.started = job.get("uid"), limits, time.monotonic()
+        self.group = meter.JobGroup(job["cgroup"])
+        if self.group:
+            self.group.prepare(limits["memory_mb"] * MIB, limits["max_processes"])
+        self.oom_kills = self.group.oom_kills() if self.group else 0
         self.cwd = os.path.join(job["tmp_root"], f"run-{os.getpid()}-{slot}")
         os.mkdir(self.cwd, 0o700)
         if self.uid is not None:
@@ -226,6 +239,7 @@ class Child:
             "limits": {**limits, "cpu_seconds": limits["cpu_seconds"] * serves},
             "uid": self.uid,
             "mode": mode,
+            "cgroup": job["cgroup"],
         }
         child_fds = [
             self.pipes["stdin"][0],
@@ -241,6 +255,7 @@ class Child:
             os.close(fd)
         self.replies = Replies(self.reply)
         self.pid = (self.replies.next(self.started + limits["test_timeout"]) or {}).get("pid")
+        self.tree = meter.Tree(self.group, self.uid, self.pid)
         self.overflow = threading.Event()
         self.drains = [
             Drain(self.pipes[name][0], limits["output_bytes"], self._on_overflow) for name in ("stdout", "stderr")
@@ -252,14 +267,22 @@ class Child:
 
     def _on_overflow(self) -> None:
         self.overflow.set()
+        self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the child's whole tree: its group, its uid's processes (or its process group)."""
+        if self.group:
+            self.group.kill()
         reaper.kill_tree(self.uid, self.pid)
 
-    def drive(self, test: dict, time_limit: float) -> dict:
-        """Run one call or assert test against the program within `time_limit` seconds."""
+    def clock(self, cpu_limit: float, wall_cap: float) -> meter.Clock:
+        """A test's budget: `cpu_limit` seconds of this child's tree's CPU time, `wall_cap` of wall clock."""
+        return meter.Clock(self.tree, cpu_limit, wall_cap)
+
+    def drive(self, test: dict, clock: meter.Clock) -> dict:
+        """Run one call or assert test against the program within `clock`."""
         started = time.monotonic()
-        channel = Channel(
-            self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"]
-        )
+        channel = Channel(self.pipes["request"][1], self.pipes["answer"][0], clock, self.limits["output_bytes"])
         outcome: dict[str, Any] = {"passed": None, "value": None, "error": None, "timed_out": False}
         try:
             _drive(test, channel, outcome)
@@ -269,18 +292,19 @@ class Child:
             outcome.update(passed=False, error=f"{type(exc).__name__}: {_describe(exc)}")
         self.healthy = not (channel.broken or self.overflow.is_set())
         outcome["memory_exceeded"] = "MemoryError" in (outcome["error"] or "")
+        outcome["starved"] = clock.spent == "starved"
         outcome["seconds"] = round(time.monotonic() - started, 6)
         return outcome
 
-    def finish(self, time_limit: float) -> dict:
-        """End the child within `time_limit` (an rpc child's loop ends when its request pipe
-        closes; a script ends by itself), kill whatever is left of its tree, and say how it ended."""
-        deadline = time.monotonic() + time_limit
+    def finish(self, clock: meter.Clock | None) -> dict:
+        """End the child within `clock` (a script's test), or END_WAIT seconds when no test needs
+        it any more (an rpc child's loop ends when its request pipe closes); kill whatever is left
+        of its tree, and say how it ended."""
         os.close(self.pipes["request"][1])
-        status = self.replies.next(deadline)
+        status = self.replies.wait(clock.wait) if clock else self.replies.next(time.monotonic() + END_WAIT)
         if status is None or reaper.has_processes(self.uid) or any(map(reaper.ipc_ids, reaper.IPC_KINDS)):
-            reaper.kill_tree(self.uid, self.pid)
-        timed_out = status is None
+            self.kill()
+        timed_out = status is None and clock is not None
         status = status or self.replies.next(time.monotonic() + 5) or {}
         for drain in self.drains:
             drain.join(timeout=1)
@@ -290,13 +314,16 @@ class Child:
         self.reply.close()
         shutil.rmtree(self.cwd, ignore_errors=True)
         code, sig = status.get("exit_code"), status.get("signal")
+        spent = clock.spent if clock and timed_out else None
         return {
             "timed_out": timed_out or sig == signal.SIGXCPU,
-            "error": "time limit exceeded" if timed_out else None,
+            "starved": spent == "starved",
+            "error": _timeout_message(spent) if spent else None,
             "exit_code": code,
             "signal": sig,
             "output_limit": self.overflow.is_set(),
-            "memory_exceeded": code == child.EXIT_MEMORY,
+            "memory_exceeded": code == child.EXIT_MEMORY
+            or (bool(self.group) and self.group.oom_kills() > self.oom_kills),
             "stdout": self.drains[0].text(),
             "stderr": self.drains[1].text(),
             "stdout_truncated": self.drains[0].truncated,
@@ -388,9 +415,12 @@ class Replies:
 
     def next(self, deadline: float) -> dict | None:
         """The next message; None when `deadline` passes first, {} when the zygote hung up."""
+        return self.wait(lambda sock: select.select([sock], [], [], max(deadline - time.monotonic(), 0))[0] != [])
+
+    def wait(self, readable) -> dict | None:
+        """The next message; None when `readable(sock)` says False first, {} when the zygote hung up."""
         while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
+            if not readable(self.sock):
                 return None
             chunk = self.sock.recv(4096)
             if not chunk:
@@ -402,3 +432,11 @@ class Replies:
 
 def _describe(exc: BaseException) -> str:
     return str(exc)[:500]
+
+
+def _timeout_message(spent: str) -> str:
+    return {
+        "cpu": "time limit exceeded (CPU time of the program's processes)",
+        "slept": "time limit exceeded (the program waited past the wall-clock cap)",
+        "starved": "the machine gave the program too little CPU before the wall-clock cap",
+    }[spent]

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, cast
 
-from rlvr.sandbox import spawner, wire
+from rlvr.sandbox import cgroups, spawner, wire
 from rlvr.sandbox.isolation import WORKER_ENV, Isolation, SandboxUnavailable, detect, sandbox_uid, worker_command
 from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, TestOutcome
@@ -55,6 +55,10 @@ IDLE_TIMEOUT = 60.0
 SELF_CHECK_TIMEOUT = 30.0
 STDERR_TAIL = 2000
 DEFAULT_LIMITS = Limits()
+
+
+# Worker groups are named by process and a process-wide count: pools and forked children never share one.
+_group_names = itertools.count()
 
 
 class SandboxClosed(RuntimeError):
@@ -80,7 +84,8 @@ class Worker:
         self.tmp_root = "/tmp" if isolation.level == "namespaces" else tempfile.mkdtemp(prefix="rlvr-sandbox-")
         if isolation.level != "namespaces":
             os.chmod(self.tmp_root, 0o711)
-        command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid)
+        self.cgroup = cgroups.make_worker_group(f"worker-{os.getpid()}-{next(_group_names)}")
+        command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid, self.cgroup)
         self.stderr = tempfile.TemporaryFile()
         self.process = spawner.spawn(
             command,
@@ -148,6 +153,7 @@ class Worker:
         wire.wait_closed(self.stdout.fileno(), time.monotonic() + EXIT_WAIT)
         if self.tmp_root != "/tmp":  # weak isolation: this worker's own folder on the host
             shutil.rmtree(self.tmp_root, ignore_errors=True)
+        cgroups.remove_group(self.cgroup)
 
     def close_files(self) -> None:
         """Close this process's ends of the pipes (in a forked child: only its copies)."""

@@ -63,7 +63,9 @@ class Opaque:
 @dataclass(frozen=True)
 class TestOutcome:
     """One test. `passed` is None for stdio and call tests (the caller compares `stdout` or
-    `value`). `ran` is False when the total budget ran out before the test started."""
+    `value`). `ran` is False when the total budget ran out before the test started. `timed_out`:
+    the program spent its CPU time or slept past the wall-clock cap; `starved` (with `timed_out`):
+    it was runnable but the machine gave it too little CPU before the cap, so nothing was judged."""
 
     passed: bool | None
     ran: bool = True
@@ -72,6 +74,7 @@ class TestOutcome:
     exit_code: int | None = None
     signal: int | None = None
     timed_out: bool = False
+    starved: bool = False
     memory_exceeded: bool = False
     output_limit: bool = False
     stdout: str = ""
