@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
 
 import pytest
 from code_data import humaneval_rows
 
 from rlvr import get_verifier, verify
-from rlvr.sandbox import AssertTest, Isolation, Limits, SandboxPool, StdioTest, cgroups
+from rlvr.sandbox import AssertTest, CallTest, Isolation, Limits, SandboxPool, StdioTest, cgroups, shared_pool, wire
 from rlvr.sandbox.guarantees import guarantees, warn_if_weaker
 
 LIMITS = Limits(test_timeout=4.0, memory_mb=512, max_processes=32)
@@ -382,3 +384,61 @@ def test_a_program_the_machine_starves_is_a_failure_not_a_judgement(pool):
             setting.write("-1")
     outcome = result.outcomes[0]
     assert outcome.timed_out and outcome.starved, outcome
+
+
+def caller_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+FRACTION_BOMB = (
+    "from fractions import Fraction\nimport random\n"
+    "def answer(x):\n"
+    "    r = random.Random(1)\n"
+    "    a, b = r.getrandbits(2_000_000) | 1, r.getrandbits(2_000_000) | 1\n"
+    "    try:\n        return Fraction(a * 6, b * 6, _normalize=False)\n"
+    "    except TypeError:\n        return Fraction._from_coprime_ints(a * 6, b * 6)\n"
+)
+
+
+def test_an_unreduced_fraction_of_huge_numbers_costs_the_caller_nothing():
+    """The Fraction bomb: returns within timeout + 2 s, under 1 s of the caller's CPU, judged wrong."""
+    truth = {"inputs": [[1]], "outputs": [0.5], "fn_name": "answer"}
+    verify("def answer(x):\n    return 0.5\n", truth, task="apps")  # the pool is warm
+    started, cpu = time.monotonic(), caller_cpu()
+    verdict = verify(FRACTION_BOMB, truth, task="apps", timeout=20)
+    assert time.monotonic() - started < 20 + 2 and caller_cpu() - cpu < 1.0
+    assert verdict.reason == "mismatch" and not verdict.failed
+    assert "larger than" in verdict.detail["tests"][0]["error"]
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [["q", hex(3 << 2_000_000), hex(5 << 2_000_000)], ["i", hex(1 << 3_000_000)], ["D", "9" * 1_000_000]],
+    ids=["fraction", "int", "decimal"],
+)
+def test_a_forged_value_is_rejected_before_it_is_rebuilt(tree):
+    """What a program could send bypassing the encoder: refused by size, in linear time."""
+    cpu = caller_cpu()
+    with pytest.raises(wire.WireError, match="larger than"):
+        wire.decode(tree, lambda index, name: None)
+    assert caller_cpu() - cpu < 0.5
+
+
+def test_fractions_still_cross_exactly():
+    program = "from fractions import Fraction\ndef answer(x):\n    return Fraction(6, 4) + x\n"
+    truth = {"inputs": [[1]], "outputs": [0.5], "fn_name": "answer"}
+    result = shared_pool().run(program, [CallTest("answer", (1,))], Limits(), timeout=10)
+    assert result.outcomes[0].value == Fraction(5, 2) and type(result.outcomes[0].value) is Fraction
+    assert verify(program.replace("+ x", "- x"), truth, task="apps").score == 1.0
+
+
+def test_a_program_printing_nul_bytes_is_judged_and_the_workers_live_on():
+    """1 MiB of NUL bytes per test (6 bytes each in the reply) over 20 tests: an output limit, judged."""
+    truth = {"inputs": ["1"] * 20, "outputs": ["1"] * 20}
+    verify("print(1)", truth, task="apps")
+    before = [worker.process.pid for worker in shared_pool()._workers]
+    verdict = verify("import sys\nsys.stdout.write('\\x00' * (1 << 20))\n", truth, task="apps", timeout=60)
+    assert verdict.reason == "mismatch" and not verdict.failed
+    assert any(test.get("output_limit") for test in verdict.detail["tests"])
+    assert set(before) <= {worker.process.pid for worker in shared_pool()._workers}

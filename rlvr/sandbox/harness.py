@@ -32,11 +32,12 @@ import wire
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Names a program never redefines for trusted test code: the builtins and the standard library's modules.
 _TRUSTED_NAMES = _BUILTIN_NAMES | sys.stdlib_module_names
-# What a child's output may add to one test's outcome: stdio tests keep their stdout (it is the
-# answer, up to Limits.output_bytes), logs keep a tail. JOB_OUTPUT_CHARS bounds the stdout of all
-# tests of a job together: at most 3 bytes a character in the reply, far below wire.MAX_FRAME.
-LOG_TAIL_CHARS = 4096
-JOB_OUTPUT_CHARS = 16 * 1024 * 1024
+# What a child's output may add to one test's outcome, counted in bytes as the reply sends them
+# (a NUL byte the program prints is 6 bytes of JSON): stdio tests keep their stdout (it is the
+# answer), call tests their value, logs a tail of LOG_TAIL_BYTES. JOB_OUTPUT_BYTES bounds the
+# stdout and values of all tests of a job together, far below wire.MAX_FRAME with every log.
+LOG_TAIL_BYTES = 4096
+JOB_OUTPUT_BYTES = 32 * 1024 * 1024
 # Seconds a child that no test needs any more may take to end by itself before it is killed.
 END_WAIT = 0.5
 MIB = 1024 * 1024
@@ -162,7 +163,7 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     deadline = time.monotonic() + job["budget"]
     test_timeout = job["limits"]["test_timeout"]
     shared: Child | None = None
-    output_left = JOB_OUTPUT_CHARS
+    output_left = JOB_OUTPUT_BYTES
     for index, test in enumerate(job["tests"]):
         remaining = deadline - time.monotonic()
         wall_cap = min(test_timeout * meter.WALL_FACTOR + 1, remaining)
@@ -193,17 +194,41 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
 
 
 def _bound_output(outcome: dict, kind: str, room: int) -> int:
-    """Trim the captured output an outcome carries: a stdio test's stdout to the `room` left of
-    the job's share (cut there, it is an output limit, which fails the test), every log to its
-    tail. Returns how much of the share it used."""
+    """Trim what an outcome carries to the `room` (bytes) left of the job's share: a stdio test's
+    stdout and a call test's value (past the room it is an output limit, which fails the test),
+    every log to its tail. Returns how many bytes of the share it used."""
     for name in ("stdout", "stderr"):
         text = outcome.get(name) or ""
         if name == "stdout" and kind == "stdio":
-            if len(text) > room:
-                outcome.update(stdout=text[:room], output_limit=True, stdout_truncated=True)
-        elif len(text) > LOG_TAIL_CHARS:
-            outcome[name] = text[-LOG_TAIL_CHARS:]
-    return len(outcome.get("stdout") or "") if kind == "stdio" else 0
+            if _sent(text) > room:
+                outcome.update(stdout=text[: _fitting(text, room)], output_limit=True, stdout_truncated=True)
+        elif _sent(text) > LOG_TAIL_BYTES:
+            outcome[name] = text[len(text) - _fitting(text[::-1], LOG_TAIL_BYTES) :]
+    used = _sent(outcome.get("stdout") or "") if kind == "stdio" else 0
+    value = _sent(outcome.get("value"))
+    if value > room - used:
+        error = outcome.get("error") or "the program's answer is larger than a job's reply may carry"
+        outcome.update(value=None, passed=False, output_limit=True, error=error)
+        value = 0
+    return used + value
+
+
+def _sent(value) -> int:
+    """Bytes `value` takes in the reply."""
+    return len(wire.dumps(value))
+
+
+def _fitting(text: str, room: int) -> int:
+    """The most leading characters of `text` that take at most `room` bytes in the reply (the
+    same count of trailing characters of the reversed text: each character's size is its own)."""
+    low, high = 0, min(len(text), room)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _sent(text[:middle]) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _ended(outcome: dict, end: dict) -> dict:

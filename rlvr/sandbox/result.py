@@ -87,7 +87,10 @@ class TestOutcome:
     def from_wire(cls, data: dict) -> TestOutcome:
         value = data.get("value")
         if value is not None:
-            value = wire.decode(value, lambda index, name: Opaque(name))
+            try:
+                value = wire.decode(value, lambda index, name: Opaque(name))
+            except wire.WireError as exc:  # the harness checked it already; never the caller's crash
+                return cls(passed=False, error=f"malformed value: {exc}", output_limit=True)
         fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data and key != "value"}
         return cls(**{**fields, "value": value})
 
