@@ -23,7 +23,9 @@ from code_data import humaneval_rows
 
 from rlvr import get_verifier, verify
 from rlvr.sandbox import AssertTest, CallTest, Isolation, Limits, SandboxPool, StdioTest, cgroups, shared_pool, wire
+from rlvr.sandbox import pool as pool_module
 from rlvr.sandbox.guarantees import guarantees, warn_if_weaker
+from rlvr.verifiers import math as math_pool
 
 LIMITS = Limits(test_timeout=4.0, memory_mb=512, max_processes=32)
 
@@ -442,3 +444,33 @@ def test_a_program_printing_nul_bytes_is_judged_and_the_workers_live_on():
     assert verdict.reason == "mismatch" and not verdict.failed
     assert any(test.get("output_limit") for test in verdict.detail["tests"])
     assert set(before) <= {worker.process.pid for worker in shared_pool()._workers}
+
+
+def test_a_closed_shared_pool_is_replaced_on_next_use_for_both_kinds():
+    mbpp = {"test_list": ["assert add(1, 2) == 3"]}
+    shared_pool().close()
+    assert verify("def add(a, b):\n    return a + b\n", mbpp, task="mbpp").score == 1.0
+    math_pool.shared_pool().close()
+    assert verify("So $\\boxed{\\frac{\\sqrt{2}}{2}}$.", "\\frac{1}{\\sqrt{2}}", task="math").score == 1.0
+    assert not shared_pool().closed and not math_pool.shared_pool().closed
+
+
+def test_a_slow_worker_start_is_charged_to_no_job(monkeypatch):
+    """A worker that takes 2 s to start, then a job with a 1.5 s budget: the job runs whole."""
+    ready = pool_module.Worker.wait_ready
+
+    def slow_start(worker):
+        time.sleep(2.0)
+        ready(worker)
+
+    sandbox = SandboxPool(size=1, idle_timeout=0.01)
+    try:
+        deadline = time.monotonic() + 10
+        while sandbox._workers and time.monotonic() < deadline:  # the self-check's worker retires
+            time.sleep(0.1)
+        assert not sandbox._workers
+        monkeypatch.setattr(pool_module.Worker, "wait_ready", slow_start)
+        result = sandbox.run("print(6 * 7)", [StdioTest()], Limits(test_timeout=1.0), timeout=1.5, wait=10)
+        assert result.failure is None and result.outcomes[0].stdout == "42\n", result
+    finally:
+        sandbox.close()

@@ -12,9 +12,10 @@ What the pool guarantees (docs/reliability.md has the whole list):
   bounds live worker processes: a killed or retired worker keeps its slot until its whole
   sandbox has ended (see `Worker.terminate`);
 - the wait for a free worker is not charged to the program: its budget starts when it starts;
-  no worker within the wait gives the failure "busy";
+  no worker within the wait gives the failure "busy". A new worker is handed out only once it
+  says it is ready, so its start (the interpreter, the zygote) is part of the wait, not the job;
 - a worker that dies is replaced and the job retried once; a second death is "sandbox_error";
-- after `close()` it refuses work (SandboxClosed);
+- after `close()` it refuses work (SandboxClosed); `shared_pool()` then starts a new one;
 - in a forked child it forgets the parent's workers without touching them (the parent still
   uses them) and starts its own on demand, so replies never reach the wrong process.
 """
@@ -53,6 +54,9 @@ HOST_GRACE = 0.5
 EXIT_WAIT = 2.0
 IDLE_TIMEOUT = 60.0
 SELF_CHECK_TIMEOUT = 30.0
+# Most seconds a new worker may take to start (the interpreter, its imports, the zygote): charged
+# to nobody's job, only to the wait for a free worker.
+START_TIMEOUT = 30.0
 STDERR_TAIL = 2000
 DEFAULT_LIMITS = Limits()
 
@@ -100,6 +104,19 @@ class Worker:
         self.stdin = cast(IO[bytes], self.process.stdin)
         self.stdout = cast(IO[bytes], self.process.stdout)
         self.idle_since = time.monotonic()
+
+    def wait_ready(self) -> None:
+        """Wait (up to START_TIMEOUT) until the worker says it is ready, so that its start is
+        never charged to a job's budget; OSError (the worker killed) when it does not."""
+        try:
+            if wire.loads(self._read_frame(time.monotonic() + START_TIMEOUT)) == {"ready": True}:
+                return
+            problem = "an unexpected first message"
+        except (OSError, ValueError, TimeoutError, wire.WireError) as exc:
+            problem = str(exc) or type(exc).__name__
+        tail = self.stderr_tail()  # read before the file closes
+        self.kill()
+        raise OSError(f"the sandbox worker did not start: {problem}{tail}")
 
     def run(self, job: dict, deadline: float) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic)."""
@@ -221,8 +238,9 @@ class SandboxPool:
         lost = None
         for _attempt in range(2):  # a worker that dies gets one fresh replacement
             worker = self._acquire(wait_until)
-            if isinstance(worker, str):
-                return self._failed(tests, started, BUSY if lost is None else SANDBOX_ERROR, lost or worker)
+            if isinstance(worker, tuple):
+                failure, why = worker
+                return self._failed(tests, started, failure if lost is None else SANDBOX_ERROR, lost or why)
             job_started = time.monotonic()
             job = {
                 "program": program,
@@ -243,8 +261,9 @@ class SandboxPool:
             return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started)
         return self._failed(tests, started, SANDBOX_ERROR, f"the sandbox worker died twice: {lost}")
 
-    def _acquire(self, wait_until: float) -> Worker | str:
-        """An idle worker, a newly started one, or (a str) why none could be had in time."""
+    def _acquire(self, wait_until: float) -> Worker | tuple[str, str]:
+        """An idle worker, a newly started one (ready: its start is charged to no job), or the
+        failure and why none could be had: "busy" (none free in time) or "sandbox_error"."""
         with self._cond:
             self._check_owner()
             while True:
@@ -257,16 +276,17 @@ class SandboxPool:
                     break
                 remaining = wait_until - time.monotonic()
                 if remaining <= 0:
-                    return f"no sandbox worker became free within the wait ({self.size} busy)"
+                    return BUSY, f"no sandbox worker became free within the wait ({self.size} busy)"
                 self._cond.wait(remaining)
         # Started outside the lock: the spawner thread also retires workers, which takes it.
         try:
             worker = Worker(next(self._slots), self.isolation)
+            worker.wait_ready()
         except OSError as exc:
             with self._cond:
                 self._starting -= 1
                 self._cond.notify()
-            return f"a sandbox worker could not start: {exc}"
+            return SANDBOX_ERROR, f"a sandbox worker could not start: {exc}"
         spawner.register(self)
         with self._cond:
             self._starting -= 1
@@ -337,6 +357,11 @@ class SandboxPool:
         for worker in inherited:
             worker.close_files()
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (`shared_pool` then starts a new pool)."""
+        return self._closed
+
     def uids(self) -> list[int]:
         """The uids the live workers' children run as (meaningful when isolation.uid_switch)."""
         with self._cond:
@@ -360,15 +385,15 @@ _shared_lock = threading.Lock()
 
 
 def shared_pool(allow_weak_isolation: bool = False) -> SandboxPool:
-    """The process-wide pool (started on first use, closed at exit). Raises SandboxUnavailable
-    when the sandbox cannot run programs here.
+    """The process-wide pool (started on first use, closed at exit, a new one after `close()`).
+    Raises SandboxUnavailable when the sandbox cannot run programs here.
 
     >>> shared_pool() is shared_pool()
     True
     """
     with _shared_lock:
         pool = _shared.get(allow_weak_isolation)
-        if pool is None:
+        if pool is None or pool.closed:
             pool = _shared[allow_weak_isolation] = SandboxPool(allow_weak_isolation=allow_weak_isolation)
         return pool
 

@@ -92,6 +92,7 @@ def main(argv: list[str]) -> None:
         zygote_sock.close()
         serve_zygote(zygote_end)
     zygote_end.close()
+    wire.write_frame(proto_out, wire.dumps({"ready": True}))  # the pool hands this worker out from now on
     settings = {"uid": uid, "tmp_root": tmp_root, "cgroup": cgroup}
     while True:
         payload = wire.read_frame(proto_in)
