@@ -26,6 +26,7 @@ import resource
 import sys
 import traceback
 
+import meter
 import seccomp
 import wire
 
@@ -67,7 +68,14 @@ def enter_sandbox(fds: list[int], spec: dict) -> None:
     ):
         hard = soft + 1 if name == "RLIMIT_CPU" else soft
         resource.setrlimit(getattr(resource, name), (soft, hard))
-    denied = seccomp.KEYRING_CALLS + (() if spec.get("memory_cgroup") else seccomp.MEMFD_CALLS)
+    group = meter.JobGroup(spec["cgroup"])
+    denied = seccomp.KEYRING_CALLS + seccomp.PRIORITY_CALLS
+    if group:
+        group.join()  # memory, processes and CPU time of everything the program starts count there
+    else:
+        # Nothing would count memfd pages, and each new session would be a scheduling entity of
+        # its own (autogroup): the program keeps to its one session and its ordinary memory.
+        denied += seccomp.MEMFD_CALLS + ("setsid",)
     if not _fresh_ipc():
         denied += ("mq_open",)  # POSIX queues would outlive the job; SysV objects are removed after it
     uid = spec.get("uid")
