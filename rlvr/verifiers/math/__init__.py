@@ -12,13 +12,13 @@ one too). The question is optional: rules that need it (docs/math.md) use it whe
     minerva  lm-eval minerva_math's exact_match: "Final Answer: The final answer is X. I hope it
              is correct.", Minerva normalisation, string equality then sympy's parse_latex check
 
-Equivalence (grader.py), cheapest first: normalised strings, then plain numbers (relative
-tolerance `rel_tol` for irrational values, exact for rationals), then sympy in a
+Equivalence (grader.py), cheapest first: answers in words as text (text.py), normalised
+strings, then plain numbers (relative tolerance `rel_tol` for irrational values, exact for rationals), then sympy in a
 `WatchdogPool` worker that is killed past `sympy_timeout` seconds (reason "timeout"; "busy" when
 no worker was free in time). One pool serves every option value: each job carries its own
 `sympy_timeout` and `memory_limit_mb`.
 The Verdict's `extracted` is the raw answer string; `detail` has the form it was found in
-(`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure).
+(`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure, text).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from rlvr.verifiers.base import (
 from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
+from rlvr.verifiers.math.text import text_equal
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool as shared_pool_for
 
@@ -130,6 +131,9 @@ class MathVerifier(Verifier[MathOptions]):
         if len(answer) > grader.MAX_ANSWER_CHARS:
             detail["structure"] = f"answer longer than {grader.MAX_ANSWER_CHARS} characters: not parsed"
             return answer.strip() == gold.strip(), "string"
+        same_text = text_equal(gold, answer)
+        if same_text is not None:  # words are compared as words: sympy would multiply their letters
+            return same_text, "text"
         comparison = grader.compare(*grader.parse_pair(gold, answer, question), self.options.rel_tol)
         if comparison.structure_mismatch:
             detail["structure"] = comparison.structure_mismatch
