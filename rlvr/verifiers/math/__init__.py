@@ -41,7 +41,7 @@ from rlvr.verifiers.base import (
     default_concurrency,
 )
 from rlvr.verifiers.math import grader, symbolic
-from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
+from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, find_parts, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.verifiers.math.text import text_equal
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
@@ -116,6 +116,12 @@ class MathVerifier(Verifier[MathOptions]):
             # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
             gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
             correct, settled_by = self._equivalent(answer, gold, deadline, detail, question)
+            parts = None if correct or options.mode != "lenient" else _parts_for(completion, answer, gold)
+            if parts is not None:
+                # One value per requested quantity, stated apart (a box or a sentence each).
+                parts_equal, parts_settled_by = self._equivalent(parts, gold, deadline, {}, question)
+                if parts_equal:
+                    extracted, correct, settled_by, detail["form"] = parts, True, parts_settled_by, "parts"
         detail["settled_by"] = settled_by
         return Verdict(
             score=float(correct),
@@ -167,6 +173,15 @@ class MathVerifier(Verifier[MathOptions]):
             raise VerificationTimeout(str(exc)) from None
         except PoolBusy as exc:
             raise VerifierBusy(str(exc)) from None
+
+
+def _parts_for(completion: str, answer: str, gold: str) -> str | None:
+    """The gold's several parts as the completion states them one by one, when the answer found
+    is a single value and the gold has more (find_parts)."""
+    count = len(grader.parse_answer(gold).structure.items)
+    if count < 2 or len(answer) > grader.MAX_ANSWER_CHARS or len(grader.parse_answer(answer).structure.items) != 1:
+        return None
+    return find_parts(completion, count)
 
 
 def _answer_and_question(ground_truth: Any) -> tuple[Any, str]:
