@@ -35,6 +35,7 @@ from rlvr.verifiers.math.normalise import (
     top_level_split,
 )
 from rlvr.verifiers.math.numeric import Number, evaluate, number_text, numbers_match
+from rlvr.verifiers.math.text import clear_caches as clear_text_caches
 
 # Above this many characters an answer is not normalised or parsed (the caller compares the raw strings).
 MAX_ANSWER_CHARS = 1000
@@ -62,6 +63,13 @@ def _parse_normalised(text: str) -> ParsedAnswer:
     return ParsedAnswer(text, structure, tuple(evaluate(item) for item in structure.items))
 
 
+def clear_caches() -> None:
+    """Empty the parse caches (gold answers are parsed once per process): a benchmark's cold pass."""
+    parse_answer.cache_clear()
+    _parse_normalised.cache_clear()
+    clear_text_caches()
+
+
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 _PERCENT_SIGN = re.compile(r"%|\bpercent|\bpct\b")
 _INEQUALITY = re.compile(r"\\(?:geq?|leq?|neq?|gt|lt)(?![A-Za-z])|[<>]")
@@ -85,7 +93,7 @@ def parse_pair(gold_raw: str, predicted_raw: str, question: str = "") -> tuple[P
     if question:
         gold, predicted = _as_the_question_asks(question, gold, predicted)
     gold, predicted = _as_interval_against(gold, predicted), _as_interval_against(predicted, gold)
-    if gold.structure.kind == "set" and not gold.structure.brackets and _is_tuple(predicted):
+    if _is_flat_list(gold) and _is_tuple(predicted):
         gold = _parse_normalised(f"({gold.normalised})")  # "(4, 6, 8)" answers "4, 6, 8" in order
     if different_functions(gold.normalised, predicted.normalised):
         pass  # "\\sin(x)=a" against "\\cos(x)=a": compared as the equations they are
@@ -109,6 +117,16 @@ def _as_interval_against(answer: ParsedAnswer, other: ParsedAnswer) -> ParsedAns
         return answer
     interval = ray(answer.normalised)
     return answer if interval is None else _parse_normalised(interval)
+
+
+def _is_flat_list(answer: ParsedAnswer) -> bool:
+    """A list of plain values ("4, 6, 8"), not of structures ("(4, 1), (8, 7)")."""
+    items = answer.structure.items
+    return (
+        answer.structure.kind == "set"
+        and not answer.structure.brackets
+        and not any(item.startswith(("(", "[", "{", "\\{")) for item in items)
+    )
 
 
 def _is_tuple(answer: ParsedAnswer) -> bool:

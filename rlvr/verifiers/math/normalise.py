@@ -261,7 +261,7 @@ _FLIPPED = {"<": ">", ">": "<", "\\leq": "\\geq", "\\geq": "\\leq"}
 
 def ray(text: str) -> str | None:
     """The interval a one-sided condition on a variable describes ("t>3" -> "(3,\\infty)",
-    "5\\geqx" -> "(-\\infty,5]"), or None. Used only against an interval: elsewhere a
+    "5\\geq x" -> "(-\\infty,5]"), or None. Used only against an interval: elsewhere a
     condition stays a relation, compared as one.
 
     >>> ray("t>3"), ray("x\\\\leq-1"), ray("a>b")

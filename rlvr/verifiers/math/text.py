@@ -62,6 +62,11 @@ def _is_prose(answer: str) -> bool:
     return any(run.lower() not in _FUNCTIONS for run in runs)
 
 
+def clear_caches() -> None:
+    _is_prose.cache_clear()
+    words.cache_clear()
+
+
 @lru_cache(maxsize=65536)
 def words(answer: str) -> tuple[str, ...]:
     """An answer as lower-case words and math tokens, without articles and punctuation, synonyms
