@@ -45,7 +45,10 @@ def record_rlvr() -> None:
             )
     VERDICTS_FILE.write_text(json.dumps(dict(sorted(new.items())), indent=0) + "\n")
     right = sum(verdict == case.label for case, verdict in zip(cases, verdicts))
-    print(f"recorded {len(new)} verdicts ({right} agree with the labels) in {VERDICTS_FILE.name}")
+    print(
+        f"recorded the verdicts of {len(cases)} rows ({len(new)} distinct; {right} rows agree with the labels)"
+        f" in {VERDICTS_FILE.name}"
+    )
 
 
 def record_math_verify(path: Path) -> None:
