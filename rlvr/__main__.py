@@ -49,9 +49,12 @@ def versions() -> list[str]:
 
 
 def tasks() -> list[str]:
-    from rlvr.eval.tasks import TASKS
+    from rlvr.tasks import eval_tasks
 
-    return [f"verifier tasks: {', '.join(rlvr.available_tasks())}", f"rlvr-eval tasks: {', '.join(sorted(TASKS))}"]
+    return [
+        f"verifier tasks: {', '.join(rlvr.available_tasks())}",
+        f"rlvr-eval tasks: {', '.join(sorted(eval_tasks()))}",
+    ]
 
 
 def isolation() -> list[str]:

@@ -55,51 +55,30 @@ from typing import Any
 
 from rlvr.aio import run_blocking
 from rlvr.api import shared_verifier
+from rlvr.tasks.registry import data_sources, task_specs
 from rlvr.verdict import UNKNOWN_TASK, Verdict
-from rlvr.verifiers.registry import TASKS
 
 __all__ = ["DATA_SOURCES", "compute_score", "compute_score_async", "compute_score_batch", "task_for"]
 
 logger = logging.getLogger(__name__)
 
-# data_source -> rlvr task. The names are those verl's example preprocessing scripts and its
-# `default_compute_score` use, plus the Hugging Face ids of the datasets rlvr's tasks read.
-DATA_SOURCES: dict[str, str] = {
-    "openai/gsm8k": "gsm8k",
-    "gsm8k": "gsm8k",
-    "lighteval/MATH": "math",
-    "DigitalLearningGmbH/MATH-lighteval": "math",
-    "HuggingFaceH4/MATH-500": "math",
-    "EleutherAI/hendrycks_math": "math",
-    "math": "math",
-    "math_dapo": "math",
-    "google/IFEval": "ifeval",
-    "ifeval": "ifeval",
-    "allenai/IFBench_test": "ifbench",
-    "ifbench": "ifbench",
-    "google-research-datasets/mbpp": "mbpp",
-    "mbpp": "mbpp",
-    "openai/openai_humaneval": "humaneval",
-    "openai_humaneval": "humaneval",
-    "humaneval": "humaneval",
-    "codeparrot/apps": "apps",
-    "apps": "apps",
-}
+# data_source -> rlvr task: each task's registered `data_sources` (the names verl's example
+# preprocessing scripts and its `default_compute_score` use, and the Hugging Face ids of the
+# datasets rlvr's tasks read) and every task's own name.
+DATA_SOURCES: dict[str, str] = data_sources()
 
 _warned_sources: set[str] = set()
 
 
 def task_for(data_source: Any, task_map: Mapping[str, str] | None = None) -> str | None:
-    """The rlvr task for a verl data_source: `task_map` first, then DATA_SOURCES, then the name
-    itself when it is an rlvr task; None when there is none."""
+    """The rlvr task for a verl data_source: `task_map` first, then DATA_SOURCES (which holds every
+    task's own name); None when there is none."""
     if not isinstance(data_source, str):
         return None
     if isinstance(task_map, Mapping) and data_source in task_map:
         task = task_map[data_source]
         return task if isinstance(task, str) else None
-    if data_source in DATA_SOURCES:
-        return DATA_SOURCES[data_source]
-    return data_source if data_source in TASKS else None
+    return DATA_SOURCES.get(data_source)
 
 
 def compute_score(
@@ -207,7 +186,7 @@ def _check_options(options: Any) -> None:
     if not isinstance(options, Mapping):
         raise ValueError(f"verl reward_kwargs options must map task names to option dicts, got {options!r:.200}")
     for key, value in options.items():
-        if key not in TASKS or not isinstance(value, Mapping):
+        if key not in task_specs() or not isinstance(value, Mapping):
             raise ValueError(f"verl reward_kwargs options must map task names to option dicts, got {key!r}: {value!r}")
         shared_verifier(key, dict(value))
 
