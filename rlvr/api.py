@@ -15,7 +15,7 @@ from typing import Any
 
 from rlvr.verdict import Verdict
 from rlvr.verifiers.base import Verifier
-from rlvr.verifiers.registry import available_tasks, build_verifier, task_name
+from rlvr.verifiers.registry import available_tasks, build_verifier, task_name, verifier_class
 
 __all__ = ["available_tasks", "compute_reward", "get_verifier", "shared_verifier", "verify"]
 

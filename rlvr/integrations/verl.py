@@ -110,14 +110,12 @@ async def compute_score_async(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """`compute_score` as a coroutine function, for verl's async reward loop: the same dict,
-    awaited without blocking the event loop."""
+    awaited without blocking the event loop. Raises ValueError for bad `options`, as compute_score does."""
+    _check_options(options)
     task = task_for(data_source, _plain(task_map))
-    if task is None or _options_problem(options) is not None:  # no verification: the failure, at once
-        return compute_score(data_source, solution_str, ground_truth, extra_info, task_map, options)
-    try:
-        verifier = await run_blocking(shared_verifier, task, _task_options(options, task))
-    except ValueError as exc:  # bad options: reported per sample, as compute_score does
-        return _result(Verdict.failure(BAD_OPTIONS, str(exc)))
+    if task is None:
+        return _result(_unknown(data_source))
+    verifier = await run_blocking(shared_verifier, task, _task_options(options, task))
     return _result(await verifier.averify(solution_str, _plain(ground_truth)))
 
 
