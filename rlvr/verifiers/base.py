@@ -82,6 +82,9 @@ class Verifier(Generic[OptionsT]):
 
     task: ClassVar[str] = ""
     Options: ClassVar[type[VerifierOptions]] = VerifierOptions
+    # Environment variables that give option defaults: rlvr.api keys its shared verifiers by
+    # their values too, so changing one takes effect on the next call.
+    environment: ClassVar[tuple[str, ...]] = ()
     # How many calls verify_batch runs at once. 1 for cheap in-process work; verifiers whose
     # heavy work runs in worker processes (sympy, sandboxes, HTTP) raise it so that
     # threads keep those workers busy.
@@ -139,6 +142,25 @@ class Verifier(Generic[OptionsT]):
             return [self.verify(c, g) for c, g in zip(completions, ground_truths)]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"rlvr-{self.task}") as pool:
             return list(pool.map(self.verify, completions, ground_truths))
+
+    async def averify(self, completion: str, ground_truth: Any) -> Verdict:
+        """`verify` for asyncio code: the same Verdict, awaited on this verifier's thread lane so
+        the event loop never blocks (see rlvr.aio). Never raises."""
+        from rlvr.aio import verify_in_lane  # rlvr.aio imports this module
+
+        return await verify_in_lane(self, completion, ground_truth)
+
+    async def averify_batch(self, completions: Sequence[str], ground_truths: Sequence[Any]) -> list[Verdict]:
+        """`verify_batch` for asyncio code: the same verdicts in input order, awaited without
+        blocking the event loop. Raises ValueError when the lengths differ, as `verify_batch` does.
+
+        >>> import asyncio, rlvr
+        >>> [v.reason for v in asyncio.run(rlvr.get_verifier("gsm8k").averify_batch(["#### 4"], ["4"]))]
+        ['ok']
+        """
+        from rlvr.aio import averify_batch
+
+        return await averify_batch(self, completions, ground_truths)
 
     def describe_options(self) -> dict[str, Any]:
         """The options in force, for logs and run summaries."""

@@ -13,10 +13,16 @@ one too). The question is optional: rules that need it (docs/math.md) use it whe
              is correct.", Minerva normalisation, string equality then sympy's parse_latex check
 
 Equivalence (grader.py), cheapest first: answers in words as text (text.py), normalised
-strings, then plain numbers (relative tolerance `rel_tol` for irrational values, exact for rationals), then sympy in a
-`WatchdogPool` worker that is killed past `sympy_timeout` seconds (reason "timeout"; "busy" when
-no worker was free in time). One pool serves every option value: each job carries its own
-`sympy_timeout` and `memory_limit_mb`.
+strings, then plain numbers (relative tolerance `rel_tol` for irrational values, exact for
+rationals), then sympy in a `WatchdogPool` worker that is killed past `sympy_timeout` seconds.
+One pool serves every option value: each job carries its own `sympy_timeout` and `memory_limit_mb`.
+
+The blame rule (docs/reliability.md): a completion whose answer is too large or deep for sympy
+(bounds.py, checked before sympy) or that used a sympy job's whole CPU budget is judged wrong,
+reason "too_complex" / "too_deep"; a job starved of CPU by the machine is tried once more with
+a fresh budget and then gives "timeout" (a failure); "busy" when no worker was free in time. A
+gold that does not parse, or is itself too large, gives "bad_ground_truth"; running out of
+memory or stack gives "error", never a judged mismatch.
 The Verdict's `extracted` is the raw answer string; `detail` has the form it was found in
 (`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure, text).
 """
@@ -29,8 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rlvr.api import reward_function
-from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
+from rlvr.verdict import MISMATCH, NO_ANSWER, OK, TOO_COMPLEX, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
@@ -41,15 +46,27 @@ from rlvr.verifiers.base import (
     default_concurrency,
 )
 from rlvr.verifiers.math import grader, symbolic
+from rlvr.verifiers.math.bounds import answer_bound
 from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, find_parts, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.verifiers.math.text import text_equal
+from rlvr.verifiers.reward import reward_function
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool as shared_pool_for
 
 # The zygote imports these once; every worker forked from it starts warm.
 PRELOAD = ("sympy", "latex2sympy2_extended", "rlvr.verifiers.math.symbolic:warm_up")
 MAX_EXTRACTED_CHARS = 2000
+# A sympy job killed after using this share of its limit in CPU time was expensive, not starved.
+CPU_SHARE_EXPENSIVE = 0.8
+
+
+class _PastBound(Exception):
+    """The answer drove sympy past a bound: a judged verdict with this reason."""
+
+    def __init__(self, reason: str, why: str) -> None:
+        super().__init__(why)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -110,18 +127,22 @@ class MathVerifier(Verifier[MathOptions]):
         if answer is None:
             return Verdict(score=0.0, correct=False, extracted=None, reason=NO_ANSWER, detail=detail)
         extracted = answer if len(answer) <= MAX_EXTRACTED_CHARS else answer[:MAX_EXTRACTED_CHARS] + "..."
-        if options.mode == "minerva":
-            correct, settled_by = self._minerva_equal(answer, ground_truth, deadline)
-        else:
-            # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
-            gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
-            correct, settled_by = self._equivalent(answer, gold, deadline, detail, question)
-            parts = None if correct or options.mode != "lenient" else _parts_for(completion, answer, gold)
-            if parts is not None:
-                # One value per requested quantity, stated apart (a box or a sentence each).
-                parts_equal, parts_settled_by = self._equivalent(parts, gold, deadline, {}, question)
-                if parts_equal:
-                    extracted, correct, settled_by, detail["form"] = parts, True, parts_settled_by, "parts"
+        try:
+            if options.mode == "minerva":
+                correct, settled_by = self._minerva_equal(answer, ground_truth, deadline)
+            else:
+                # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
+                gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
+                correct, settled_by = self._equivalent(answer, gold, deadline, detail, question)
+                parts = None if correct or options.mode != "lenient" else _parts_for(completion, answer, gold)
+                if parts is not None:
+                    # One value per requested quantity, stated apart (a box or a sentence each).
+                    parts_equal, parts_settled_by = self._equivalent(parts, gold, deadline, {}, question)
+                    if parts_equal:
+                        extracted, correct, settled_by, detail["form"] = parts, True, parts_settled_by, "parts"
+        except _PastBound as exc:
+            detail["bound"] = str(exc)
+            return Verdict(score=0.0, correct=False, extracted=extracted, reason=exc.reason, detail=detail)
         detail["settled_by"] = settled_by
         return Verdict(
             score=float(correct),
@@ -147,7 +168,10 @@ class MathVerifier(Verifier[MathOptions]):
         if comparison.pending:
             items_g, items_p = comparison.gold.structure.items, comparison.predicted.structure.items
             pairs = [(items_g[i], items_p[j]) for i, j in comparison.pending]
+            _check_bounds(pairs)
             results = self._in_worker(symbolic.equal_pairs, pairs, self.options.rel_tol, deadline=deadline)
+            if any(how == symbolic.GOLD_UNPARSED for _, how in results):
+                raise BadGroundTruth(f"the gold answer {gold!r:.200} does not parse")
             sympy_results = {pair: equal for pair, (equal, _) in zip(comparison.pending, results)}
             detail["sympy"] = [how for _, how in results][:8]
         return grader.decide(comparison, sympy_results)
@@ -157,22 +181,42 @@ class MathVerifier(Verifier[MathOptions]):
         gold = _minerva_gold(ground_truth)
         if predicted and predicted == gold:
             return True, "string"
+        _check_bounds([(gold, predicted)])
         return self._in_worker(symbolic.minerva_equal, predicted, gold, deadline=deadline), "sympy"
 
     def _in_worker(self, function: Any, *args: Any, deadline: Deadline) -> Any:
+        """`function(*args)` in a sympy worker. A job killed at its limit is judged too complex
+        when it used the limit in CPU time; starved by the machine, it runs once more with a
+        fresh budget (within the call's deadline) before the verdict is a "timeout" failure."""
         options = self.options
-        try:
-            return self.pool.call(
-                function,
-                *args,
-                timeout=options.sympy_timeout,
-                memory_limit_mb=options.memory_limit_mb,
-                deadline=deadline.expires_at,
-            )
-        except JobTimeout as exc:
-            raise VerificationTimeout(str(exc)) from None
-        except PoolBusy as exc:
-            raise VerifierBusy(str(exc)) from None
+        for attempt in range(2):
+            limit = min(options.sympy_timeout, deadline.remaining())
+            try:
+                return self.pool.call(
+                    function,
+                    *args,
+                    timeout=options.sympy_timeout,
+                    memory_limit_mb=options.memory_limit_mb,
+                    deadline=deadline.expires_at,
+                )
+            except JobTimeout as exc:
+                if exc.cpu_seconds is not None and exc.cpu_seconds >= CPU_SHARE_EXPENSIVE * limit:
+                    raise _PastBound(TOO_COMPLEX, f"sympy used its whole budget: {exc}") from None
+                if attempt or deadline.remaining() <= 0:
+                    raise VerificationTimeout(str(exc)) from None
+            except PoolBusy as exc:
+                raise VerifierBusy(str(exc)) from None
+        raise AssertionError("unreachable")
+
+
+def _check_bounds(pairs: list[tuple[str, str]]) -> None:
+    """Raise before sympy when an item is too large or deep for it: the gold's fault
+    (BadGroundTruth) or the answer's (_PastBound, a judged verdict)."""
+    for gold, predicted in pairs:
+        if problem := answer_bound(gold):
+            raise BadGroundTruth(f"the gold answer item {gold!r:.200} is {problem.replace('_', ' ')} for sympy")
+        if problem := answer_bound(predicted):
+            raise _PastBound(problem, f"{predicted!r:.200} is {problem.replace('_', ' ')} for sympy")
 
 
 def _parts_for(completion: str, answer: str, gold: str) -> str | None:
