@@ -151,7 +151,9 @@ class RolloutWriter:
 
     def __init__(self, path: str | Path, append: bool = True) -> None:
         self.path = Path(path)
-        self._handle: IO[str] = open(self.path, "a" if append else "w", encoding="utf-8")
+        # errors="replace": a lone surrogate in a text (a program can print one) is written as "?"
+        # instead of stopping the run at that record, and again at every --resume.
+        self._handle: IO[str] = open(self.path, "a" if append else "w", encoding="utf-8", errors="replace")
         self._count = 0
 
     def write(self, record: Record) -> None:

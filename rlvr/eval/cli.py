@@ -23,9 +23,9 @@ from typing import Any, NoReturn
 
 from rlvr.clitools import DefaultsHelpFormatter, bounded_int, positive_int
 from rlvr.eval.custom import CustomTask, load_task_file
-from rlvr.eval.prompts import FORMATS
-from rlvr.eval.tasks import TASKS
+from rlvr.eval.tasks import eval_tasks
 from rlvr.sandbox.isolation import SandboxUnavailable
+from rlvr.tasks.registry import prompt_formats
 
 EPILOG = (
     "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand. Exit status: 0 done; "
@@ -93,7 +93,7 @@ def parse_options(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
 def _budget_help() -> str:
     """The per-task default generation budgets, for --max-tokens' help."""
     budgets: dict[int, list[str]] = {}
-    for name, task in sorted(TASKS.items()):
+    for name, task in sorted(eval_tasks().items()):
         budgets.setdefault(task.max_tokens, []).append(name)
     listed = "; ".join(f"{tokens} for {', '.join(names)}" for tokens, names in sorted(budgets.items(), reverse=True))
     return (
@@ -108,7 +108,7 @@ def _add_task_arguments(parser: argparse.ArgumentParser, scoring: bool) -> None:
     if scoring:
         task.add_argument("--task", help="evaluation task (gsm8k, aime24, ...), verifier task, or custom")
     else:
-        task.add_argument("--task", choices=[*sorted(TASKS), "custom"], help="evaluation task")
+        task.add_argument("--task", choices=[*sorted(eval_tasks()), "custom"], help="evaluation task")
     task.add_argument("--task-file", help="YAML/JSON task file defining a custom task (see docs/eval.md)")
     task.add_argument("--answer-field", help="custom task: the field holding the ground truth")
     task.add_argument("--verifier", help="custom task: the verifier that scores it (math, gsm8k, mbpp, ...)")
@@ -202,7 +202,7 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         help="records to draw few-shot exemplars from (for --prompt-format gsm8k: GSM8K's train split)",
     )
     data.add_argument(
-        "--prompt-format", choices=sorted(FORMATS), help="prompt format (default: the task's standard one)"
+        "--prompt-format", choices=sorted(prompt_formats()), help="prompt format (default: the task's standard one)"
     )
     data.add_argument(
         "--chat-template",
@@ -385,11 +385,17 @@ def _score(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from rlvr.eval.report import report
+    from rlvr.eval.report import load_run, mixed_tasks, report
 
     table, plots = report(args.runs, args.plot_dir)
     print(table)
-    print("plots: " + ", ".join(str(p) for p in plots))
+    if plots:
+        print("plots: " + ", ".join(str(p) for p in plots))
+    else:
+        print("plots: none (they need matplotlib: pip install 'rlvr[eval]')")
+    warning = mixed_tasks([load_run(d) for d in args.runs])
+    if warning:
+        print(f"rlvr-eval: warning: {warning}", file=sys.stderr)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {

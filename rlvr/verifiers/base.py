@@ -82,6 +82,9 @@ class Verifier(Generic[OptionsT]):
 
     task: ClassVar[str] = ""
     Options: ClassVar[type[VerifierOptions]] = VerifierOptions
+    # Environment variables that give option defaults: rlvr.api keys its shared verifiers by
+    # their values too, so changing one takes effect on the next call.
+    environment: ClassVar[tuple[str, ...]] = ()
     # How many calls verify_batch runs at once. 1 for cheap in-process work; verifiers whose
     # heavy work runs in worker processes (sympy, sandboxes, HTTP) raise it so that
     # threads keep those workers busy.

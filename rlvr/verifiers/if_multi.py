@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rlvr.api import reward_function
 from rlvr.ifeval_checks import MULTI_CHECKS
 from rlvr.verifiers.base import BadGroundTruth
 from rlvr.verifiers.instructions import InstructionVerifier, decode, parse_record, strip_reasoning
+from rlvr.verifiers.reward import reward_function
 
 
 class IFMultiVerifier(InstructionVerifier):
