@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, NO_ANSWER, TIMEOUT, Verdict
 from rlvr.verifiers.reasoning import answer_text, check_policy
 from rlvr.workers.budget import worker_budget
+from rlvr.workers.errors import JobTimeout
 
 
 class VerificationTimeout(Exception):
@@ -37,6 +38,26 @@ class VerifierBusy(Exception):
 
 class BadGroundTruth(ValueError):
     """Raised inside a verifier when the ground truth cannot be used; reason "bad_ground_truth"."""
+
+
+class PastBound(Exception):
+    """Raised inside a verifier when the completion drove it past a bound (a value too large, a
+    nesting too deep, a check that used its whole CPU budget): the answer is judged wrong, score 0
+    with `reason` ("too_complex", "too_deep", "output_limit"), never a failure (the blame rule)."""
+
+    def __init__(self, reason: str, why: str) -> None:
+        super().__init__(why)
+        self.reason = reason
+
+
+# A job killed after using this share of its limit in CPU time was expensive, not starved.
+CPU_SHARE_EXPENSIVE = 0.8
+
+
+def spent_its_cpu(exc: JobTimeout, limit: float) -> bool:
+    """Whether a job killed at `limit` seconds had used most of them in CPU time: its work was
+    expensive (the completion's doing), where a job that got little CPU was starved by the machine."""
+    return exc.cpu_seconds is not None and exc.cpu_seconds >= CPU_SHARE_EXPENSIVE * limit
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,8 @@ class Verifier(Generic[OptionsT]):
             return Verdict.failure(TIMEOUT, _describe(exc))
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
+        except PastBound as exc:
+            return Verdict(score=0.0, correct=False, reason=exc.reason, detail=_describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
             return Verdict.failure(_reason(exc), f"{type(exc).__name__}: {_describe(exc)}")
         if not isinstance(verdict, Verdict):
