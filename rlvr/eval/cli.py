@@ -309,6 +309,12 @@ def check_model(model: str) -> None:
         raise FileNotFoundError(
             f"--model {model}: no such directory (give a checkpoint directory or a hub id ORG/NAME)"
         )
+    # A folder without config.json otherwise fails deep in tokenizer loading (about sentencepiece).
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise ValueError(
+            f"--model {model}: this folder holds no model (no config.json); give a checkpoint folder "
+            "(save_pretrained's output) or a hub id; python -m rlvr.tiny_model DIR builds a tiny one offline"
+        )
 
 
 def require_modules(*modules: str) -> None:
@@ -327,9 +333,9 @@ def preflight(args: argparse.Namespace) -> None:
     from rlvr.generation.base import check_engine_options
 
     require_modules(*BACKEND_MODULES[args.backend])
+    check_engine_options(args.backend, parse_options(args.backend_option, "--backend-option"))
     if args.backend != "openai":
         check_model(args.model)
-    check_engine_options(args.backend, parse_options(args.backend_option, "--backend-option"))
     if args.data is None:
         require_modules("datasets")
 
@@ -414,7 +420,12 @@ def error_message(exc: BaseException) -> str:
         return f"{exc.name} is not installed (python -m rlvr lists the optional parts and what is installed)"
     if isinstance(exc, FileNotFoundError) and exc.filename:
         return f"no such file or directory: {exc.filename}"
-    return " ".join(str(exc).split()) or type(exc).__name__
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, SandboxUnavailable):  # the sandbox speaks Python; here the option is a flag
+        message = message.replace(
+            "pass allow_weak_isolation=True", "pass --verifier-option allow_weak_isolation=true"
+        )
+    return message
 
 
 def main(argv: list[str] | None = None) -> int:
