@@ -5,7 +5,7 @@ rlvr-eval pass-at-k --model PATH --task math500 --n 16 --k 1,4,16 --data ... --o
 rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifier-option mode=strict
 rlvr-eval report runs/base runs/ckpt
 rlvr-eval greedy --model PATH --task custom --data heldout.jsonl --prompt-field problem --answer-field answer \
-    --verifier math --output runs/heldout        (or --task-file heldout.yaml; see docs/eval.md)
+    --verifier math --output runs/heldout        (or --task-file heldout.yaml: python -m pydoc rlvr.eval.custom)
 
 A mistake in the command or its inputs is one line naming what to fix and exit status 2
 (`--debug` shows the traceback); checks that need no data run before anything is read or written.
@@ -109,7 +109,9 @@ def _add_task_arguments(parser: argparse.ArgumentParser, scoring: bool) -> None:
         task.add_argument("--task", help="evaluation task (gsm8k, aime24, ...), verifier task, or custom")
     else:
         task.add_argument("--task", choices=[*sorted(TASKS), "custom"], help="evaluation task")
-    task.add_argument("--task-file", help="YAML/JSON task file defining a custom task (see docs/eval.md)")
+    task.add_argument(
+        "--task-file", help="YAML/JSON task file defining a custom task (its format: python -m pydoc rlvr.eval.custom)"
+    )
     task.add_argument("--answer-field", help="custom task: the field holding the ground truth")
     task.add_argument("--verifier", help="custom task: the verifier that scores it (math, gsm8k, mbpp, ...)")
     task.add_argument("--id-field", help="custom task: the field holding a unique id (default: the record's position)")
@@ -422,9 +424,7 @@ def error_message(exc: BaseException) -> str:
         return f"no such file or directory: {exc.filename}"
     message = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, SandboxUnavailable):  # the sandbox speaks Python; here the option is a flag
-        message = message.replace(
-            "pass allow_weak_isolation=True", "pass --verifier-option allow_weak_isolation=true"
-        )
+        message = message.replace("pass allow_weak_isolation=True", "pass --verifier-option allow_weak_isolation=true")
     return message
 
 
