@@ -15,7 +15,7 @@ from typing import Any
 
 from rlvr.verdict import Verdict
 from rlvr.verifiers.base import Verifier
-from rlvr.verifiers.registry import available_tasks, task_name, verifier_class
+from rlvr.verifiers.registry import available_tasks, build_verifier, task_name, verifier_class
 
 __all__ = ["available_tasks", "compute_reward", "get_verifier", "shared_verifier", "verify"]
 
@@ -48,7 +48,7 @@ def get_verifier(task: str, **options: Any) -> Verifier:
     >>> get_verifier("gsm8k", mode="strict").compute_reward("The answer is 18.", "#### 18")
     1.0
     """
-    return verifier_class(task)(**options)
+    return build_verifier(task, **options)
 
 
 def verify(completion: str, ground_truth: Any, task: str, **options: Any) -> Verdict:

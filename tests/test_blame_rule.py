@@ -110,7 +110,7 @@ BAD_GOLD = [
 
 @pytest.fixture(scope="module")
 def judge_url():
-    from rlvr.verifiers.rubric.scripted_judge import ScriptedJudge
+    from rlvr.testing.scripted_judge import ScriptedJudge
 
     with ScriptedJudge(default="quote_first") as judge:
         yield judge.url

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rlvr.testing.scripted_judge import read_judge_prompt
 from rlvr.verifiers.rubric.judge_format import (
     JudgeOutputError,
     RubricJudgement,
@@ -18,7 +19,6 @@ from rlvr.verifiers.rubric.judge_format import (
     read_task,
     unfence,
 )
-from rlvr.verifiers.rubric.scripted_judge import read_judge_prompt
 
 reasons = st.text(max_size=40)
 verdict_entries = st.lists(st.tuples(st.booleans(), reasons), min_size=1, max_size=40)

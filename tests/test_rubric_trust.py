@@ -8,7 +8,7 @@ import json
 import pytest
 
 import rlvr
-from rlvr.verifiers.rubric.scripted_judge import ScriptedJudge
+from rlvr.testing.scripted_judge import ScriptedJudge
 
 RUBRICS = ['Mentions "apple"', 'Mentions "pear"']
 GROUND_TRUTH = {"prompt": "Describe a fruit.", "rubrics": RUBRICS}

@@ -28,19 +28,22 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.custom import CustomTask
-from rlvr.eval.prompts import fewshot_examples, get_format
+from rlvr.eval.prompts import fewshot_examples
 from rlvr.eval.tasks import EvalTask, Example, get_task, load_examples, read_records
 from rlvr.generation import Completion, Engine, Request, Sampler, make_engine
 from rlvr.rollouts import Record, RolloutWriter, iter_rollouts, static_batches
 from rlvr.seeding import request_seed
+from rlvr.tasks.registry import prompt_format
 from rlvr.verdict import is_failure
 from rlvr.verifiers.base import Verifier
 
 COMPLETIONS = "completions.jsonl"
 # Running time totals, saved after every chunk, so that a resumed run reports the whole run.
 TIMING = "timing.json"
-# Settings that may change between an interrupted run and its --resume.
-RESUMABLE_CHANGES = ("resume", "limit")
+# Settings that may change between an interrupted run and its --resume: the limit (a resumed run
+# may cover more prompts) and the chunk size (each request has its own seed, so how many prompts
+# are generated at once never changes a completion). Any other change is refused.
+RESUMABLE_CHANGES = ("resume", "limit", "chunk_size")
 # Generated chunks that may wait for verification before generation waits for the verifier.
 MAX_PENDING_CHUNKS = 4
 
@@ -110,7 +113,7 @@ class Interrupted(KeyboardInterrupt):
 def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list[str], tuple[str, ...]]:
     """The raw (pre-chat-template) prompt of every example and the stop sequences in force."""
     task = config.eval_task()
-    fmt = get_format(config.prompt_format or task.prompt_format)
+    fmt = prompt_format(config.prompt_format or task.prompt_format)
     pool = read_records(config.fewshot_data) if config.fewshot_data else None
     shots = fewshot_examples(fmt, config.shots, pool)
     stops = tuple(config.stop) if config.stop is not None else fmt.stops
@@ -184,7 +187,9 @@ def _prepare_output(config: EvalConfig) -> set[str]:
     out.mkdir(parents=True, exist_ok=True)
     completions, config_path = out / COMPLETIONS, out / "config.json"
     stored = {k: v for k, v in json.loads(json.dumps(asdict(config))).items() if k not in RESUMABLE_CHANGES}
-    if not completions.exists():
+    if not _holds_a_record(completions):
+        # A run that failed before its first completion (a server not up, a bad model) left
+        # nothing to keep: the same command starts it again.
         config_path.write_text(json.dumps(stored, indent=2))
         return set()
     if not config.resume:
@@ -195,6 +200,14 @@ def _prepare_output(config: EvalConfig) -> set[str]:
         raise ValueError(f"--resume with different settings than the run in {out}: {changed}")
     _drop_partial_last_line(completions)
     return {str(r["id"]) for r in iter_rollouts(completions)}
+
+
+def _holds_a_record(path: Path) -> bool:
+    """Whether `path` exists and holds at least one whole record (a line with its newline)."""
+    if not path.exists():
+        return False
+    with path.open("rb") as handle:
+        return any(line.endswith(b"\n") for line in handle)
 
 
 def rejudge_failures(path: Path, verifier: Verifier) -> int:

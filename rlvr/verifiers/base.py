@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
+from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, NO_ANSWER, TIMEOUT, Verdict
+from rlvr.verifiers.reasoning import answer_text, check_policy
 from rlvr.workers.budget import worker_budget
 from rlvr.workers.errors import JobTimeout
 
@@ -64,13 +65,18 @@ class VerifierOptions:
     """Options every verifier accepts.
 
     timeout: seconds one `verify` call may take before it returns a "timeout" verdict.
+    reasoning: "strip" (default) reads only the text after the last closing think tag, and
+        judges a completion whose think block never closes as no answer; "keep" reads it all
+        (rlvr.verifiers.reasoning).
     """
 
     timeout: float = 10.0
+    reasoning: str = "strip"
 
     def __post_init__(self) -> None:
         if not isinstance(self.timeout, (int, float)) or not self.timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+        check_policy(self.reasoning)
 
 
 OptionsT = TypeVar("OptionsT", bound=VerifierOptions)
@@ -126,7 +132,8 @@ class Verifier(Generic[OptionsT]):
             raise ValueError(f"bad option value for task {self.task!r}: {type(exc).__name__}: {exc}") from None
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        """Verify one completion. May raise: `verify` turns exceptions into verdicts."""
+        """Verify one completion (its answer text: think blocks already removed, see
+        VerifierOptions.reasoning). May raise: `verify` turns exceptions into verdicts."""
         raise NotImplementedError
 
     def verify(self, completion: str, ground_truth: Any) -> Verdict:
@@ -135,7 +142,10 @@ class Verifier(Generic[OptionsT]):
         try:
             if not isinstance(completion, str):
                 return Verdict.failure(ERROR, f"completion must be a str, got {type(completion).__name__}")
-            verdict = self.check(completion, ground_truth, deadline)
+            answer = answer_text(completion, self.options.reasoning)
+            if answer is None:  # cut off while reasoning: judged, there is no answer
+                return Verdict(0.0, False, None, NO_ANSWER, {"form": "unclosed_think"})
+            verdict = self.check(answer, ground_truth, deadline)
         except VerificationTimeout as exc:
             return Verdict.failure(TIMEOUT, _describe(exc))
         except BadGroundTruth as exc:

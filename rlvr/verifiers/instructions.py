@@ -10,8 +10,8 @@ nulls are dropped. "ifeval" takes IFEval's 25 instruction ids, "ifbench" IFBench
 "if_multi" both and the 29 ids only open-instruct's IFEvalG has, in the RLVR-IFEval /
 open-instruct forms too: the key "instruction_id" instead of "instruction_id_list"; the older
 {"func_name": "validate_lowercase", ...arguments} form; and a list of such dicts (or its JSON
-or Python-literal string), whose instructions are all checked. For if_multi a reasoning section ending in "</think>" and
-<answer> tags are removed first, as open-instruct does.
+or Python-literal string), whose instructions are all checked. For if_multi <answer> tags are
+removed first, as open-instruct does (the think block, as for every task: option `reasoning`).
 
 Score: the fraction of instructions followed (partial credit, the default for training), or
 with `all_or_nothing=True` 1.0 only when all are followed. `loose=True` uses the reference's
@@ -121,10 +121,9 @@ def decode(ground_truth: Any) -> Any:
         raise BadGroundTruth("ground truth string is neither JSON nor a Python literal") from None
 
 
-def strip_reasoning(completion: str) -> str:
-    """The answer part of a completion: after the last "</think>", without <answer> tags."""
-    answer = completion.rpartition("</think>")[2]
-    return answer.replace("<answer>", "").replace("</answer>", "").strip()
+def strip_answer_tags(completion: str) -> str:
+    """The answer without <answer> tags (the think block is already gone: VerifierOptions.reasoning)."""
+    return completion.replace("<answer>", "").replace("</answer>", "").strip()
 
 
 class InstructionVerifier(Verifier[InstructionOptions]):

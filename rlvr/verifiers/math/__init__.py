@@ -12,10 +12,10 @@ one too). The question is optional: rules that need it (docs/math.md) use it whe
     minerva  lm-eval minerva_math's exact_match: "Final Answer: The final answer is X. I hope it
              is correct.", Minerva normalisation, string equality then sympy's parse_latex check
 
-Equivalence (grader.py), cheapest first: normalised strings, then plain numbers (relative
-tolerance `rel_tol` for irrational values, exact for rationals), then sympy in a
-`WatchdogPool` worker that is killed past `sympy_timeout` seconds. One pool serves every option
-value: each job carries its own `sympy_timeout` and `memory_limit_mb`.
+Equivalence (grader.py), cheapest first: answers in words as text (text.py), normalised
+strings, then plain numbers (relative tolerance `rel_tol` for irrational values, exact for
+rationals), then sympy in a `WatchdogPool` worker that is killed past `sympy_timeout` seconds.
+One pool serves every option value: each job carries its own `sympy_timeout` and `memory_limit_mb`.
 
 The blame rule (docs/reliability.md): a completion whose answer is too large or deep for sympy
 (bounds.py, checked before sympy) or that used a sympy job's whole CPU budget is judged wrong,
@@ -27,7 +27,7 @@ well-formed gold that sympy's LaTeX parser does not read (a cases environment, "
 equals nothing in sympy (the string and number steps still compare it). Running out of
 memory or stack gives "error", never a judged mismatch.
 The Verdict's `extracted` is the raw answer string; `detail` has the form it was found in
-(`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure).
+(`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure, text).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ from rlvr.verifiers.base import (
 )
 from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.bounds import answer_bound, malformed
-from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, gold_answer
+from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, find_parts, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
+from rlvr.verifiers.math.text import text_equal
 from rlvr.verifiers.reward import reward_function
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool as shared_pool_for
@@ -128,6 +129,12 @@ class MathVerifier(Verifier[MathOptions]):
                 # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
                 gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
                 correct, settled_by = self._equivalent(answer, gold, deadline, detail, question)
+                parts = None if correct or options.mode != "lenient" else _parts_for(completion, answer, gold)
+                if parts is not None:
+                    # One value per requested quantity, stated apart (a box or a sentence each).
+                    parts_equal, parts_settled_by = self._equivalent(parts, gold, deadline, {}, question)
+                    if parts_equal:
+                        extracted, correct, settled_by, detail["form"] = parts, True, parts_settled_by, "parts"
         except PastBound as exc:
             detail["bound"] = str(exc)
             return Verdict(score=0.0, correct=False, extracted=extracted, reason=exc.reason, detail=detail)
@@ -146,6 +153,9 @@ class MathVerifier(Verifier[MathOptions]):
         if len(answer) > grader.MAX_ANSWER_CHARS:
             detail["structure"] = f"answer longer than {grader.MAX_ANSWER_CHARS} characters: not parsed"
             return answer.strip() == gold.strip(), "string"
+        same_text = text_equal(gold, answer)
+        if same_text is not None:  # words are compared as words: sympy would multiply their letters
+            return same_text, "text"
         comparison = grader.compare(*grader.parse_pair(gold, answer, question), self.options.rel_tol)
         if comparison.structure_mismatch:
             detail["structure"] = comparison.structure_mismatch
@@ -203,6 +213,15 @@ def _check_bounds(pairs: list[tuple[str, str]]) -> None:
             raise BadGroundTruth(f"the gold answer item {gold!r:.200} is {problem.replace('_', ' ')} for sympy")
         if problem := answer_bound(predicted):
             raise PastBound(problem, f"{predicted!r:.200} is {problem.replace('_', ' ')} for sympy")
+
+
+def _parts_for(completion: str, answer: str, gold: str) -> str | None:
+    """The gold's several parts as the completion states them one by one, when the answer found
+    is a single value and the gold has more (find_parts)."""
+    count = len(grader.parse_answer(gold).structure.items)
+    if count < 2 or len(answer) > grader.MAX_ANSWER_CHARS or len(grader.parse_answer(answer).structure.items) != 1:
+        return None
+    return find_parts(completion, count)
 
 
 def _answer_and_question(ground_truth: Any) -> tuple[Any, str]:

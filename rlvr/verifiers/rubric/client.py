@@ -209,8 +209,14 @@ class ChatJudge:
         backoff = min(self.backoff * 2**attempt, self.backoff_max)
         try:
             reply = post_json(url, self._payload(messages), self._headers(), budget)
-        except (OSError, http.client.HTTPException) as exc:
+        except TimeoutError as exc:
             call.note(f"{type(exc).__name__}: {str(exc)[:200]}")
+            return backoff
+        except (OSError, http.client.HTTPException) as exc:
+            call.note(
+                f"cannot reach the judge at {url}: {type(exc).__name__}: {str(exc)[:200]} (start the judge server, "
+                "or point judge_base_url / RLVR_JUDGE_BASE_URL at a running one)"
+            )
             return backoff
         if reply.status == 429:
             call.rate_limited += 1
