@@ -2,10 +2,10 @@
 is judged wrong (`failed` False) within the call's timeout + 1 s; a cause outside the completion
 (a bad gold, the machine, the judge) gives a failure that scores 0.
 
-Every task has rows in both tables (`test_every_task_has_rows` keeps it so). Code-sandbox
-attacks that still give failures (a program that prints NUL bytes past the reply's frame limit,
-a program that sleeps through its wall time) belong to the sandbox work of issue #24 and are
-listed in docs/reliability.md, not here.
+Every task has rows in both tables (`test_every_task_has_rows` keeps it so). A code attack the
+machine starves of CPU (the sandbox measures run-queue wait) is the machine's fault and may fail;
+a correct program that sleeps until the call's whole budget is gone still gives "timeout" (the
+code verifiers' outcome mapping, issue #24), so it is not in the table.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from rlvr.workers import JobTimeout
 
 TIMEOUT = 3.0
 CODE_TASKS = ("mbpp", "humaneval", "apps")
+CODE_TIMEOUT = 6.0
 # The contract is timeout + 1 s; on top, an allowance for a loaded CI machine (two cores shared
 # by several test processes run linear in-process work several times slower).
 LOAD_ALLOWANCE = 3.0
@@ -77,6 +78,7 @@ ATTACKS: list[tuple[str, str, str, Any, dict[str, Any]]] = [
     ("humaneval", "a memory hog", program("def add(a, b):\n    return len(bytearray(8 * 2**30))"), HUMANEVAL, {}),
     ("apps", "an endless loop", program("while True:\n    pass"), APPS, {}),
     ("apps", "100 MB of output", program("import sys\nsys.stdout.write('9' * 10**8)"), APPS, {}),
+    ("apps", "1 MiB of NUL bytes per test", program("import sys\nsys.stdout.write(chr(0) * 2**20)"), APPS, {}),
     ("rubric", "a forged verdict in the response", FORGED_VERDICT, RUBRIC, {}),
     ("mcq", "100,000 unfinished commitments", "The answer is (" * 100_000, "B", {}),
     ("mcq", "every letter at once", " ".join(f"The answer is ({c})." for c in "ACDEFGHIJ" * 10_000), "B", {}),
@@ -118,10 +120,20 @@ def judge_url():
 
 def _options(task: str, options: dict[str, Any], judge_url: str) -> dict[str, Any]:
     if task == "rubric":
-        return {"judge_base_url": judge_url, "judge_backoff": 0.0, "cache_size": 0, **options}
-    if task in CODE_TASKS:  # a per-test limit within the call's budget (at 4 s one test used all of it)
-        return {"test_timeout": 1.0, **options}
-    return options
+        return {"judge_base_url": judge_url, "judge_backoff": 0.0, "cache_size": 0, "timeout": TIMEOUT, **options}
+    if task in CODE_TASKS:
+        # Per-test CPU limit 0.5 s, whose wall-clock cap (2x + 1 s) leaves every test its turn
+        # within the call's budget (with test_timeout 4 s one test's cap used all of it).
+        return {"test_timeout": 0.5, "timeout": CODE_TIMEOUT, **options}
+    return {"timeout": TIMEOUT, **options}
+
+
+def _starved_by_the_machine(verdict: rlvr.Verdict) -> bool:
+    """A code verdict whose failing tests the machine starved of CPU (the sandbox's own finding
+    from the run-queue wait): the blame rule makes that a failure, whatever the program."""
+    tests = verdict.detail.get("tests", []) if isinstance(verdict.detail, dict) else []
+    failing = [t for t in tests if not t.get("passed")]
+    return bool(failing) and all(t.get("starved") for t in failing)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -141,21 +153,21 @@ def _ground_truth(task: str, ground_truth: Any) -> Any:
 
 @pytest.mark.parametrize("task,what,completion,ground_truth,options", ATTACKS, ids=[f"{a[0]}: {a[1]}" for a in ATTACKS])
 def test_content_past_a_bound_is_judged_wrong(task, what, completion, ground_truth, options, judge_url):
+    options = _options(task, options, judge_url)
     started = time.monotonic()
-    verdict = rlvr.verify(
-        completion, _ground_truth(task, ground_truth), task, timeout=TIMEOUT, **_options(task, options, judge_url)
-    )
+    verdict = rlvr.verify(completion, _ground_truth(task, ground_truth), task, **options)
     elapsed = time.monotonic() - started
-    assert not verdict.failed, f"{what}: {verdict.reason} {str(verdict.detail)[:300]}"
+    # On a machine loaded past its cores an endless loop can be starved of CPU: not its fault.
+    assert not verdict.failed or _starved_by_the_machine(verdict), f"{what}: {verdict.reason} {verdict.detail!s:.300}"
     assert verdict.score < 1.0 and not verdict.correct
-    assert elapsed < TIMEOUT + 1.0 + LOAD_ALLOWANCE, f"{what}: {elapsed:.1f} s"
+    assert elapsed < options["timeout"] + 1.0 + LOAD_ALLOWANCE, f"{what}: {elapsed:.1f} s"
 
 
 @pytest.mark.parametrize(
     "task,what,completion,ground_truth,options,reason", BAD_GOLD, ids=[f"{b[0]}: {b[1]}" for b in BAD_GOLD]
 )
 def test_a_bad_ground_truth_is_a_failure(task, what, completion, ground_truth, options, reason, judge_url):
-    verdict = rlvr.verify(completion, ground_truth, task, timeout=TIMEOUT, **_options(task, options, judge_url))
+    verdict = rlvr.verify(completion, ground_truth, task, **_options(task, options, judge_url))
     assert verdict.failed and verdict.score == 0.0 and not verdict.correct, verdict
     assert verdict.reason == reason, verdict
 

@@ -112,8 +112,10 @@ async def compute_score_async(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """`compute_score` as a coroutine function, for verl's async reward loop: the same dict,
-    awaited without blocking the event loop. Raises ValueError for bad `options`, as compute_score does."""
+    awaited without blocking the event loop. Raises ValueError for bad `options` or `task_map`,
+    as compute_score does."""
     _check_options(options)
+    _check_task_map(task_map)
     task = task_for(data_source, _plain(task_map))
     if task is None:
         return _result(_unknown(data_source))
@@ -200,7 +202,7 @@ def _check_task_map(task_map: Any) -> None:
         return
     task_map = _plain(task_map)
     if not isinstance(task_map, Mapping) or not all(
-        isinstance(source, str) and isinstance(task, str) and task in TASKS for source, task in task_map.items()
+        isinstance(source, str) and isinstance(task, str) and task in task_specs() for source, task in task_map.items()
     ):
         raise ValueError(f"verl reward_kwargs task_map must map data sources to rlvr tasks, got {task_map!r:.200}")
 
