@@ -474,3 +474,32 @@ def test_a_slow_worker_start_is_charged_to_no_job(monkeypatch):
         assert result.failure is None and result.outcomes[0].stdout == "42\n", result
     finally:
         sandbox.close()
+
+
+def test_lowering_its_own_priority_is_denied(pool):
+    """A program that made itself nice (or SCHED_IDLE) would wait in the run queue by choice and
+    pass for starved: a failure instead of a judged timeout."""
+    program = (
+        "import os\nfor attempt in (lambda: os.nice(19), lambda: os.sched_setscheduler(0, os.SCHED_IDLE, "
+        "os.sched_param(0))):\n    try:\n        attempt()\n        print('allowed')\n"
+        "    except PermissionError:\n        print('denied')\n"
+    )
+    outcome = pool.run(program, [StdioTest()], LIMITS, timeout=15).outcomes[0]
+    assert outcome.stdout == "denied\ndenied\n", outcome
+
+
+def test_files_in_the_working_directory_count_against_the_job():
+    """tmpfs pages are memory too: 20 files of 16 MiB under memory_mb=128 never hold more than that."""
+    if not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    program = (
+        "for i in range(20):\n    with open(f'f{i}', 'wb') as f:\n        f.write(b'x' * (16 << 20))\nprint('wrote')\n"
+    )
+    sandbox = SandboxPool(size=1)
+    try:
+        outcome = sandbox.run(program, [StdioTest()], Limits(test_timeout=10.0, memory_mb=128), timeout=30).outcomes[0]
+        with open(os.path.join(sandbox._workers[0].cgroup["memory"], "memory.max_usage_in_bytes")) as peak:
+            assert int(peak.read()) <= 128 << 20
+        assert outcome.stdout != "wrote\n", outcome
+    finally:
+        sandbox.close()
