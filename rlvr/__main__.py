@@ -1,4 +1,5 @@
-"""`python -m rlvr`: a short report of this installation to paste into a bug report.
+"""`python -m rlvr` (or `rlvr`, or `rlvr doctor`): a short report of this installation to paste into
+a bug report. `rlvr serve ...` runs the HTTP reward server instead (rlvr.serve).
 
 It prints the rlvr and Python versions, the verifier and evaluation tasks, the sandbox isolation
 this machine gives code tasks, the verification worker budget in force, and which optional parts
@@ -48,9 +49,12 @@ def versions() -> list[str]:
 
 
 def tasks() -> list[str]:
-    from rlvr.eval.tasks import TASKS
+    from rlvr.tasks import eval_tasks
 
-    return [f"verifier tasks: {', '.join(rlvr.available_tasks())}", f"rlvr-eval tasks: {', '.join(sorted(TASKS))}"]
+    return [
+        f"verifier tasks: {', '.join(rlvr.available_tasks())}",
+        f"rlvr-eval tasks: {', '.join(sorted(eval_tasks()))}",
+    ]
 
 
 def isolation() -> list[str]:
@@ -88,7 +92,15 @@ def report_lines() -> list[str]:
     return [line for section in SECTIONS for line in section()]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["serve"]:
+        from rlvr.serve.cli import main as serve
+
+        return serve(args[1:])
+    if args not in ([], ["doctor"]):
+        print("usage: rlvr [doctor] | rlvr serve [--help]", file=sys.stderr)
+        return 2
     print("\n".join(report_lines()))
     return 0
 

@@ -73,7 +73,7 @@ def test_a_str_subclass_names_its_task():
 
 
 def test_module_level_factories_check_the_task_name():
-    from rlvr.api import reward_function
+    from rlvr.verifiers.reward import reward_function
 
     with pytest.raises(ValueError, match="unknown task"):
         reward_function("gsm8kk")

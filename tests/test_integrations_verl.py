@@ -17,9 +17,9 @@ from shared_data import data_file
 
 import rlvr
 from rlvr.integrations.verl import DATA_SOURCES, _plain, compute_score, compute_score_batch, task_for
+from rlvr.tasks import data_sources
 
 RESULT_KEYS = {"failed", "score", "acc", "pred", "correct", "extracted", "reason", "detail"}
-DESIGN_TASKS = {"gsm8k", "math", "ifeval", "ifbench", "mbpp", "humaneval", "apps"}
 
 
 def gsm8k_samples(n: int = 60):
@@ -51,14 +51,14 @@ def test_default_mapping_covers_verl_names_and_rlvr_task_names():
     for name in ("lighteval/MATH", "DigitalLearningGmbH/MATH-lighteval", "HuggingFaceH4/MATH-500", "math"):
         assert task_for(name) == "math"
     assert task_for("google/IFEval") == "ifeval"
-    assert set(DATA_SOURCES.values()) == DESIGN_TASKS
-    assert all(task_for(task) == task for task in DESIGN_TASKS)
+    assert set(DATA_SOURCES.values()) == set(rlvr.available_tasks())
+    assert all(task_for(task) == task for task in rlvr.available_tasks())
     assert task_for("searchR1_nq") is None and task_for(None) is None
 
 
-def test_every_mapped_task_is_registered():
-    # Passes once the math, ifeval/ifbench and code branches are merged (this branch has gsm8k).
-    assert set(DATA_SOURCES.values()) <= set(rlvr.available_tasks())
+def test_the_aliases_are_the_registered_tasks_data_sources():
+    assert DATA_SOURCES == data_sources()
+    assert task_for("TIGER-Lab/MMLU-Pro") == "mcq" and task_for("codeparrot/apps") == "apps"
 
 
 def test_verl_math500_data_source_on_real_answers():
@@ -78,13 +78,21 @@ def test_task_map_and_options_come_as_reward_kwargs():
     assert strict_hash["reason"] == "no_answer"
 
 
-def test_bad_options_are_reported_per_sample_not_ignored():
-    flat = compute_score("openai/gsm8k", "#### 1", "1", options={"mode": "hash"})
-    assert flat["reason"] == "bad_options" and flat["score"] == 0.0
-    unknown_option = compute_score("openai/gsm8k", "#### 1", "1", options={"gsm8k": {"no_such": 1}})
-    assert unknown_option["reason"] == "bad_options"
-    batch = compute_score_batch(["openai/gsm8k"] * 2, ["#### 1"] * 2, ["1"] * 2, options={"gsm8k": {"mode": "x"}})
-    assert [r["reason"] for r in batch] == ["bad_options"] * 2
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"mode": "hash"},
+        {"gsm8k": {"no_such": 1}},
+        {"gsm8k": {"mode": "x"}},
+        {"math": {"sympy_timeout": "2"}},
+        ["gsm8k"],
+    ],
+)
+def test_bad_options_raise_at_the_first_batch(options):
+    with pytest.raises(ValueError):
+        compute_score("openai/gsm8k", "#### 1", "1", options=options)
+    with pytest.raises(ValueError):  # the batch has no math sample, yet math's bad option raises
+        compute_score_batch(["openai/gsm8k"] * 2, ["#### 1"] * 2, ["1"] * 2, options=options)
 
 
 def test_unknown_data_source_scores_zero_and_warns_once(caplog):
@@ -125,7 +133,8 @@ _junk = st.recursive(
     max_leaves=6,
 )
 _source = st.one_of(st.sampled_from(sorted(DATA_SOURCES) + ["gsm8k", "unmapped"]), _junk)
-_options = st.one_of(st.none(), st.just({"gsm8k": {"mode": "boxed"}}), st.dictionaries(_text, _junk, max_size=2))
+# Valid options only: bad ones are configuration and raise (test_bad_options_raise_at_the_first_batch).
+_options = st.one_of(st.none(), st.just({}), st.just({"gsm8k": {"mode": "boxed"}}))
 _task_map = st.one_of(st.none(), st.dictionaries(_text, _junk, max_size=2), _junk)
 
 

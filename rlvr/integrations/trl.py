@@ -16,7 +16,11 @@ What the functions built here do:
   in worker processes), so a hung sympy call or program costs at most the `timeout` option;
   rlvr's timeouts use deadlines and killable workers, not signals, so they also hold off the
   main thread, where TRL runs async rewards;
-- return exactly one value per completion; per-sample problems give 0.0, never an exception;
+- return exactly one value per completion, never an exception: the verdict's score, or None for
+  a verdict that could not judge (`Verdict.failed`: a judge outage, a broken gold, no worker
+  free), so TRL leaves that sample out of its group's baseline and gives it no advantage
+  (TRL >= 0.20 treats a row whose every reward is None as unscorable). `on_failure="zero"`
+  returns 0.0 for those instead (older TRL, or to keep them in the baseline on purpose);
 - with `distributed=True` (or a dict of `rlvr.distributed.ServerOptions` fields), verify on the
   Ray cluster the process is connected to, through a reward server every rank shares;
 - when TRL passes `log_metric`, log per-batch outcome counts as `rlvr/<task>/<outcome>` for the
@@ -29,12 +33,12 @@ missing answer column or a column whose length differs from the completions' whe
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from rlvr.aio import run_blocking
 from rlvr.api import get_verifier
 from rlvr.integrations.messages import completion_text
 from rlvr.verdict import NO_ANSWER, TIMEOUT, Verdict
@@ -59,17 +63,24 @@ def outcome(verdict: Verdict) -> str:
     return NO_ANSWER if verdict.reason == NO_ANSWER else "wrong"
 
 
+ON_FAILURE = ("none", "zero")
+
+
 def reward_func(
-    task: str, answer_column: str = "answer", distributed: Any = False, **options: Any
+    task: str, answer_column: str = "answer", distributed: Any = False, on_failure: str = "none", **options: Any
 ) -> Callable[..., list[float | None]]:
     """A synchronous TRL reward function for rlvr `task` with verifier `options`.
 
     Raises ValueError here for an unknown task or option. The function is named `rlvr_<task>`,
     which is the name TRL logs its rewards under (`rewards/rlvr_<task>/mean`). `distributed`:
     False to verify in this process, True or a dict of `rlvr.distributed.ServerOptions` fields to
-    verify on the Ray cluster this process joined with `ray.init`.
+    verify on the Ray cluster this process joined with `ray.init`. `on_failure`: "none" (a
+    verdict that could not judge gives None: never trained on) or "zero" (it gives 0.0).
+
+    >>> reward_func("gsm8k")(completions=["#### 72", "#### 7"], answer=["#### 72", None])
+    [1.0, None]
     """
-    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed)
+    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed, on_failure)
 
     def rlvr_reward(
         prompts: Sequence[Any] | None = None,
@@ -84,11 +95,13 @@ def reward_func(
 
 
 def async_reward_func(
-    task: str, answer_column: str = "answer", distributed: Any = False, **options: Any
+    task: str, answer_column: str = "answer", distributed: Any = False, on_failure: str = "none", **options: Any
 ) -> Callable[..., Any]:
     """Like `reward_func`, but a coroutine function: TRL awaits it on its event loop, next to
-    its other async rewards. Verification runs in a worker thread, so the loop never blocks."""
-    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed)
+    its other async rewards. Verification runs on rlvr's async thread pool (rlvr.aio), not on
+    asyncio's small default executor, so the loop never blocks and concurrent batches never
+    queue behind each other's threads."""
+    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed, on_failure)
 
     async def rlvr_reward(
         prompts: Sequence[Any] | None = None,
@@ -97,7 +110,7 @@ def async_reward_func(
         log_metric: Callable[[str, float], None] | None = None,
         **columns: Any,
     ) -> list[float | None]:
-        return await asyncio.to_thread(scorer.score, completions, columns, log_metric)
+        return await run_blocking(scorer.score, completions, columns, log_metric)
 
     return _named(rlvr_reward, task)
 
@@ -105,7 +118,10 @@ def async_reward_func(
 class _BatchScorer:
     """Scores one TRL batch with one verifier: the body both reward functions share."""
 
-    def __init__(self, verifier: Verifier, answer_column: str, distributed: Any = False) -> None:
+    def __init__(self, verifier: Verifier, answer_column: str, distributed: Any, on_failure: str) -> None:
+        if on_failure not in ON_FAILURE:
+            raise ValueError(f"on_failure must be one of {ON_FAILURE}, got {on_failure!r}")
+        self.failure_reward = None if on_failure == "none" else 0.0
         self.verifier = verifier
         self.answer_column = answer_column
         self.verify_batch = verifier.verify_batch
@@ -124,7 +140,7 @@ class _BatchScorer:
         verdicts = self.verify_batch([completion_text(completions[i]) for i in rows], [answers[i] for i in rows])
         rewards: list[float | None] = [None] * len(completions)
         for i, verdict in zip(rows, verdicts):
-            rewards[i] = verdict.score
+            rewards[i] = self.failure_reward if verdict.failed else verdict.score
         if log_metric is not None:
             counts = Counter(outcome(verdict) for verdict in verdicts)
             for name in OUTCOMES:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 
-from rlvr.api import reward_function
 from rlvr.sandbox import CallTest, StdioTest, TestOutcome
 from rlvr.sandbox.pool import Test
 from rlvr.verifiers.base import BadGroundTruth
 from rlvr.verifiers.code import CodeOptions, CodeVerifier
 from rlvr.verifiers.code.apps_compare import call_match, int_keys, stdio_match
+from rlvr.verifiers.reward import reward_function
 
 
 class APPSVerifier(CodeVerifier[CodeOptions]):

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import ast
 
-from rlvr.api import reward_function
 from rlvr.sandbox import AssertTest
 from rlvr.verifiers.base import BadGroundTruth
 from rlvr.verifiers.code import CodeOptions, CodeVerifier
 from rlvr.verifiers.code.extract import extract_program
+from rlvr.verifiers.reward import reward_function
 
 
 def _field(truth: dict, key: str) -> str:

@@ -6,9 +6,9 @@ arguments) or its JSON string. Options: loose, all_or_nothing, timeout.
 
 from __future__ import annotations
 
-from rlvr.api import reward_function
 from rlvr.ifeval_checks import IFBENCH_CHECKS
 from rlvr.verifiers.ifeval import IFEvalVerifier
+from rlvr.verifiers.reward import reward_function
 
 
 class IFBenchVerifier(IFEvalVerifier):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rlvr.api import reward_function
 from rlvr.ifeval_checks import IFEVAL_CHECKS
 from rlvr.verifiers.instructions import InstructionVerifier, decode, parse_record
+from rlvr.verifiers.reward import reward_function
 
 
 class IFEvalVerifier(InstructionVerifier):

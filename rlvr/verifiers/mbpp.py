@@ -14,10 +14,10 @@ import ast
 import builtins
 from dataclasses import dataclass
 
-from rlvr.api import reward_function
 from rlvr.sandbox import AssertTest
 from rlvr.verifiers.base import BadGroundTruth
 from rlvr.verifiers.code import CodeOptions, CodeVerifier
+from rlvr.verifiers.reward import reward_function
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Task "rubric": LLM-judged rubric rewards. See `verifier` for options and verdicts, `data` for
 the dataset loader, `judge_format` for the judge's prompt and answer, `client` for the HTTP side."""
 
-from rlvr.api import reward_function
+from rlvr.verifiers.reward import reward_function
 from rlvr.verifiers.rubric.data import RubricRecord, load_rubric_dataset, split_dataset
 from rlvr.verifiers.rubric.verifier import RubricOptions, RubricVerifier, batch_stats
 
