@@ -22,7 +22,18 @@ import pytest
 from code_data import humaneval_rows
 
 from rlvr import get_verifier, verify
-from rlvr.sandbox import AssertTest, CallTest, Isolation, Limits, SandboxPool, StdioTest, cgroups, shared_pool, wire
+from rlvr.sandbox import (
+    AssertTest,
+    CallTest,
+    Isolation,
+    Limits,
+    SandboxPool,
+    StdioTest,
+    cgroups,
+    isolation,
+    shared_pool,
+    wire,
+)
 from rlvr.sandbox import pool as pool_module
 from rlvr.sandbox.guarantees import guarantees, warn_if_weaker
 from rlvr.verifiers import math as math_pool
@@ -501,5 +512,18 @@ def test_files_in_the_working_directory_count_against_the_job():
         with open(os.path.join(sandbox._workers[0].cgroup["memory"], "memory.max_usage_in_bytes")) as peak:
             assert int(peak.read()) <= 128 << 20
         assert outcome.stdout != "wrote\n", outcome
+    finally:
+        sandbox.close()
+
+
+def test_without_a_private_ipc_namespace_queues_are_denied_and_sysv_objects_removed(monkeypatch):
+    """A worker that may not give its children IPC namespaces (an unprivileged bubblewrap has no
+    CAP_SYS_ADMIN): POSIX queues are denied, SysV objects removed after each child; still 0 seen."""
+    monkeypatch.setattr(isolation, "WORKER_CAPS", tuple(c for c in isolation.WORKER_CAPS if c != "CAP_SYS_ADMIN"))
+    sandbox = SandboxPool(size=1)
+    try:
+        written = probe(sandbox, "write")
+        assert written["posix mqueue"].startswith("denied") and written["sysv shm"] == "written"
+        assert set(probe(sandbox, "read").values()) == {"absent"}
     finally:
         sandbox.close()
