@@ -22,7 +22,18 @@ import pytest
 from code_data import humaneval_rows
 
 from rlvr import get_verifier, verify
-from rlvr.sandbox import AssertTest, CallTest, Isolation, Limits, SandboxPool, StdioTest, cgroups, shared_pool, wire
+from rlvr.sandbox import (
+    AssertTest,
+    CallTest,
+    Isolation,
+    Limits,
+    SandboxPool,
+    StdioTest,
+    cgroups,
+    isolation,
+    shared_pool,
+    wire,
+)
 from rlvr.sandbox import pool as pool_module
 from rlvr.sandbox.guarantees import guarantees, warn_if_weaker
 from rlvr.verifiers import math as math_pool
@@ -472,5 +483,47 @@ def test_a_slow_worker_start_is_charged_to_no_job(monkeypatch):
         monkeypatch.setattr(pool_module.Worker, "wait_ready", slow_start)
         result = sandbox.run("print(6 * 7)", [StdioTest()], Limits(test_timeout=1.0), timeout=1.5, wait=10)
         assert result.failure is None and result.outcomes[0].stdout == "42\n", result
+    finally:
+        sandbox.close()
+
+
+def test_lowering_its_own_priority_is_denied(pool):
+    """A program that made itself nice (or SCHED_IDLE) would wait in the run queue by choice and
+    pass for starved: a failure instead of a judged timeout."""
+    program = (
+        "import os\nfor attempt in (lambda: os.nice(19), lambda: os.sched_setscheduler(0, os.SCHED_IDLE, "
+        "os.sched_param(0))):\n    try:\n        attempt()\n        print('allowed')\n"
+        "    except PermissionError:\n        print('denied')\n"
+    )
+    outcome = pool.run(program, [StdioTest()], LIMITS, timeout=15).outcomes[0]
+    assert outcome.stdout == "denied\ndenied\n", outcome
+
+
+def test_files_in_the_working_directory_count_against_the_job():
+    """tmpfs pages are memory too: 20 files of 16 MiB under memory_mb=128 never hold more than that."""
+    if not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    program = (
+        "for i in range(20):\n    with open(f'f{i}', 'wb') as f:\n        f.write(b'x' * (16 << 20))\nprint('wrote')\n"
+    )
+    sandbox = SandboxPool(size=1)
+    try:
+        outcome = sandbox.run(program, [StdioTest()], Limits(test_timeout=10.0, memory_mb=128), timeout=30).outcomes[0]
+        with open(os.path.join(sandbox._workers[0].cgroup["memory"], "memory.max_usage_in_bytes")) as peak:
+            assert int(peak.read()) <= 128 << 20
+        assert outcome.stdout != "wrote\n", outcome
+    finally:
+        sandbox.close()
+
+
+def test_without_a_private_ipc_namespace_queues_are_denied_and_sysv_objects_removed(monkeypatch):
+    """A worker that may not give its children IPC namespaces (an unprivileged bubblewrap has no
+    CAP_SYS_ADMIN): POSIX queues are denied, SysV objects removed after each child; still 0 seen."""
+    monkeypatch.setattr(isolation, "WORKER_CAPS", tuple(c for c in isolation.WORKER_CAPS if c != "CAP_SYS_ADMIN"))
+    sandbox = SandboxPool(size=1)
+    try:
+        written = probe(sandbox, "write")
+        assert written["posix mqueue"].startswith("denied") and written["sysv shm"] == "written"
+        assert set(probe(sandbox, "read").values()) == {"absent"}
     finally:
         sandbox.close()

@@ -40,16 +40,17 @@ class JobGroup:
         return bool(self.folders)
 
     def prepare(self, memory_bytes: int, processes: int) -> None:
-        """Before a child starts: this child's limits (the zygote is one more process), and its
-        CPU time counted from zero."""
-        memory = self.folders["memory"]
-        swap = os.path.join(memory, "memory.memsw.limit_in_bytes")  # where swap is counted
-        _write(swap, "-1", optional=True)  # lifted first: it may never be below the memory limit
-        _write(os.path.join(memory, "memory.limit_in_bytes"), str(memory_bytes))
-        _write(swap, str(memory_bytes), optional=True)
-        _write(os.path.join(memory, "memory.max_usage_in_bytes"), "0")
-        _write(os.path.join(self.folders["pids"], "pids.max"), str(processes + 1))
-        _write(os.path.join(self.folders["cpuacct"], "cpuacct.usage"), "0")
+        """Before a child starts: this child's limits (the zygote is one more process). A limit
+        already in force is not written again (a write to a v1 limit costs a resize)."""
+        memory, pids = self.folders["memory"], os.path.join(self.folders["pids"], "pids.max")
+        limit = os.path.join(memory, "memory.limit_in_bytes")
+        if _read(limit).strip() != str(memory_bytes):
+            swap = os.path.join(memory, "memory.memsw.limit_in_bytes")  # where swap is counted
+            _write(swap, "-1", optional=True)  # lifted first: it may never be below the memory limit
+            _write(limit, str(memory_bytes))
+            _write(swap, str(memory_bytes), optional=True)
+        if _read(pids).strip() != str(processes + 1):
+            _write(pids, str(processes + 1))
 
     def join(self) -> None:
         """Move the calling process (the zygote) into the group."""
@@ -58,9 +59,6 @@ class JobGroup:
 
     def cpu_seconds(self) -> float:
         return int(_read(os.path.join(self.folders["cpuacct"], "cpuacct.usage")) or 0) / 1e9
-
-    def peak_bytes(self) -> int:
-        return int(_read(os.path.join(self.folders["memory"], "memory.max_usage_in_bytes")) or 0)
 
     def oom_kills(self) -> int:
         for line in _read(os.path.join(self.folders["memory"], "memory.oom_control")).splitlines():
