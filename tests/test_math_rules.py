@@ -119,6 +119,7 @@ def test_extraction_rules():
     assert find_verdict("So the claim is false.") == "False" and find_verdict("The value is 5.") is None
     assert find_parts("- $p = 3$\n- $q = 5$", 2) == "p = 3, q = 5"
     assert find_parts("We try $\\boxed{3}$, but it fails.\n\nSo $\\boxed{5}$.", 2) is None
+    assert find_parts("The roots are $2$ and $3$. The answer is $2$.", 2) is None  # a list, then a choice
 
 
 def test_question_is_a_field_of_the_ground_truth(lenient):
