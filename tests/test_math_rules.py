@@ -94,6 +94,8 @@ def test_mathematics_is_not_prose(answer):
         ("12 \\text { cm}", "12"),
         ("a_n = 2^{n} - 1 \\text{ for all } n \\geq 1", "2^{n}-1"),
         ("x = k\\pi, \\text{ where } k \\in \\mathbb{Z}", "k\\pi"),
+        ("\\frac{\\pi}{4}+k\\pi, k \\in \\mathbb{Z}", "\\frac{\\pi}{4}+k\\pi"),
+        ("x \\in \\mathbb{Z}", "\\mathbb{Z}"),
         ("\\text{4:30 PM}", "16:30"),
         ("\\text{2:15 AM}", "2:15"),
     ],

@@ -98,7 +98,9 @@ _SPACED_TEXT_BRACE = re.compile(r"(\\(?:text|mbox|textrm|textnormal|textbf|texti
 # it restricts where the answer holds, it is not part of the value.
 _QUALIFIER = re.compile(
     r"(?<=\S)\s*,?\s*(?:\\text\{\s*\(?\s*|\(\s*|\s)"
-    r"(?:for (?:all|every|each|any)|where|with|when)\b(?:(?!\\text\{\s*(?:and|or)\b).)*$",
+    r"(?:for (?:all|every|each|any)|where|with|when)\b(?:(?!\\text\{\s*(?:and|or)\b).)*$"
+    # The parameter of a family named at its end: ", k \in \mathbb{Z}", "(n \in \mathbb{N})".
+    r"|(?<=\S)\s*(?:,|\(|\\text\{\s*,?\s*\})\s*[kmn]\s*\\in\s*\\mathbb\s*\{?[ZN]\}?\s*\)?\s*$",
     re.IGNORECASE | re.S,
 )
 # A time of day in a text command: "\text{4:30 PM}".
