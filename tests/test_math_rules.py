@@ -73,6 +73,11 @@ def test_a_sentence_is_not_a_product_of_symbols(lenient):
         ("\\text{Alice wins if } n \\text{ is even}", "\\text{Alice wins when } n \\text{ is even}", True),
         ("\\text{Alice wins if } n \\text{ is even}", "\\text{Alice wins if } n \\text{ is odd}", False),
         ("\\text{no solution}", "\\text{none}", True),
+        ("\\text{no solution}", "\\varnothing", True),
+        ("\\text{no solution}", "\\mathbb{R}", False),
+        ("\\text{all real numbers}", "(-\\infty, \\infty)", True),
+        ("\\text{all real numbers}", "(0, \\infty)", False),
+        ("\\text{all real numbers}", "\\text{all positive real numbers}", False),
         ("\\text{even}", "\\text{odd}", False),
     ],
 )
