@@ -247,3 +247,8 @@ def test_rlvr_command_keeps_the_report_as_default_and_refuses_unknown_commands()
     assert doctor.returncode == 0 and doctor.stdout.startswith(f"rlvr {rlvr.__version__}\n")
     unknown = subprocess.run([sys.executable, "-m", "rlvr", "serv"], capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2 and "rlvr serve" in unknown.stderr and unknown.stdout == ""
+
+
+def test_sigterm_right_after_start_still_stops_gracefully():
+    server = start(env=ENV)
+    assert server.stop(timeout=60) == 0
