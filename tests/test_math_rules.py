@@ -97,6 +97,7 @@ def test_mathematics_is_not_prose(answer):
     ("raw", "normalised"),
     [
         ("12 \\text { cm}", "12"),
+        ("\\dfrac{3}{4}\\pi\\text{ inches}", "\\frac{3}{4}\\pi"),
         ("a_n = 2^{n} - 1 \\text{ for all } n \\geq 1", "2^{n}-1"),
         ("x = k\\pi, \\text{ where } k \\in \\mathbb{Z}", "k\\pi"),
         ("\\frac{\\pi}{4}+k\\pi, k \\in \\mathbb{Z}", "\\frac{\\pi}{4}+k\\pi"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rlvr.verifiers.math.normalise import normalise
+from rlvr.verifiers.math.normalise import FRAC_MACRO, normalise
 
 _TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
 # Commands whose braces hold a name, not text: "\\begin{pmatrix}", "\\mathbb{Z}".
@@ -79,7 +79,7 @@ def words(answer: str) -> tuple[str, ...]:
     ('set', 'of', 'all', 'odd', 'integer')
     """
     text = _LEADING_NAME.sub("", _NAMING_COMMAND.sub(" ", answer))
-    text = _SPACING.sub(" ", _TEXT_COMMAND.sub(r" \1 ", text)).lower()
+    text = _SPACING.sub(" ", _TEXT_COMMAND.sub(r" \1 ", FRAC_MACRO.sub(r"\\frac", text))).lower()
     tokens = []
     for token in _TOKEN.findall(text):
         if token in _ARTICLES:
