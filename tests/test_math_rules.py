@@ -143,3 +143,14 @@ def test_question_is_a_field_of_the_ground_truth(lenient):
     assert lenient.verify("$\\boxed{5}$", {"answer": "5"}).correct  # the question is optional
     bad = lenient.verify("$\\boxed{5}$", {"answer": "5", "question": 7})
     assert bad.failed and bad.reason == "bad_ground_truth"
+
+
+def test_a_trainer_adapter_passes_the_question_in_the_answer_column():
+    """TRL's reward function hands each row's answer-column value to the verifier as it is, so a
+    column of {"answer", "question"} mappings brings the question along."""
+    from rlvr.integrations.trl import reward_func
+
+    reward = reward_func("math", mode="lenient")
+    question = "The probability is $m/n$ with $m$ and $n$ coprime. Find $m + n$."
+    golds = [{"answer": "11", "question": question}] * 2
+    assert reward(completions=["$\\boxed{\\frac{3}{8}}$", "$\\boxed{\\frac{3}{7}}$"], answer=golds) == [1.0, 0.0]
