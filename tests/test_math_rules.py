@@ -73,6 +73,11 @@ def test_a_sentence_is_not_a_product_of_symbols(lenient):
         ("\\text{Alice wins if } n \\text{ is even}", "\\text{Alice wins when } n \\text{ is even}", True),
         ("\\text{Alice wins if } n \\text{ is even}", "\\text{Alice wins if } n \\text{ is odd}", False),
         ("\\text{no solution}", "\\text{none}", True),
+        ("\\text{no solution}", "\\varnothing", True),
+        ("\\text{no solution}", "\\mathbb{R}", False),
+        ("\\text{all real numbers}", "(-\\infty, \\infty)", True),
+        ("\\text{all real numbers}", "(0, \\infty)", False),
+        ("\\text{all real numbers}", "\\text{all positive real numbers}", False),
         ("\\text{even}", "\\text{odd}", False),
     ],
 )
@@ -92,8 +97,11 @@ def test_mathematics_is_not_prose(answer):
     ("raw", "normalised"),
     [
         ("12 \\text { cm}", "12"),
+        ("\\dfrac{3}{4}\\pi\\text{ inches}", "\\frac{3}{4}\\pi"),
         ("a_n = 2^{n} - 1 \\text{ for all } n \\geq 1", "2^{n}-1"),
         ("x = k\\pi, \\text{ where } k \\in \\mathbb{Z}", "k\\pi"),
+        ("\\frac{\\pi}{4}+k\\pi, k \\in \\mathbb{Z}", "\\frac{\\pi}{4}+k\\pi"),
+        ("x \\in \\mathbb{Z}", "\\mathbb{Z}"),
         ("\\text{4:30 PM}", "16:30"),
         ("\\text{2:15 AM}", "2:15"),
     ],
@@ -119,6 +127,7 @@ def test_extraction_rules():
     assert find_verdict("So the claim is false.") == "False" and find_verdict("The value is 5.") is None
     assert find_parts("- $p = 3$\n- $q = 5$", 2) == "p = 3, q = 5"
     assert find_parts("We try $\\boxed{3}$, but it fails.\n\nSo $\\boxed{5}$.", 2) is None
+    assert find_parts("The roots are $2$ and $3$. The answer is $2$.", 2) is None  # a list, then a choice
 
 
 def test_question_is_a_field_of_the_ground_truth(lenient):
@@ -134,3 +143,14 @@ def test_question_is_a_field_of_the_ground_truth(lenient):
     assert lenient.verify("$\\boxed{5}$", {"answer": "5"}).correct  # the question is optional
     bad = lenient.verify("$\\boxed{5}$", {"answer": "5", "question": 7})
     assert bad.failed and bad.reason == "bad_ground_truth"
+
+
+def test_a_trainer_adapter_passes_the_question_in_the_answer_column():
+    """TRL's reward function hands each row's answer-column value to the verifier as it is, so a
+    column of {"answer", "question"} mappings brings the question along."""
+    from rlvr.integrations.trl import reward_func
+
+    reward = reward_func("math", mode="lenient")
+    question = "The probability is $m/n$ with $m$ and $n$ coprime. Find $m + n$."
+    golds = [{"answer": "11", "question": question}] * 2
+    assert reward(completions=["$\\boxed{\\frac{3}{8}}$", "$\\boxed{\\frac{3}{7}}$"], answer=golds) == [1.0, 0.0]

@@ -22,7 +22,7 @@ import re
 from collections import deque
 
 from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
-from rlvr.verifiers.math.normalise import GLUED_CONJUNCTION
+from rlvr.verifiers.math.normalise import GLUED_CONJUNCTION, normalise, top_level_split
 
 # lm-eval minerva_math finds r"Final Answer: The final answer is(.*?). I hope it is correct."
 # in the text with "I hope it is correct." appended. That regex is quadratic on a line full of
@@ -440,16 +440,24 @@ def find_parts(text: str, count: int) -> str | None:
         chosen = boxes[-count:]
         if len(chosen) < count or _TAKEN_BACK.search(tail, chosen[0][1], chosen[-1][0]):
             return None
-        return ", ".join(content for _, _, content in chosen)
+        return _one_each([content for _, _, content in chosen])
     lines = [line for line in tail.split("\n") if line.strip()][-count:]
     if len(lines) == count and all(_NAMED_VALUE_LINE.fullmatch(line) for line in lines):
-        return ", ".join(strip_delimiters(line.strip().lstrip("-*•").strip()) for line in lines)
+        return _one_each([strip_delimiters(line.strip().lstrip("-*•").strip()) for line in lines])
     paragraph = tail.rsplit("\n\n", 1)[-1]
     sentences = _sentences(paragraph)[-count:]
     stating = [tokens for _, tokens in sentences if any(token.lastgroup == "copula" for token in tokens)]
     if len(stating) < count or _TAKEN_BACK.search(paragraph, sentences[0][0]):
         return None
-    return ", ".join(_value_stated(paragraph, start, tokens) for start, tokens in sentences)
+    return _one_each([_value_stated(paragraph, start, tokens) for start, tokens in sentences])
+
+
+def _one_each(values: list[str]) -> str | None:
+    """The parts joined as one list, when each part is one value: "The roots are 2 and 3. The
+    answer is 2." states a list and a choice from it, not two parts."""
+    if any(len(top_level_split(normalise(value), ",")) != 1 for value in values):
+        return None
+    return ", ".join(values)
 
 
 def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:

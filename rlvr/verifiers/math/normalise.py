@@ -20,12 +20,12 @@ _NOISE = re.compile(
 )
 _LEFT_RIGHT_DOT = re.compile(r"\\(?:left|right)\.")
 _TEXT_MACRO = re.compile(r"\\(?:mbox|textrm|textnormal|textbf|textit|mathrm|mathbf|mathit|operatorname)(?![A-Za-z])")
-_FRAC_MACRO = re.compile(r"\\[dt]frac(?![A-Za-z])")
+FRAC_MACRO = re.compile(r"\\[dt]frac(?![A-Za-z])")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![A-Za-z])|\\circ(?![A-Za-z])")
 _PERCENT = re.compile(r"\\?%")
 _DOLLAR = re.compile(r"\\\$|\$")
-# A trailing unit in \text{...} after a value: "5\text{ cm}", "3\text{ inches}^2", "\text{ km/h}".
-_TEXT_UNIT = re.compile(r"(?<=[0-9}).)])\s*\\text\{\s*[A-Za-z][A-Za-z /.\-]*\}(?:\^\{?[23]\}?)?\s*$")
+# A trailing unit in \text{...} after a value: "5\text{ cm}", "3\text{ inches}^2", "\text{ km/h}", "4\pi\text{ cm}".
+_TEXT_UNIT = re.compile(r"(?:(?<=[0-9}).)])|(?<=\\pi))\s*\\text\{\s*[A-Za-z][A-Za-z /.\-]*\}(?:\^\{?[23]\}?)?\s*$")
 _TEXT_GROUP = re.compile(r"\\text\{([^{}]*)\}")
 # A plain unit word after a number: "18 eggs", "4 cm^2". One letter is a variable, not a unit:
 # "3 n" is 3n (stripping it would make the gold 3 and reward a wrong answer).
@@ -98,7 +98,9 @@ _SPACED_TEXT_BRACE = re.compile(r"(\\(?:text|mbox|textrm|textnormal|textbf|texti
 # it restricts where the answer holds, it is not part of the value.
 _QUALIFIER = re.compile(
     r"(?<=\S)\s*,?\s*(?:\\text\{\s*\(?\s*|\(\s*|\s)"
-    r"(?:for (?:all|every|each|any)|where|with|when)\b(?:(?!\\text\{\s*(?:and|or)\b).)*$",
+    r"(?:for (?:all|every|each|any)|where|with|when)\b(?:(?!\\text\{\s*(?:and|or)\b).)*$"
+    # The parameter of a family named at its end: ", k \in \mathbb{Z}", "(n \in \mathbb{N})".
+    r"|(?<=\S)\s*(?:,|\(|\\text\{\s*,?\s*\})\s*[kmn]\s*\\in\s*\\mathbb\s*\{?[ZN]\}?\s*\)?\s*$",
     re.IGNORECASE | re.S,
 )
 # A time of day in a text command: "\text{4:30 PM}".
@@ -128,7 +130,7 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     text = _named_solutions(text)
     text = text.replace(";", ",")  # "(0;1)", "-12;-11": what is left of ";" after "\\;" went is a separator
     text = _TEXT_MACRO.sub(r"\\text", text)
-    text = _FRAC_MACRO.sub(r"\\frac", text)
+    text = FRAC_MACRO.sub(r"\\frac", text)
     text = _RELATION_MACRO.sub(lambda m: "\\" + m.group(1)[0] + "eq", text)
     text = text.replace("{,}", "")
     text = _AND.sub(",", text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rlvr.verifiers.math.normalise import normalise
+from rlvr.verifiers.math.normalise import FRAC_MACRO, normalise
 
 _TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
 # Commands whose braces hold a name, not text: "\\begin{pmatrix}", "\\mathbb{Z}".
@@ -34,7 +34,10 @@ _ARTICLES = frozenset(("a", "an", "the"))
 _SYNONYMS = {"every": "all", "each": "all", "any": "all", "when": "if", "whenever": "if", "positive": "positive"}
 VERDICTS = frozenset(("yes", "no", "true", "false"))
 # Ways of saying that there is no answer: one meaning.
-_NOTHING = frozenset(("none", "no solution", "no real solution", "nonexistent", "empty set", "\\emptyset"))
+_NOTHING = frozenset(("none", "no solution", "no real solution", "nonexistent", "empty set", "there is no solution"))
+_EMPTY_SETS = frozenset(("\\emptyset", "\\varnothing", "\\{\\}"))
+_ALL_REALS = frozenset(("all real number", "real number", "all real", "all real value", "all real x"))
+_REALS = frozenset(("\\mathbb{R}", "(-\\infty,\\infty)", "(-\\infty,+\\infty)"))
 _BAG_WORDS = 4
 
 
@@ -76,7 +79,7 @@ def words(answer: str) -> tuple[str, ...]:
     ('set', 'of', 'all', 'odd', 'integer')
     """
     text = _LEADING_NAME.sub("", _NAMING_COMMAND.sub(" ", answer))
-    text = _SPACING.sub(" ", _TEXT_COMMAND.sub(r" \1 ", text)).lower()
+    text = _SPACING.sub(" ", _TEXT_COMMAND.sub(r" \1 ", FRAC_MACRO.sub(r"\\frac", text))).lower()
     tokens = []
     for token in _TOKEN.findall(text):
         if token in _ARTICLES:
@@ -101,14 +104,23 @@ def text_equal(gold: str, predicted: str) -> bool | None:
     if not (is_prose(gold) or is_prose(predicted)):
         return None
     ours, theirs = words(gold), words(predicted)
+    meanings = _meaning(gold, ours), _meaning(predicted, theirs)
+    if meanings[0] or meanings[1]:
+        return meanings[0] == meanings[1]
     if not ours or not theirs:
         return False
     if ours[0] in VERDICTS and (len(ours) == 1 or theirs[0] in VERDICTS):
         return theirs[0] == ours[0]
-    if ours == theirs or _nothing(ours) and _nothing(theirs):
+    if ours == theirs:
         return True
     return len(ours) <= _BAG_WORDS and sorted(ours) == sorted(theirs)
 
 
-def _nothing(tokens: tuple[str, ...]) -> bool:
-    return " ".join(tokens) in _NOTHING
+def _meaning(answer: str, tokens: tuple[str, ...]) -> str | None:
+    """ "nothing" or "all reals" for the ways of saying those in words or symbols, else None."""
+    said, written = " ".join(tokens), normalise(answer)
+    if said in _NOTHING or written in _EMPTY_SETS:
+        return "nothing"
+    if said in _ALL_REALS or written in _REALS:
+        return "all reals"
+    return None
