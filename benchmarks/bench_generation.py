@@ -34,7 +34,7 @@ from rlvr.eval.runner import EvalConfig, run_eval
 from rlvr.generation import Request, Sampler
 from rlvr.generation.hf import HFEngine
 from rlvr.seeding import request_seed
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 SMALL = TinyModelConfig(hidden_size=128, intermediate_size=256, num_heads=2)
 EVAL_TOP_P = EvalConfig(model="", task="", output="").top_p

@@ -100,16 +100,16 @@ def _corpus_grader(name: str, live: bool):
 
 
 def _is_completion(case) -> bool:
-    """Hand-written and model-style completions, as opposed to the peers' equivalence tables."""
-    return case.source == "handwritten" or case.source.startswith("cot-")
+    """Hand-written, realistic and model-style completions, as opposed to the peers' equivalence tables."""
+    return case.source in ("handwritten", "realistic") or case.source.startswith("cot-")
 
 
 def test_corpus_agreement_and_throughput(benchmark, verifier):
-    """One timed pass per grader over (1) the development completions: the hand-written ones, the
-    model-style ones and real MATH solutions, (2) the held-out realistic completions (never tuned
+    """One timed pass per grader over (1) the development completions: the hand-written and
+    realistic ones, the model-style ones and real MATH solutions, (2) the held-out realistic completions (never tuned
     on), (3) the peers' equivalence tables: agreement with the labels and items/s. Every grader is
     warmed first on the same cases (imports, caches, the sympy pool) and then timed in one pass of
-    the same cases, parse caches cleared. Lenient must agree with the labels at least as often as
+    the same cases, rlvr's parse caches cleared. Lenient must agree with the labels at least as often as
     math-verify on the completions; when benchmarking, run at least 3x its items/s on both sets of
     completions."""
     corpus = load_corpus()
@@ -125,7 +125,7 @@ def test_corpus_agreement_and_throughput(benchmark, verifier):
             grade, recorded = _corpus_grader(name, live=benchmark.enabled)
             for case in cases[:WARM_CASES]:
                 grade(case)
-            grader.parse_answer.cache_clear()
+            grader.clear_caches()
             started = time.perf_counter()
             verdicts = [grade(case) for case in cases]
             elapsed = time.perf_counter() - started

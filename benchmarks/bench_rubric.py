@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 import rlvr
-from rlvr.verifiers.rubric.scripted_judge import ScriptedJudge
+from rlvr.testing.scripted_judge import ScriptedJudge
 
 N = 32
 RUBRICS = [f'The response mentions "topic {i}"' for i in range(20)]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 
 import rlvr
+from rlvr.testing.scripted_judge import ScriptedJudge
 from rlvr.verifiers.rubric import batch_stats
-from rlvr.verifiers.rubric.scripted_judge import ScriptedJudge
 
 RECORD = {
     "task_id": "demo-1",

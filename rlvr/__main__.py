@@ -49,19 +49,23 @@ def versions() -> list[str]:
 
 
 def tasks() -> list[str]:
-    from rlvr.eval.tasks import TASKS
+    from rlvr.tasks import eval_tasks
 
-    return [f"verifier tasks: {', '.join(rlvr.available_tasks())}", f"rlvr-eval tasks: {', '.join(sorted(TASKS))}"]
+    return [
+        f"verifier tasks: {', '.join(rlvr.available_tasks())}",
+        f"rlvr-eval tasks: {', '.join(sorted(eval_tasks()))}",
+    ]
 
 
 def isolation() -> list[str]:
+    from rlvr.sandbox.guarantees import report_lines
     from rlvr.sandbox.isolation import detect
 
     found = detect(allow_weak_isolation=True)
     line = f"sandbox isolation: {found.level} ({found.mechanism})"
     if found.level != "namespaces":
         line += "; code tasks need allow_weak_isolation=True here (apt-get install bubblewrap for namespaces)"
-    return [line]
+    return [line, "sandbox guarantees ([x] held here):", *report_lines(found)]
 
 
 def budget() -> list[str]:

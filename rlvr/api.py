@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Hashable
+from functools import cache
 from typing import Any
 
 from rlvr.verdict import Verdict
 from rlvr.verifiers.base import Verifier
-from rlvr.verifiers.registry import available_tasks, task_name, verifier_class
+from rlvr.verifiers.registry import available_tasks, build_verifier, task_name, verifier_class
 
 __all__ = ["available_tasks", "compute_reward", "get_verifier", "shared_verifier", "verify"]
 
@@ -47,7 +48,7 @@ def get_verifier(task: str, **options: Any) -> Verifier:
     >>> get_verifier("gsm8k", mode="strict").compute_reward("The answer is 18.", "#### 18")
     1.0
     """
-    return verifier_class(task)(**options)
+    return build_verifier(task, **options)
 
 
 def verify(completion: str, ground_truth: Any, task: str, **options: Any) -> Verdict:
@@ -93,13 +94,23 @@ def _cache_key(task: Any, options: dict[str, Any]) -> tuple[str, Hashable]:
     task, an option object whose __hash__ raises): that is configuration, never a raw TypeError."""
     name = task_name(task)
     try:
-        key = (name, _freeze(options))
+        key = (name, (_freeze(options), _environment(name)))
         hash(key)
     except Exception as exc:  # any __hash__ or __eq__ of a user's object
         raise ValueError(
             f"options of task {task!r} must be plain values (str, numbers, lists, dicts): {exc!r}"
         ) from None
     return key
+
+
+def _environment(task: str) -> tuple[str | None, ...]:
+    """The values of the environment variables that give `task`'s option defaults."""
+    return tuple(os.environ.get(name) for name in _environment_names(task))
+
+
+@cache
+def _environment_names(task: str) -> tuple[str, ...]:
+    return verifier_class(task).environment
 
 
 def _freeze(value: Any) -> Hashable:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import rlvr
 from rlvr.eval.prompts import fewshot_examples, get_format
-from rlvr.verifiers.rubric.scripted_judge import ScriptedJudge
+from rlvr.testing.scripted_judge import ScriptedJudge
 
 ADD = "def add(a, b):\n    return a + b\n"
 # (task, a correct completion, its ground truth): one per verifier task, each must score 1.0.

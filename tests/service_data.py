@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from code_data import mbpp_rows
+from math_data import load_problems
 from shared_data import data_file
+
+import rlvr
+from rlvr.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -32,15 +36,15 @@ def _jsonl(relative: str) -> list[dict]:
 def gsm8k_samples(count: int) -> list[Sample]:
     rows = _jsonl("gsm8k/test.jsonl")[:count]
     return [
-        Sample("gsm8k", row["answer"], rows[i if i % 2 else (i + 1) % count]["answer"]) for i, row in enumerate(rows)
+        Sample("gsm8k", row["answer"], rows[i if i % 2 else (i + 1) % len(rows)]["answer"])
+        for i, row in enumerate(rows)
     ]
 
 
 def math_samples(count: int) -> list[Sample]:
-    rows = _jsonl("math500/test.jsonl")[:count]
-    return [
-        Sample("math", row["solution"], rows[i if i % 3 else (i + 1) % count]["answer"]) for i, row in enumerate(rows)
-    ]
+    """MATH test solutions (then MATH-500's), each against its own answer, every third against the next one's."""
+    rows = load_problems()[:count]
+    return [Sample("math", p.solution, rows[i if i % 3 else (i + 1) % len(rows)].answer) for i, p in enumerate(rows)]
 
 
 def ifeval_samples(count: int) -> list[Sample]:
@@ -51,21 +55,29 @@ def ifeval_samples(count: int) -> list[Sample]:
 
 def mbpp_samples(count: int) -> list[Sample]:
     rows = mbpp_rows()[:count]
-    return [Sample("mbpp", rows[i if i % 2 else (i + 1) % count]["code"], row) for i, row in enumerate(rows)]
+    return [Sample("mbpp", rows[i if i % 2 else (i + 1) % len(rows)]["code"], row) for i, row in enumerate(rows)]
 
 
 def mixed_samples(count: int) -> list[Sample]:
-    """`count` samples, interleaved: mostly math and gsm8k, some IFEval, one MBPP in ten."""
-    pools = [math_samples(count), gsm8k_samples(count), ifeval_samples(count), mbpp_samples(max(1, count // 10))]
+    """`count` samples, interleaved: 4 in 10 math, 3 gsm8k, 2 IFEval, 1 MBPP (up to 1,800 samples)."""
     order = ["math", "gsm8k", "math", "ifeval", "gsm8k", "math", "gsm8k", "ifeval", "math", "mbpp"]
-    taken = {name: 0 for name in order}
-    by_task = {pool[0].task: pool for pool in pools}
-    samples = []
-    for i in range(count):
-        task = order[i % len(order)]
-        samples.append(by_task[task][taken[task]])
-        taken[task] += 1
-    return samples
+    tasks = [order[i % len(order)] for i in range(count)]
+    makers = {"math": math_samples, "gsm8k": gsm8k_samples, "ifeval": ifeval_samples, "mbpp": mbpp_samples}
+    pools = {task: iter(make(tasks.count(task))) for task, make in makers.items()}
+    return [next(pools[task]) for task in tasks]
+
+
+def in_process_verdicts(samples: list[Sample]) -> list[Verdict]:
+    """The in-process verdicts of `samples`, each task's through its verifier's verify_batch."""
+    verdicts: list[Verdict | None] = [None] * len(samples)
+    for task in {s.task for s in samples}:
+        rows = [i for i, s in enumerate(samples) if s.task == task]
+        batch = rlvr.get_verifier(task).verify_batch(
+            [samples[i].completion for i in rows], [samples[i].ground_truth for i in rows]
+        )
+        for i, verdict in zip(rows, batch):
+            verdicts[i] = verdict
+    return [v for v in verdicts if v is not None]
 
 
 def judgement(verdict: Any) -> tuple:

@@ -12,7 +12,7 @@ from rlvr.eval.cli import main
 from rlvr.eval.runner import EvalConfig, run_eval
 from rlvr.eval.tasks import load_examples, references
 from rlvr.rollouts import read_rollouts
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 TASKS = ["aime24", "aime25", "amc23", "olympiadbench"]
 TINY = TinyModelConfig(hidden_size=128, intermediate_size=256, num_heads=2)

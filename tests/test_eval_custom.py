@@ -17,7 +17,7 @@ from rlvr.eval.records import OFFLINE_SWITCHES
 from rlvr.eval.runner import EvalConfig, run_eval
 from rlvr.eval.tasks import load_examples
 from rlvr.rollouts import read_rollouts
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 TINY = TinyModelConfig(hidden_size=128, intermediate_size=256, num_heads=2)
 RECORDS = [

@@ -11,7 +11,7 @@ from rlvr.generation import Request, Sampler
 from rlvr.generation.hf import HFEngine
 from rlvr.rollouts import read_rollouts
 from rlvr.seeding import request_seed
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 # head_dim 64: the tiny model also loads in vLLM's CPU attention (see test_eval_vllm.py).
 TINY = TinyModelConfig(hidden_size=128, intermediate_size=256, num_heads=2)

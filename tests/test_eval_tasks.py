@@ -10,9 +10,10 @@ import pytest
 import yaml
 from shared_data import data_file
 
-from rlvr.eval.prompts import builtin_fewshot, fewshot_examples, get_format
+from rlvr.eval.prompts import builtin_fewshot, fewshot_examples
 from rlvr.eval.tasks import load_examples, references
 from rlvr.generation.chat import use_chat_template
+from rlvr.tasks.registry import prompt_format
 
 LM_EVAL_TASKS = Path(lm_eval.__file__).parent / "tasks"
 
@@ -96,20 +97,20 @@ def _render(template, doc):
 def test_gsm8k_prompts_match_lm_eval_templates():
     doc = load_examples("gsm8k", data_file(DATA["gsm8k"]), limit=1)[0].doc
     plain, cot = _lm_eval_yaml("gsm8k/gsm8k.yaml"), _lm_eval_yaml("gsm8k/gsm8k-cot.yaml")
-    assert get_format("gsm8k").render(doc) == _render(plain["doc_to_text"], doc)
-    assert get_format("gsm8k").stops == tuple(plain["generation_kwargs"]["until"])
+    assert prompt_format("gsm8k").render(doc) == _render(plain["doc_to_text"], doc)
+    assert prompt_format("gsm8k").stops == tuple(plain["generation_kwargs"]["until"])
     assert builtin_fewshot()["gsm8k_cot"] == cot["fewshot_config"]["samples"]
-    shots = fewshot_examples(get_format("gsm8k_cot"), 8)
+    shots = fewshot_examples(prompt_format("gsm8k_cot"), 8)
     expected = "".join(_render(cot["doc_to_text"], s) + " " + s["target"] + "\n\n" for s in shots) + _render(
         cot["doc_to_text"], doc
     )
-    assert get_format("gsm8k_cot").render(doc, shots) == expected
-    assert get_format("gsm8k_cot").stops == tuple(cot["generation_kwargs"]["until"])
+    assert prompt_format("gsm8k_cot").render(doc, shots) == expected
+    assert prompt_format("gsm8k_cot").stops == tuple(cot["generation_kwargs"]["until"])
 
 
 def test_gsm8k_fewshot_comes_from_the_given_pool_and_is_never_silently_short():
     train = [json.loads(line) for line in data_file("gsm8k/train.jsonl").read_text().splitlines()[:3]]
-    fmt = get_format("gsm8k")
+    fmt = prompt_format("gsm8k")
     assert fewshot_examples(fmt, 2, train) == train[:2]
     with pytest.raises(ValueError, match="--fewshot-data"):
         fewshot_examples(fmt, 2)
@@ -121,19 +122,19 @@ def test_minerva_math_prompt_matches_lm_eval():
     from lm_eval.tasks.minerva_math import utils
 
     doc = load_examples("math500", data_file(DATA["math500"]), limit=1)[0].doc
-    shots = fewshot_examples(get_format("minerva_math"), 4)
+    shots = fewshot_examples(prompt_format("minerva_math"), 4)
     assert [s["problem"] for s in shots] == [s["problem"] for s in utils.list_fewshot_samples()]
     assert [s["solution"] for s in shots] == [s["solution"] for s in utils.list_fewshot_samples()]
     expected = "".join(utils.doc_to_text(s) + " " + s["solution"] + "\n\n" for s in shots) + utils.doc_to_text(doc)
-    assert get_format("minerva_math").render(doc, shots) == expected
-    assert get_format("minerva_math").stops == ("Problem:",)
+    assert prompt_format("minerva_math").render(doc, shots) == expected
+    assert prompt_format("minerva_math").stops == ("Problem:",)
 
 
 def test_mbpp_prompt_matches_lm_eval():
     config = _lm_eval_yaml("mbpp/mbpp.yaml")
     docs = {e.id: e.doc for e in load_examples("mbpp", data_file(DATA["mbpp"]), split="prompt")}
     doc = load_examples("mbpp", data_file(DATA["mbpp"]), limit=1)[0].doc
-    shots = fewshot_examples(get_format("mbpp"), 3)
+    shots = fewshot_examples(prompt_format("mbpp"), 3)
     # lm-eval's three exemplars are MBPP tasks 2, 3 and 4 as they stand in the data file.
     assert [(s["text"], s["code"], s["test_list"]) for s in shots] == [
         (docs[i]["text"], docs[i]["code"], docs[i]["test_list"]) for i in ("2", "3", "4")
@@ -142,26 +143,26 @@ def test_mbpp_prompt_matches_lm_eval():
     expected = "".join(_render(config["doc_to_text"], s) + target(s) + "\n\n" for s in shots) + _render(
         config["doc_to_text"], doc
     )
-    assert get_format("mbpp").render(doc, shots) == expected
-    assert get_format("mbpp").stops == tuple(config["generation_kwargs"]["until"])
+    assert prompt_format("mbpp").render(doc, shots) == expected
+    assert prompt_format("mbpp").stops == tuple(config["generation_kwargs"]["until"])
 
 
 def test_humaneval_and_ifeval_prompts_are_the_raw_prompts():
     he = load_examples("humaneval", data_file(DATA["humaneval"]), limit=1)[0].doc
-    assert get_format("humaneval").render(he) == he["prompt"]
-    assert get_format("humaneval").stops == tuple(
+    assert prompt_format("humaneval").render(he) == he["prompt"]
+    assert prompt_format("humaneval").stops == tuple(
         _lm_eval_yaml("humaneval/humaneval.yaml")["generation_kwargs"]["until"]
     )
     ife = load_examples("ifeval", data_file(DATA["ifeval"]), limit=1)[0].doc
-    assert get_format("raw").render(ife) == ife["prompt"]
+    assert prompt_format("raw").render(ife) == ife["prompt"]
     with pytest.raises(ValueError, match="takes no few-shot"):
-        get_format("raw").render(ife, [ife])
+        prompt_format("raw").render(ife, [ife])
 
 
 def test_apps_prompt_names_the_input_format():
     apps = {e.id: e.doc for e in load_examples("apps", data_file(DATA["apps"]))}
-    assert "Use Standard Input format" in get_format("apps").render(apps["1"])
-    call_based = get_format("apps").render(apps["2404"])
+    assert "Use Standard Input format" in prompt_format("apps").render(apps["1"])
+    call_based = prompt_format("apps").render(apps["2404"])
     assert "Use Call-Based format" in call_based and apps["2404"]["starter_code"] in call_based
 
 
@@ -195,14 +196,16 @@ def test_competition_math_answers_reach_the_verifier_as_canonical_strings():
 
 def test_competition_math_prompt_asks_for_a_boxed_answer():
     doc = load_examples("aime25", data_file(DATA["aime25"]), limit=1)[0].doc
-    prompt = get_format("competition_math").render(doc)
+    prompt = prompt_format("competition_math").render(doc)
     assert prompt == doc["question"] + "\nPlease reason step by step, and put your final answer within \\boxed{}."
 
 
 def test_each_task_has_its_generation_budget():
-    from rlvr.eval.tasks import TASKS
+    from rlvr.eval.tasks import eval_tasks
 
-    assert {name: TASKS[name].max_tokens for name in ("aime24", "olympiadbench", "gsm8k", "math500", "mbpp")} == {
+    assert {
+        name: eval_tasks()[name].max_tokens for name in ("aime24", "olympiadbench", "gsm8k", "math500", "mbpp")
+    } == {
         "aime24": 4096,
         "olympiadbench": 4096,
         "gsm8k": 1024,

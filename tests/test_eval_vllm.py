@@ -15,7 +15,7 @@ from shared_data import data_file
 from rlvr.eval.runner import EvalConfig, run_eval
 from rlvr.rollouts import read_rollouts
 from rlvr.seeding import request_seed
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 pytestmark = pytest.mark.vllm
 

@@ -13,7 +13,7 @@ from rlvr.generation import Request, Sampler, make_engine
 from rlvr.generation.memory import auto_batch_size, bytes_per_row
 from rlvr.generation.sampling import sample_step, uniforms
 from rlvr.generation.stop import StopStrings
-from rlvr.tiny_model import build_tiny_model
+from rlvr.testing.tiny_model import build_tiny_model
 
 PROMPTS = [
     "Question: what is 1 + 2? Answer:",

@@ -12,7 +12,7 @@ import pytest
 import rlvr.grpo
 from rlvr.generation import Completion, Engine, Request, Sampler
 from rlvr.grpo.diagnose import ROLLOUT_DIFF_LIMIT
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 POOL = [
     {"prompt": f"Question: what is {a} + {b}? Answer:", "ground_truth": f"#### {a + b}"}

@@ -12,7 +12,7 @@ import pytest
 
 from rlvr.grpo import session as session_module
 from rlvr.grpo.__main__ import main
-from rlvr.tiny_model import build_tiny_model
+from rlvr.testing.tiny_model import build_tiny_model
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 GOOD = {"prompt": "Question: 2 + 3?\nAnswer:", "ground_truth": "#### 5"}

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import rlvr.grpo
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 pytest.importorskip("peft", reason="the grpo extra installs peft")
 

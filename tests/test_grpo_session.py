@@ -18,7 +18,7 @@ import rlvr.grpo
 from rlvr.generation import Request, Sampler
 from rlvr.generation.hf import HFEngine
 from rlvr.generation.sampling import sample_step
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 TRACE_KEYS = {
     "step",

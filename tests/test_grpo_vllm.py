@@ -13,7 +13,7 @@ import torch
 import rlvr.grpo
 from rlvr.generation import Request, Sampler
 from rlvr.generation.hf import HFEngine
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 pytestmark = pytest.mark.vllm
 

@@ -1,6 +1,6 @@
 """A real TRL GRPOTrainer run with an rlvr reward: 2 steps on CPU, tiny random-weight model.
 
-The model is built offline with rlvr.tiny_model. Its sampling is restricted (GenerationConfig
+The model is built offline with rlvr.testing.tiny_model. Its sampling is restricted (GenerationConfig
 `suppress_tokens`) to three one-token completions, "3", "5" and "a", so that within a few
 samples the reward sees right answers, wrong answers and no answer on real GSM8K questions
 whose gold answers are 3 and 5. Both prompt forms run: standard text with the synchronous
@@ -22,7 +22,7 @@ from trl import GRPOConfig, GRPOTrainer
 
 import rlvr
 from rlvr.integrations.trl import OUTCOMES, async_reward_func, reward_func
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 GSM8K_ROWS = (1, 51)  # test-split rows whose gold answers are 3 and 5
 ALLOWED = ("3", "5", "a")

@@ -17,9 +17,9 @@ from shared_data import data_file
 
 import rlvr
 from rlvr.integrations.verl import DATA_SOURCES, _plain, compute_score, compute_score_batch, task_for
+from rlvr.tasks import data_sources
 
 RESULT_KEYS = {"failed", "score", "acc", "pred", "correct", "extracted", "reason", "detail"}
-DESIGN_TASKS = {"gsm8k", "math", "ifeval", "ifbench", "mbpp", "humaneval", "apps"}
 
 
 def gsm8k_samples(n: int = 60):
@@ -51,14 +51,14 @@ def test_default_mapping_covers_verl_names_and_rlvr_task_names():
     for name in ("lighteval/MATH", "DigitalLearningGmbH/MATH-lighteval", "HuggingFaceH4/MATH-500", "math"):
         assert task_for(name) == "math"
     assert task_for("google/IFEval") == "ifeval"
-    assert set(DATA_SOURCES.values()) == DESIGN_TASKS
-    assert all(task_for(task) == task for task in DESIGN_TASKS)
+    assert set(DATA_SOURCES.values()) == set(rlvr.available_tasks())
+    assert all(task_for(task) == task for task in rlvr.available_tasks())
     assert task_for("searchR1_nq") is None and task_for(None) is None
 
 
-def test_every_mapped_task_is_registered():
-    # Passes once the math, ifeval/ifbench and code branches are merged (this branch has gsm8k).
-    assert set(DATA_SOURCES.values()) <= set(rlvr.available_tasks())
+def test_the_aliases_are_the_registered_tasks_data_sources():
+    assert DATA_SOURCES == data_sources()
+    assert task_for("TIGER-Lab/MMLU-Pro") == "mcq" and task_for("codeparrot/apps") == "apps"
 
 
 def test_verl_math500_data_source_on_real_answers():

@@ -21,7 +21,7 @@ from transformers import AutoTokenizer
 
 import rlvr
 import rlvr.integrations.verl as rlvr_verl
-from rlvr.tiny_model import build_tiny_model
+from rlvr.testing.tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow
 

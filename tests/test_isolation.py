@@ -9,12 +9,23 @@ variants are behind the slow marker."""
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
 
 import pytest
 from code_data import humaneval_rows
 
 from rlvr import get_verifier, verify
-from rlvr.sandbox import Limits, SandboxPool, StdioTest
+from rlvr.sandbox import AssertTest, CallTest, Isolation, Limits, SandboxPool, StdioTest, cgroups, shared_pool, wire
+from rlvr.sandbox import pool as pool_module
+from rlvr.sandbox.guarantees import guarantees, warn_if_weaker
+from rlvr.verifiers import math as math_pool
 
 LIMITS = Limits(test_timeout=4.0, memory_mb=512, max_processes=32)
 
@@ -223,3 +234,243 @@ def test_the_learner_never_reaches_full_marks_through_the_sandbox(learnable_rows
         group = get_verifier("humaneval").verify_batch([completion] * 16, [row] * 16)
         full_marks += [(row["task_id"], "group") for verdict in group if verdict.score == 1.0]
     assert full_marks == []
+
+
+def test_python_m_rlvr_reports_the_guarantees_in_force():
+    report = subprocess.run([sys.executable, "-m", "rlvr"], capture_output=True, text=True, timeout=120).stdout
+    for guarantee in guarantees():
+        assert f"[{'x' if guarantee.held else ' '}] {guarantee.name}: {guarantee.how}" in report
+
+
+def test_weaker_isolation_warns_once():
+    weak = Isolation("process", "rlimits", False, False, False, False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_if_weaker(weak)
+        warn_if_weaker(weak)
+    assert len(caught) == 1 and "no network" in str(caught[0].message)
+
+
+@pytest.fixture(params=["cgroup", "no cgroup"])
+def any_pool(request, monkeypatch):
+    """A one-worker pool with this machine's cgroups, and one that runs as if there were none."""
+    if request.param == "no cgroup":
+        monkeypatch.setattr(cgroups, "detect", lambda: cgroups.CgroupSupport(False, "disabled by the test"))
+    elif not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    sandbox = SandboxPool(size=1)
+    yield sandbox
+    sandbox.close()
+
+
+def test_nothing_survives_a_job_with_or_without_cgroups(any_pool):
+    for _ in range(3):
+        probe(any_pool, "write")
+        assert set(probe(any_pool, "read").values()) == {"absent"}
+
+
+MEMORY_HOG = r"""
+import mmap, os, time
+for _ in range(4):
+    if os.fork() == 0:
+        try:
+            for _ in range(8):  # 128 MiB in files of 16 MiB (max_file_mb)
+                fd = os.memfd_create("hoard")
+                os.ftruncate(fd, 16 << 20)
+                mmap.mmap(fd, 16 << 20).write(b"x" * (16 << 20))
+            print("memfd held", flush=True)
+        except OSError as exc:
+            print("memfd", type(exc).__name__, flush=True)
+        block = bytearray(300 << 20)
+        block[::4096] = b"y" * len(block[::4096])
+        time.sleep(1)
+        os._exit(0)
+for _ in range(4):
+    os.wait()
+"""
+
+
+def test_memory_bounds_the_whole_job(any_pool):
+    """4 processes of 300 MiB plus 128 MiB of memfd each under memory_mb=512: with a cgroup the job
+    never holds more than the limit (the kernel's own peak of the group); without, memfd is denied."""
+    limits = Limits(test_timeout=10.0, memory_mb=512, max_processes=32)
+    outcome = any_pool.run(MEMORY_HOG, [StdioTest()], limits, timeout=30).outcomes[0]
+    worker = any_pool._workers[0]
+    if worker.cgroup:
+        with open(os.path.join(worker.cgroup["memory"], "memory.max_usage_in_bytes")) as peak:
+            assert int(peak.read()) <= 512 << 20
+        assert outcome.memory_exceeded and "memfd held" in outcome.stdout
+    else:
+        assert outcome.stdout.count("memfd PermissionError") == 4, outcome
+
+
+SPINNERS = r"""
+import os, time
+for _ in range({count}):
+    if os.fork() == 0:
+        try:
+            os.setsid()
+        except OSError:
+            pass
+        while True:
+            pass
+time.sleep(60)
+"""
+BURN = (
+    "import time\ndef burn():\n    start = time.process_time()\n"
+    "    while time.process_time() - start < {seconds}:\n        pass\n    return 1\n"
+)
+
+
+def cpu_hog_beside_correct_programs(pool: SandboxPool, spinners: int, programs: int, hog_seconds: float) -> list:
+    """Run a session-splitting hog (for `hog_seconds` of CPU time) and `programs` correct
+    CPU-bound programs (0.3 s each, 4 s limit) at once; their (failure, passed, error)."""
+    hog_limits = Limits(test_timeout=hog_seconds, memory_mb=512, max_processes=spinners + 4)
+    with ThreadPoolExecutor(programs + 1) as executor:
+        hog = executor.submit(pool.run, SPINNERS.format(count=spinners), [StdioTest()], hog_limits, 30)
+        time.sleep(0.5)  # the spinners are running before the correct programs start
+        runs = [
+            executor.submit(
+                pool.run, BURN.format(seconds=0.3), [AssertTest("assert burn() == 1\n")], Limits(test_timeout=4.0), 30
+            )
+            for _ in range(programs)
+        ]
+        results = [run.result() for run in runs]
+        assert hog.result().outcomes[0].timed_out
+    return [(result.failure, result.outcomes[0].passed, result.outcomes[0].error) for result in results]
+
+
+def test_a_session_splitting_cpu_hog_flips_no_neighbour(any_pool):
+    pool = SandboxPool(size=3)
+    try:
+        verdicts = cpu_hog_beside_correct_programs(pool, spinners=16, programs=2, hog_seconds=2.0)
+    finally:
+        pool.close()
+    assert verdicts == [(None, True, None)] * 2
+
+
+@pytest.mark.slow
+def test_sixty_setsid_spinners_flip_none_of_four_neighbours():
+    pool = SandboxPool(size=5)
+    try:
+        verdicts = cpu_hog_beside_correct_programs(pool, spinners=60, programs=4, hog_seconds=4.0)
+    finally:
+        pool.close()
+    assert verdicts == [(None, True, None)] * 4
+
+
+MBPP_SLEEPER = {"test_list": ["assert answer() == 1"]}
+
+
+def test_a_program_that_sleeps_is_judged_not_skipped():
+    """Sleeping past the wall-clock cap is the program's choice: a judged timeout, never a failure
+    that would turn a wrong answer into a skipped sample."""
+    verdict = verify("import time\ndef answer():\n    time.sleep(60)\n", MBPP_SLEEPER, task="mbpp", test_timeout=1.0)
+    assert verdict.reason == "program_timeout" and not verdict.failed
+    assert "waited past the wall-clock cap" in verdict.detail["tests"][0]["error"]
+
+
+def test_a_program_the_machine_starves_is_a_failure_not_a_judgement(pool):
+    """The worker's cpu group throttled to 1% of a CPU (as a machine too busy would): the program
+    is runnable but cannot spend its CPU time before the wall-clock cap, so nothing is judged."""
+    if not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    probe(pool, "read")  # the worker is up
+    quota = os.path.join(pool._workers[0].cgroup["cpu"], "cpu.cfs_quota_us")
+    with open(quota, "w") as setting:
+        setting.write("1000")
+    try:
+        result = pool.run(BURN.format(seconds=0.5), [AssertTest("assert burn() == 1\n")], Limits(test_timeout=1.0), 30)
+    finally:
+        with open(quota, "w") as setting:
+            setting.write("-1")
+    outcome = result.outcomes[0]
+    assert outcome.timed_out and outcome.starved, outcome
+
+
+def caller_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+FRACTION_BOMB = (
+    "from fractions import Fraction\nimport random\n"
+    "def answer(x):\n"
+    "    r = random.Random(1)\n"
+    "    a, b = r.getrandbits(2_000_000) | 1, r.getrandbits(2_000_000) | 1\n"
+    "    try:\n        return Fraction(a * 6, b * 6, _normalize=False)\n"
+    "    except TypeError:\n        return Fraction._from_coprime_ints(a * 6, b * 6)\n"
+)
+
+
+def test_an_unreduced_fraction_of_huge_numbers_costs_the_caller_nothing():
+    """The Fraction bomb: returns within timeout + 2 s, under 1 s of the caller's CPU, judged wrong."""
+    truth = {"inputs": [[1]], "outputs": [0.5], "fn_name": "answer"}
+    verify("def answer(x):\n    return 0.5\n", truth, task="apps")  # the pool is warm
+    started, cpu = time.monotonic(), caller_cpu()
+    verdict = verify(FRACTION_BOMB, truth, task="apps", timeout=20)
+    assert time.monotonic() - started < 20 + 2 and caller_cpu() - cpu < 1.0
+    assert verdict.reason == "mismatch" and not verdict.failed
+    assert "larger than" in verdict.detail["tests"][0]["error"]
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [["q", hex(3 << 2_000_000), hex(5 << 2_000_000)], ["i", hex(1 << 3_000_000)], ["D", "9" * 1_000_000]],
+    ids=["fraction", "int", "decimal"],
+)
+def test_a_forged_value_is_rejected_before_it_is_rebuilt(tree):
+    """What a program could send bypassing the encoder: refused by size, in linear time."""
+    cpu = caller_cpu()
+    with pytest.raises(wire.WireError, match="larger than"):
+        wire.decode(tree, lambda index, name: None)
+    assert caller_cpu() - cpu < 0.5
+
+
+def test_fractions_still_cross_exactly():
+    program = "from fractions import Fraction\ndef answer(x):\n    return Fraction(6, 4) + x\n"
+    truth = {"inputs": [[1]], "outputs": [0.5], "fn_name": "answer"}
+    result = shared_pool().run(program, [CallTest("answer", (1,))], Limits(), timeout=10)
+    assert result.outcomes[0].value == Fraction(5, 2) and type(result.outcomes[0].value) is Fraction
+    assert verify(program.replace("+ x", "- x"), truth, task="apps").score == 1.0
+
+
+def test_a_program_printing_nul_bytes_is_judged_and_the_workers_live_on():
+    """1 MiB of NUL bytes per test (6 bytes each in the reply) over 20 tests: an output limit, judged."""
+    truth = {"inputs": ["1"] * 20, "outputs": ["1"] * 20}
+    verify("print(1)", truth, task="apps")
+    before = [worker.process.pid for worker in shared_pool()._workers]
+    verdict = verify("import sys\nsys.stdout.write('\\x00' * (1 << 20))\n", truth, task="apps", timeout=60)
+    assert verdict.reason == "mismatch" and not verdict.failed
+    assert any(test.get("output_limit") for test in verdict.detail["tests"])
+    assert set(before) <= {worker.process.pid for worker in shared_pool()._workers}
+
+
+def test_a_closed_shared_pool_is_replaced_on_next_use_for_both_kinds():
+    mbpp = {"test_list": ["assert add(1, 2) == 3"]}
+    shared_pool().close()
+    assert verify("def add(a, b):\n    return a + b\n", mbpp, task="mbpp").score == 1.0
+    math_pool.shared_pool().close()
+    assert verify("So $\\boxed{\\frac{\\sqrt{2}}{2}}$.", "\\frac{1}{\\sqrt{2}}", task="math").score == 1.0
+    assert not shared_pool().closed and not math_pool.shared_pool().closed
+
+
+def test_a_slow_worker_start_is_charged_to_no_job(monkeypatch):
+    """A worker that takes 2 s to start, then a job with a 1.5 s budget: the job runs whole."""
+    ready = pool_module.Worker.wait_ready
+
+    def slow_start(worker):
+        time.sleep(2.0)
+        ready(worker)
+
+    sandbox = SandboxPool(size=1, idle_timeout=0.01)
+    try:
+        deadline = time.monotonic() + 10
+        while sandbox._workers and time.monotonic() < deadline:  # the self-check's worker retires
+            time.sleep(0.1)
+        assert not sandbox._workers
+        monkeypatch.setattr(pool_module.Worker, "wait_ready", slow_start)
+        result = sandbox.run("print(6 * 7)", [StdioTest()], Limits(test_timeout=1.0), timeout=1.5, wait=10)
+        assert result.failure is None and result.outcomes[0].stdout == "42\n", result
+    finally:
+        sandbox.close()

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rlvr.testing.scripted_judge import ScriptedJudge
 from rlvr.verifiers.rubric.client import chat_completions_url, parse_retry_after, post_json
-from rlvr.verifiers.rubric.scripted_judge import ScriptedJudge
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rlvr
+from rlvr.testing.scripted_judge import ScriptedJudge
 from rlvr.verdict import Verdict
 from rlvr.verifiers.rubric import batch_stats
 from rlvr.verifiers.rubric.cache import cache_key
-from rlvr.verifiers.rubric.scripted_judge import ScriptedJudge
 
 RUBRICS = ['Mentions "apple"', 'Mentions "pear"', 'Says the fruit is "red"', 'Names a "price"']
 GROUND_TRUTH = {"prompt": "Describe a fruit.", "rubrics": RUBRICS}

@@ -14,7 +14,7 @@ import time
 import httpx
 import pytest
 from serve_process import SLOW_TRUTH, running, slow_program, start, wait_until
-from service_data import judgement, mixed_samples
+from service_data import in_process_verdicts, judgement, mixed_samples
 
 import rlvr
 
@@ -26,6 +26,14 @@ ENV = {"RLVR_WORKERS": "2"}
 def server():
     with running(env=ENV) as server:
         yield server
+
+
+def _refused(url: str) -> bool:
+    try:
+        httpx.get(f"{url}/health", timeout=5)
+    except httpx.ConnectError:
+        return True
+    return False
 
 
 def _queue_depth(url: str) -> int:
@@ -61,23 +69,23 @@ def test_200_mixed_requests_from_32_clients_get_the_in_process_verdicts(server):
         for request in requests:
             queue.put_nowait(request)
 
-        async def client() -> None:
-            async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
-                while not queue.empty():
-                    path, body, rows = queue.get_nowait()
-                    response = await http.post(path, json=body)
-                    assert response.status_code == 200, response.text
-                    verdicts = response.json()["verdicts"] if path.endswith("batch") else [response.json()]
-                    for row, verdict in zip(rows, verdicts, strict=True):
-                        assert row not in answers
-                        answers[row] = verdict
+        async def client(http: httpx.AsyncClient) -> None:
+            while not queue.empty():
+                path, body, rows = queue.get_nowait()
+                response = await http.post(path, json=body)
+                assert response.status_code == 200, response.text
+                verdicts = response.json()["verdicts"] if path.endswith("batch") else [response.json()]
+                for row, verdict in zip(rows, verdicts, strict=True):
+                    assert row not in answers
+                    answers[row] = verdict
 
-        await asyncio.gather(*(client() for _ in range(32)))
+        async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=httpx.Limits(max_connections=32)) as http:
+            await asyncio.gather(*(client(http) for _ in range(32)))
         return answers
 
     answers = asyncio.run(run())
     assert sorted(answers) == list(range(200))
-    expected = [rlvr.verify(s.completion, s.ground_truth, task=s.task) for s in samples]
+    expected = in_process_verdicts(samples)
     assert [judgement(answers[i]) for i in range(200)] == [judgement(v) for v in expected]
     assert all(answers[i]["failed"] == v.failed for i, v in enumerate(expected))
     assert {v.reason for v in expected} >= {"ok", "mismatch"}
@@ -224,9 +232,7 @@ def test_sigterm_answers_every_accepted_request_and_exits_0():
             client.start()
         wait_until(lambda: _queue_depth(server.url) == 8)
         server.process.terminate()
-        time.sleep(0.5)
-        with pytest.raises(httpx.ConnectError):  # no longer accepting
-            httpx.get(f"{server.url}/health")
+        wait_until(lambda: _refused(server.url), timeout=10)  # no longer accepting, still answering
         for client in clients:
             client.join(120)
         assert server.process.wait(60) == 0
@@ -234,3 +240,15 @@ def test_sigterm_answers_every_accepted_request_and_exits_0():
     finally:
         if server.process.poll() is None:
             server.process.kill()
+
+
+def test_rlvr_command_keeps_the_report_as_default_and_refuses_unknown_commands():
+    doctor = subprocess.run([sys.executable, "-m", "rlvr", "doctor"], capture_output=True, text=True, timeout=60)
+    assert doctor.returncode == 0 and doctor.stdout.startswith(f"rlvr {rlvr.__version__}\n")
+    unknown = subprocess.run([sys.executable, "-m", "rlvr", "serv"], capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "rlvr serve" in unknown.stderr and unknown.stdout == ""
+
+
+def test_sigterm_right_after_start_still_stops_gracefully():
+    server = start(env=ENV)
+    assert server.stop(timeout=60) == 0

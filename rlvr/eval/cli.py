@@ -23,9 +23,9 @@ from typing import Any, NoReturn
 
 from rlvr.clitools import DefaultsHelpFormatter, bounded_int, positive_int
 from rlvr.eval.custom import CustomTask, load_task_file
-from rlvr.eval.prompts import FORMATS
-from rlvr.eval.tasks import TASKS
+from rlvr.eval.tasks import eval_tasks
 from rlvr.sandbox.isolation import SandboxUnavailable
+from rlvr.tasks.registry import prompt_formats
 
 EPILOG = (
     "Run `rlvr-eval SUBCOMMAND --help` for the options of each subcommand. Exit status: 0 done; "
@@ -93,7 +93,7 @@ def parse_options(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
 def _budget_help() -> str:
     """The per-task default generation budgets, for --max-tokens' help."""
     budgets: dict[int, list[str]] = {}
-    for name, task in sorted(TASKS.items()):
+    for name, task in sorted(eval_tasks().items()):
         budgets.setdefault(task.max_tokens, []).append(name)
     listed = "; ".join(f"{tokens} for {', '.join(names)}" for tokens, names in sorted(budgets.items(), reverse=True))
     return (
@@ -108,7 +108,7 @@ def _add_task_arguments(parser: argparse.ArgumentParser, scoring: bool) -> None:
     if scoring:
         task.add_argument("--task", help="evaluation task (gsm8k, aime24, ...), verifier task, or custom")
     else:
-        task.add_argument("--task", choices=[*sorted(TASKS), "custom"], help="evaluation task")
+        task.add_argument("--task", choices=[*sorted(eval_tasks()), "custom"], help="evaluation task")
     task.add_argument(
         "--task-file", help="YAML/JSON task file defining a custom task (its format: python -m pydoc rlvr.eval.custom)"
     )
@@ -204,7 +204,7 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         help="records to draw few-shot exemplars from (for --prompt-format gsm8k: GSM8K's train split)",
     )
     data.add_argument(
-        "--prompt-format", choices=sorted(FORMATS), help="prompt format (default: the task's standard one)"
+        "--prompt-format", choices=sorted(prompt_formats()), help="prompt format (default: the task's standard one)"
     )
     data.add_argument(
         "--chat-template",

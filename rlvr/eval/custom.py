@@ -29,7 +29,8 @@ from typing import Any
 
 import rlvr
 from rlvr.eval.prompts import template_fields, template_format
-from rlvr.eval.tasks import EvalTask, Example, canonical_answer
+from rlvr.eval.records import canonical_answer
+from rlvr.eval.tasks import EvalTask, Example
 
 DEFAULT_MAX_TOKENS = 1024
 

@@ -148,16 +148,6 @@ def template_format(template: str, stops: Sequence[str] = ()) -> PromptFormat:
     return PromptFormat("template", lambda doc: fill_template(template, doc), None, tuple(stops))
 
 
-def get_format(name: str | PromptFormat) -> PromptFormat:
-    """The prompt format called `name` (a task's own format is returned as it is)."""
-    if isinstance(name, PromptFormat):
-        return name
-    try:
-        return FORMATS[name]
-    except KeyError:
-        raise ValueError(f"unknown prompt format {name!r}; known formats: {sorted(FORMATS)}") from None
-
-
 def fewshot_examples(
     fmt: PromptFormat, shots: int, pool: Sequence[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:

@@ -125,6 +125,21 @@ def hub_records(path: str, config: str | None, split: str) -> list[dict[str, Any
     return [dict(row) for row in dataset]
 
 
+def canonical_answer(value: Any) -> Any:
+    """The answer as the verifier should receive it: a whole number stored as a float (AIME 2025
+    and AMC 2023 write 70.0) becomes "70", any other number its shortest string; strings and
+    structured answers stay as they are.
+
+    >>> canonical_answer(70.0), canonical_answer(-1), canonical_answer(2.5), canonical_answer("025")
+    ('70', '-1', '2.5', '025')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 # The environment variables with which huggingface_hub and datasets are told they are offline.
 OFFLINE_SWITCHES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 

@@ -28,11 +28,12 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.custom import CustomTask
-from rlvr.eval.prompts import fewshot_examples, get_format
+from rlvr.eval.prompts import fewshot_examples
 from rlvr.eval.tasks import EvalTask, Example, get_task, load_examples, read_records
 from rlvr.generation import Completion, Engine, Request, Sampler, make_engine
 from rlvr.rollouts import Record, RolloutWriter, iter_rollouts, static_batches
 from rlvr.seeding import request_seed
+from rlvr.tasks.registry import prompt_format
 from rlvr.verdict import is_failure
 from rlvr.verifiers.base import Verifier
 
@@ -112,7 +113,7 @@ class Interrupted(KeyboardInterrupt):
 def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list[str], tuple[str, ...]]:
     """The raw (pre-chat-template) prompt of every example and the stop sequences in force."""
     task = config.eval_task()
-    fmt = get_format(config.prompt_format or task.prompt_format)
+    fmt = prompt_format(config.prompt_format or task.prompt_format)
     pool = read_records(config.fewshot_data) if config.fewshot_data else None
     shots = fewshot_examples(fmt, config.shots, pool)
     stops = tuple(config.stop) if config.stop is not None else fmt.stops

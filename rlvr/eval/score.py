@@ -24,9 +24,9 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.custom import CustomTask
-from rlvr.eval.records import read_records
+from rlvr.eval.records import canonical_answer, read_records
 from rlvr.eval.runner import summarize_run, write_results
-from rlvr.eval.tasks import TASKS, canonical_answer, check_fields, missing_field
+from rlvr.eval.tasks import check_fields, eval_tasks, missing_field
 from rlvr.rollouts import Record, RolloutFormatError, iter_rollouts, record_name, write_rollouts
 
 # Files that mark a folder as holding a run (rlvr-eval's or an earlier rescoring's).
@@ -40,8 +40,9 @@ def _task_settings(task: str | CustomTask) -> tuple[str, dict[str, Any], Sequenc
     task or a verifier task name."""
     if isinstance(task, CustomTask):
         return task.verifier, task.verifier_options, task.strata_fields
-    if task in TASKS:
-        return TASKS[task].verifier, TASKS[task].verifier_options, TASKS[task].strata or metrics.STRATA_FIELDS
+    known = eval_tasks()
+    if task in known:
+        return known[task].verifier, known[task].verifier_options, known[task].strata or metrics.STRATA_FIELDS
     return task, {}, metrics.STRATA_FIELDS
 
 

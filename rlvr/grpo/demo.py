@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from rlvr.api import get_verifier
 from rlvr.clitools import DefaultsHelpFormatter, positive_int
-from rlvr.tiny_model import TinyModelConfig, build_tiny_model
+from rlvr.testing.tiny_model import TinyModelConfig, build_tiny_model
 
 TEMPLATES = [
     ("{name} has {a} {thing} and gets {b} more. How many {thing} does {name} have now?", "+"),

@@ -13,6 +13,13 @@ and loads either from the trainer config:
 "lighteval/MATH", ...) and every rlvr task name; extend it per run with the keyword
 `task_map={"my/dataset": "gsm8k"}` and set verifier options per task with
 `options={"gsm8k": {"mode": "strict"}}`, both settable as `custom_reward_function.reward_kwargs`.
+`compute_score_async` is the same per-sample contract as a coroutine function: verl's
+asynchronous reward loop (verl/experimental/reward_loop) awaits it on its event loop instead of
+running a synchronous function on the loop's small default executor, and rlvr verifies on its
+own thread lanes (rlvr.aio), so waiting for a worker is never charged to a sample's timeout:
+
+    reward.custom_reward_function.name=compute_score_async
+
 `compute_score_batch` takes `distributed=True` (or a dict of `rlvr.distributed.ServerOptions`
 fields) there too, to verify on the Ray cluster verl runs on, through one reward server that
 every reward worker shares.
@@ -46,52 +53,32 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rlvr.aio import run_blocking
 from rlvr.api import shared_verifier
+from rlvr.tasks.registry import data_sources, task_specs
 from rlvr.verdict import UNKNOWN_TASK, Verdict
-from rlvr.verifiers.registry import TASKS
 
-__all__ = ["DATA_SOURCES", "compute_score", "compute_score_batch", "task_for"]
+__all__ = ["DATA_SOURCES", "compute_score", "compute_score_async", "compute_score_batch", "task_for"]
 
 logger = logging.getLogger(__name__)
 
-# data_source -> rlvr task. The names are those verl's example preprocessing scripts and its
-# `default_compute_score` use, plus the Hugging Face ids of the datasets rlvr's tasks read.
-DATA_SOURCES: dict[str, str] = {
-    "openai/gsm8k": "gsm8k",
-    "gsm8k": "gsm8k",
-    "lighteval/MATH": "math",
-    "DigitalLearningGmbH/MATH-lighteval": "math",
-    "HuggingFaceH4/MATH-500": "math",
-    "EleutherAI/hendrycks_math": "math",
-    "math": "math",
-    "math_dapo": "math",
-    "google/IFEval": "ifeval",
-    "ifeval": "ifeval",
-    "allenai/IFBench_test": "ifbench",
-    "ifbench": "ifbench",
-    "google-research-datasets/mbpp": "mbpp",
-    "mbpp": "mbpp",
-    "openai/openai_humaneval": "humaneval",
-    "openai_humaneval": "humaneval",
-    "humaneval": "humaneval",
-    "codeparrot/apps": "apps",
-    "apps": "apps",
-}
+# data_source -> rlvr task: each task's registered `data_sources` (the names verl's example
+# preprocessing scripts and its `default_compute_score` use, and the Hugging Face ids of the
+# datasets rlvr's tasks read) and every task's own name.
+DATA_SOURCES: dict[str, str] = data_sources()
 
 _warned_sources: set[str] = set()
 
 
 def task_for(data_source: Any, task_map: Mapping[str, str] | None = None) -> str | None:
-    """The rlvr task for a verl data_source: `task_map` first, then DATA_SOURCES, then the name
-    itself when it is an rlvr task; None when there is none."""
+    """The rlvr task for a verl data_source: `task_map` first, then DATA_SOURCES (which holds every
+    task's own name); None when there is none."""
     if not isinstance(data_source, str):
         return None
     if isinstance(task_map, Mapping) and data_source in task_map:
         task = task_map[data_source]
         return task if isinstance(task, str) else None
-    if data_source in DATA_SOURCES:
-        return DATA_SOURCES[data_source]
-    return data_source if data_source in TASKS else None
+    return DATA_SOURCES.get(data_source)
 
 
 def compute_score(
@@ -111,6 +98,25 @@ def compute_score(
     if task is None:
         return _result(_unknown(data_source))
     return _result(_verify_rows(task, _task_options(options, task), [solution_str], [ground_truth], [0])[0])
+
+
+async def compute_score_async(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Any = None,
+    task_map: Mapping[str, str] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """`compute_score` as a coroutine function, for verl's async reward loop: the same dict,
+    awaited without blocking the event loop. Raises ValueError for bad `options`, as compute_score does."""
+    _check_options(options)
+    task = task_for(data_source, _plain(task_map))
+    if task is None:
+        return _result(_unknown(data_source))
+    verifier = await run_blocking(shared_verifier, task, _task_options(options, task))
+    return _result(await verifier.averify(solution_str, _plain(ground_truth)))
 
 
 def compute_score_batch(
@@ -178,7 +184,7 @@ def _check_options(options: Any) -> None:
     if not isinstance(options, Mapping):
         raise ValueError(f"verl reward_kwargs options must map task names to option dicts, got {options!r:.200}")
     for key, value in options.items():
-        if key not in TASKS or not isinstance(value, Mapping):
+        if key not in task_specs() or not isinstance(value, Mapping):
             raise ValueError(f"verl reward_kwargs options must map task names to option dicts, got {key!r}: {value!r}")
         shared_verifier(key, dict(value))
 

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from rlvr.aio import run_blocking
 from rlvr.integrations import openrlhf, slime
 from rlvr.serve import wire
 from rlvr.serve.options import ServeOptions
@@ -55,8 +56,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+# Bodies and answers larger than this are (de)serialised on a thread: reading 64 MiB of JSON takes
+# the better part of a second, which would stall every other request on the event loop.
+LARGE_JSON_BYTES = 1 << 20
+LARGE_BATCH = 5000
+
+
 async def _payload(request: Request, service: Service) -> dict[str, Any]:
-    return wire.parse_json(await read_body(request, service.options.max_request_bytes))
+    body = await read_body(request, service.options.max_request_bytes)
+    return await run_blocking(wire.parse_json, body) if len(body) > LARGE_JSON_BYTES else wire.parse_json(body)
 
 
 async def verify(request: Request, service: Service) -> Response:
@@ -66,7 +74,10 @@ async def verify(request: Request, service: Service) -> Response:
 
 async def verify_batch(request: Request, service: Service) -> Response:
     batch = wire.batch_request(await _payload(request, service))
-    return json_response({"verdicts": [wire.verdict_json(v) for v in await service.verdicts(batch)]})
+    answer = {"verdicts": [wire.verdict_json(v) for v in await service.verdicts(batch)]}
+    if len(batch.completions) > LARGE_BATCH:
+        return Response(await run_blocking(wire.dumps, answer), media_type="application/json")
+    return json_response(answer)
 
 
 async def openrlhf_reward(request: Request, service: Service) -> Response:

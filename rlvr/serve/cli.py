@@ -80,12 +80,20 @@ def main(argv: list[str] | None = None) -> int:
     config = uvicorn.Config(
         build_app(options), log_level=args.log_level, access_log=False, lifespan="off", timeout_graceful_shutdown=None
     )
+    server = uvicorn.Server(config)
+
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    # Uvicorn shuts down gracefully on SIGTERM or SIGINT while it runs, then raises the signal again
+    # for the handler in force before it, which by default would end the process with status -15
+    # (or a KeyboardInterrupt). This handler makes a graceful stop exit 0, and one that arrives
+    # before Uvicorn's own handlers are in place still stops the server, gracefully.
+    for handled in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(handled, stop)
     host, port = sock.getsockname()[:2]
     print(f"rlvr serve: listening on http://{_url_host(host)}:{port}", flush=True)
-    # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again so the default action
-    # ends the process (status -15). A SIGTERM that was handled gracefully is a clean exit: 0.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    uvicorn.Server(config).run(sockets=[sock])
+    server.run(sockets=[sock])
     return 0
 
 

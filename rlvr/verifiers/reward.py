@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rlvr.verifiers.base import Verifier
-from rlvr.verifiers.registry import task_name, verifier_class
+from rlvr.verifiers.registry import build_verifier, task_name
 
 
 def reward_function(task: str) -> Callable[[str, Any], float]:
@@ -31,7 +31,7 @@ def reward_function(task: str) -> Callable[[str, Any], float]:
         if not built:
             with lock:
                 if not built:
-                    built.append(verifier_class(name)())
+                    built.append(build_verifier(name))
         return built[0].compute_reward(completion, ground_truth)
 
     compute_reward.__doc__ = f"Reward in [0, 1] for one {name} completion; never raises."

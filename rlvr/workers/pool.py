@@ -341,12 +341,14 @@ class WatchdogPool:
             self._available.notify()
 
     def _run(self, worker: _Worker, payload: bytes, limit: float) -> Any:
+        cpu_before = _cpu_seconds(worker.pid)  # a persistent worker's CPU counts its earlier jobs too
         try:
             worker.channel.settimeout(limit)
             send_payload(worker.channel, payload)
             status, value, retire = receive_message(worker.channel)
         except TimeoutError:
-            cpu = _cpu_seconds(worker.pid)
+            cpu_after = _cpu_seconds(worker.pid)
+            cpu = None if cpu_before is None or cpu_after is None else round(cpu_after - cpu_before, 3)
             self._discard(worker)
             raise JobTimeout(
                 f"job ran past its {limit:.3f} s limit (CPU {cpu if cpu is not None else '?'} s); "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
+from rlvr.sandbox.guarantees import warn_if_weaker
 from rlvr.sandbox.pool import Test
 from rlvr.verdict import MISMATCH, OK, PROGRAM_TIMEOUT, TIMEOUT, Verdict
 from rlvr.verifiers.base import (
@@ -62,7 +63,7 @@ class CodeVerifier(Verifier[CodeOptionsT]):
         super().__init__(**options)
         # The pool checks itself when it starts: a sandbox that cannot run programs raises
         # SandboxUnavailable here, as configuration, instead of scoring every sample 0.
-        shared_pool(self.options.allow_weak_isolation)
+        warn_if_weaker(shared_pool(self.options.allow_weak_isolation).isolation)
 
     def ground_truth(self, ground_truth: Any) -> dict:
         """The ground truth as a dict (decoded from JSON when it arrives as a string)."""
@@ -104,6 +105,8 @@ class CodeVerifier(Verifier[CodeOptionsT]):
         ran = [(ok, o) for ok, o in zip(passed, result.outcomes) if o.ran]
         if result.failure:
             reason = result.failure  # the pool could not run the program: no judgement
+        elif any(o.starved for ok, o in ran if not ok) and not any(not ok and not o.starved for ok, o in ran):
+            reason = TIMEOUT  # the only failures are tests the machine starved of CPU: the machine's fault
         elif all(passed):
             reason = OK
         elif all(ok for ok, _ in ran):
@@ -135,6 +138,7 @@ def _summary(passed: bool, outcome: TestOutcome) -> dict:
             "exit_code",
             "signal",
             "timed_out",
+            "starved",
             "memory_exceeded",
             "output_limit",
             "stdout_truncated",
