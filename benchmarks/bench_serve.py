@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from math_data import load_problems
-from serve_process import SLOW_TRUTH, running, slow_program, start, wait_until
-from service_data import Sample, in_process_verdicts, judgement, mixed_samples
+from serve_process import SLOW_TRUTH, refuses_connections, running, slow_program, start, wait_until
+from service_data import Sample, gsm8k_samples, in_process_verdicts, judgement, math_samples, mixed_samples
 
 import rlvr
 
@@ -216,8 +216,9 @@ def _verdict_count(url: str, task: str) -> float:
 
 
 def test_a_restart_under_load_loses_nothing_and_answers_nothing_twice(request):
-    count, clients = (300, 16) if _enabled(request.config) else (60, 4)
-    samples = mixed_samples(count)
+    count, clients = (300, 16) if _enabled(request.config) else (40, 4)
+    # GSM8K and MATH: the restarted server's cold start is then a second, not IFEval's nltk load.
+    samples = [s for pair in zip(gsm8k_samples(count // 2), math_samples(count // 2)) for s in pair]
     expected = in_process_verdicts(samples)
     first = start("--port", "0")
     port = first.url.rsplit(":", 1)[1]
@@ -227,20 +228,20 @@ def test_a_restart_under_load_loses_nothing_and_answers_nothing_twice(request):
         if answered >= count // 3 and not restarted:
             restarted["at"] = answered
             first.process.terminate()  # in-flight requests are still answered; new ones are refused
-            await asyncio.sleep(0)
 
     async def run() -> LoadResult:
         load = asyncio.create_task(_load(first.url, samples, clients, retry=True, on_answer=restart_once))
         while not restarted:
-            await asyncio.sleep(0.05)
-        exit_code = await asyncio.to_thread(first.process.wait, 120)
-        restarted["exit"] = exit_code
+            await asyncio.sleep(0.01)
+        # A rolling restart: the new server starts once the old one stopped listening, while the
+        # old one may still be answering its last requests.
+        await asyncio.to_thread(wait_until, lambda: refuses_connections(first.url))
         second = await asyncio.to_thread(start, "--port", port)
-        restarted["second"] = 1
         try:
             return await load
         finally:
             second.stop()
+            restarted["exit"] = await asyncio.to_thread(first.process.wait, 120)
 
     result = asyncio.run(run())
     assert restarted["exit"] == 0
@@ -248,5 +249,5 @@ def test_a_restart_under_load_loses_nothing_and_answers_nothing_twice(request):
     assert [judgement(result.answers[i]) for i in range(count)] == [judgement(v) for v in expected]
     print(
         f"\nrestart after {restarted['at']} of {count} samples: first server exited {restarted['exit']}, "
-        f"{result.retries} retries of requests it never took, every sample answered once"
+        f"{result.retries} retries of requests sent while no server listened, every sample answered once"
     )

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import httpx
+
 STARTUP_SECONDS = 60
 
 # A program that takes a while in the sandbox and then passes its one test: a slow request.
@@ -61,6 +63,15 @@ def running(*args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
         if server.process.poll() is None:
             server.process.kill()
             server.process.wait()
+
+
+def refuses_connections(url: str) -> bool:
+    """Whether nothing listens at `url` any more."""
+    try:
+        httpx.get(f"{url}/health", timeout=5)
+    except httpx.ConnectError:
+        return True
+    return False
 
 
 def wait_until(condition, timeout: float = 30) -> None:

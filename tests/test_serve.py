@@ -13,7 +13,7 @@ import time
 
 import httpx
 import pytest
-from serve_process import SLOW_TRUTH, running, slow_program, start, wait_until
+from serve_process import SLOW_TRUTH, refuses_connections, running, slow_program, start, wait_until
 from service_data import in_process_verdicts, judgement, mixed_samples
 
 import rlvr
@@ -26,14 +26,6 @@ ENV = {"RLVR_WORKERS": "2"}
 def server():
     with running(env=ENV) as server:
         yield server
-
-
-def _refused(url: str) -> bool:
-    try:
-        httpx.get(f"{url}/health", timeout=5)
-    except httpx.ConnectError:
-        return True
-    return False
 
 
 def _queue_depth(url: str) -> int:
@@ -232,7 +224,7 @@ def test_sigterm_answers_every_accepted_request_and_exits_0():
             client.start()
         wait_until(lambda: _queue_depth(server.url) == 8)
         server.process.terminate()
-        wait_until(lambda: _refused(server.url), timeout=10)  # no longer accepting, still answering
+        wait_until(lambda: refuses_connections(server.url), timeout=10)  # no longer accepting, still answering
         for client in clients:
             client.join(120)
         assert server.process.wait(60) == 0
