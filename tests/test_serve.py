@@ -247,6 +247,9 @@ def test_sigterm_right_after_start_still_stops_gracefully():
 
 
 def test_without_the_serve_extra_it_says_what_to_install():
-    code = "import sys; sys.modules['uvicorn'] = None; from rlvr.__main__ import main; sys.exit(main(['serve', '--port', '0']))"
+    code = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "from rlvr.__main__ import main; sys.exit(main(['serve', '--port', '0']))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "pip install 'rlvr[serve]'" in run.stderr
