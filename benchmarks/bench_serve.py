@@ -22,12 +22,21 @@ import asyncio
 import socket
 import statistics
 import time
-from dataclasses import dataclass, field
 
 import httpx
 import pytest
 from math_data import load_problems
-from serve_process import SLOW_TRUTH, refuses_connections, running, slow_program, start, wait_until
+from serve_process import (
+    SLOW_TRUTH,
+    LoadResult,
+    refuses_connections,
+    running,
+    sample_requests,
+    send_samples,
+    slow_program,
+    start,
+    wait_until,
+)
 from service_data import Sample, gsm8k_samples, in_process_verdicts, judgement, math_samples, mixed_samples
 
 import rlvr
@@ -88,74 +97,9 @@ def test_math_verify_batch_over_http_against_in_process(server, request):
         assert ratio >= 0.5
 
 
-@dataclass
-class LoadResult:
-    answers: dict[int, dict] = field(default_factory=dict)
-    latencies: list[float] = field(default_factory=list)
-    retries: int = 0
-
-
-def _requests(samples: list[Sample]) -> list[tuple[str, dict, list[int]]]:
-    """(path, body, sample rows): every third request a batch of up to BATCH samples of one task."""
-    requests: list[tuple[str, dict, list[int]]] = []
-    assigned: set[int] = set()
-    for i, sample in enumerate(samples):
-        if i in assigned:
-            continue
-        if len(requests) % 3 == 2:
-            rows = [j for j in range(i, len(samples)) if samples[j].task == sample.task and j not in assigned][:BATCH]
-            body = {
-                "task": sample.task,
-                "completions": [samples[j].completion for j in rows],
-                "ground_truths": [samples[j].ground_truth for j in rows],
-            }
-            requests.append(("/v1/verify_batch", body, rows))
-        else:
-            rows = [i]
-            body = {"task": sample.task, "completion": sample.completion, "ground_truth": sample.ground_truth}
-            requests.append(("/v1/verify", body, rows))
-        assigned.update(rows)
-    return requests
-
-
 async def _load(url: str, samples: list[Sample], clients: int, retry: bool = False, on_answer=None) -> LoadResult:
-    """Send every sample from `clients` concurrent clients. With `retry`, a request whose connection
-    failed before a response (refused, or an idle keep-alive connection the stopping server
-    closed) is sent again: verification is deterministic and has no side effects, so a retry
-    can never change or double a verdict."""
-    result = LoadResult()
-    queue: asyncio.Queue = asyncio.Queue()
-    for request in _requests(samples):
-        queue.put_nowait(request)
-
-    async def client(http: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            path, body, rows = queue.get_nowait()
-            while True:
-                started = time.perf_counter()
-                try:
-                    response = await http.post(path, json=body)
-                except (httpx.NetworkError, httpx.RemoteProtocolError):
-                    if not retry:
-                        raise
-                    result.retries += 1
-                    await asyncio.sleep(0.1)
-                    continue
-                break
-            result.latencies.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.text
-            verdicts = response.json()["verdicts"] if path.endswith("batch") else [response.json()]
-            for row, verdict in zip(rows, verdicts, strict=True):
-                assert row not in result.answers, f"sample {row} answered twice"
-                result.answers[row] = verdict
-            if on_answer is not None:
-                await on_answer(len(result.answers))
-
-    # One client with `clients` connections: each httpx client builds an SSL context, which would
-    # block the event loop for a while per client and show up as server latency.
-    async with httpx.AsyncClient(base_url=url, timeout=600, limits=httpx.Limits(max_connections=clients)) as http:
-        await asyncio.gather(*(client(http) for _ in range(clients)))
-    return result
+    """Every sample from `clients` clients; every third request a batch of up to BATCH samples."""
+    return await send_samples(url, sample_requests(samples, 3, BATCH), clients, retry, on_answer)
 
 
 def _percentile(values: list[float], q: float) -> float:

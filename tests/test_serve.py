@@ -13,7 +13,16 @@ import time
 
 import httpx
 import pytest
-from serve_process import SLOW_TRUTH, refuses_connections, running, slow_program, start, wait_until
+from serve_process import (
+    SLOW_TRUTH,
+    refuses_connections,
+    running,
+    sample_requests,
+    send_samples,
+    slow_program,
+    start,
+    wait_until,
+)
 from service_data import in_process_verdicts, judgement, mixed_samples
 
 import rlvr
@@ -33,53 +42,15 @@ def _queue_depth(url: str) -> int:
 
 
 def test_200_mixed_requests_from_32_clients_get_the_in_process_verdicts(server):
-    samples = mixed_samples(200)
-    # Every fifth request is a batch: a sample and the next three of its task; the rest are single.
-    requests: list[tuple[str, dict, list[int]]] = []
-    assigned: set[int] = set()
-    for i, sample in enumerate(samples):
-        if i in assigned:
-            continue
-        if len(requests) % 5 == 4:
-            rows = [i, *[j for j in range(i + 1, len(samples)) if samples[j].task == sample.task][:3]]
-            rows = [j for j in rows if j not in assigned]
-            body = {
-                "task": sample.task,
-                "completions": [samples[j].completion for j in rows],
-                "ground_truths": [samples[j].ground_truth for j in rows],
-            }
-            requests.append(("/v1/verify_batch", body, rows))
-        else:
-            rows = [i]
-            body = {"task": sample.task, "completion": sample.completion, "ground_truth": sample.ground_truth}
-            requests.append(("/v1/verify", body, rows))
-        assigned.update(rows)
-
-    async def run() -> dict[int, dict]:
-        answers: dict[int, dict] = {}
-        queue: asyncio.Queue = asyncio.Queue()
-        for request in requests:
-            queue.put_nowait(request)
-
-        async def client(http: httpx.AsyncClient) -> None:
-            while not queue.empty():
-                path, body, rows = queue.get_nowait()
-                response = await http.post(path, json=body)
-                assert response.status_code == 200, response.text
-                verdicts = response.json()["verdicts"] if path.endswith("batch") else [response.json()]
-                for row, verdict in zip(rows, verdicts, strict=True):
-                    assert row not in answers
-                    answers[row] = verdict
-
-        async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=httpx.Limits(max_connections=32)) as http:
-            await asyncio.gather(*(client(http) for _ in range(32)))
-        return answers
-
-    answers = asyncio.run(run())
-    assert sorted(answers) == list(range(200))
+    # 200 requests, every fifth a batch of up to four samples of one task: 315 samples.
+    samples = mixed_samples(315)
+    requests = sample_requests(samples, 5, 4)
+    assert len(requests) == 200
+    result = asyncio.run(send_samples(server.url, requests, 32))
+    assert sorted(result.answers) == list(range(len(samples)))
     expected = in_process_verdicts(samples)
-    assert [judgement(answers[i]) for i in range(200)] == [judgement(v) for v in expected]
-    assert all(answers[i]["failed"] == v.failed for i, v in enumerate(expected))
+    assert [judgement(result.answers[i]) for i in range(len(samples))] == [judgement(v) for v in expected]
+    assert all(result.answers[i]["failed"] == v.failed for i, v in enumerate(expected))
     assert {v.reason for v in expected} >= {"ok", "mismatch"}
     assert {s.task for s in samples} == {"gsm8k", "math", "ifeval", "mbpp"}
 
