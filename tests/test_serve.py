@@ -158,7 +158,7 @@ def test_unsafe_or_bad_settings_refuse_to_start_with_one_line(args, env, message
     assert run.stderr.strip().count("\n") == 0 and message in run.stderr
 
 
-def test_full_queue_gets_429_and_queued_samples_past_the_deadline_get_timeout():
+def test_full_queue_gets_429_and_queued_samples_past_the_deadline_come_back_busy():
     with running("--max-queue", "2", "--request-timeout", "1", env=ENV) as server:
         slow = {"task": "mbpp", "completions": [slow_program(1.5)] * 2, "ground_truths": [SLOW_TRUTH] * 2}
         first: list[httpx.Response] = []
@@ -172,11 +172,11 @@ def test_full_queue_gets_429_and_queued_samples_past_the_deadline_get_timeout():
         assert "queue is full" in response.json()["error"]
         worker.join()
         assert [v["reason"] for v in first[0].json()["verdicts"]] == ["ok", "ok"]
-        # Six slow samples, two at a time, one second to start: the first two run, the rest time out
-        # unjudged (a batch larger than the queue runs when the queue is empty).
+        # Six slow samples, two at a time, one second to start: the first two run, the rest come back
+        # "busy", unjudged (a batch larger than the queue runs when the queue is empty).
         six = {"task": "mbpp", "completions": [slow_program(1.5)] * 6, "ground_truths": [SLOW_TRUTH] * 6}
         verdicts = httpx.post(f"{server.url}/v1/verify_batch", json=six, timeout=60).json()["verdicts"]
-        assert [v["reason"] for v in verdicts] == ["ok", "ok"] + ["timeout"] * 4
+        assert [v["reason"] for v in verdicts] == ["ok", "ok"] + ["busy"] * 4
         assert all(v["failed"] for v in verdicts[2:]) and "deadline" in verdicts[2]["detail"]
 
 

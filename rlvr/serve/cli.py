@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
         "--request-timeout",
         type=float,
         default=defaults.request_timeout,
-        help=f"seconds a request's samples may wait to start; later: 'timeout' (default {defaults.request_timeout:g})",
+        help=f"seconds a request's samples may wait to start; later: 'busy' (default {defaults.request_timeout:g})",
     )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return p

@@ -21,7 +21,7 @@ class ServeOptions:
     max_queue: samples admitted (queued or running) at most; a request that would go past it gets
         429 with Retry-After, unless nothing is admitted (then it runs alone, however large).
     request_timeout: seconds a request may wait for its samples to start; a sample still queued
-        then gets a "timeout" verdict (failed), so a trainer is answered in bounded time (set it
+        then gets a "busy" verdict (failed), so a trainer is answered in bounded time (set it
         below the client's own timeout minus the verifiers' `timeout`).
     retry_after: the Retry-After seconds of a 429.
 
