@@ -4,7 +4,8 @@
 
 - math: one `verify_batch` of MATH test solutions, in-process and as one POST /v1/verify_batch,
   each side on samples it has never seen (both keep verdict caches), after a warm-up chunk on
-  both; items/s and their ratio (target: HTTP >= 0.5x in-process).
+  both; items/s and their ratio (target: HTTP >= 0.5x in-process); the same pair as a
+  pytest-benchmark group (fresh chunks each round, the same chunks on both sides).
 - load: 32-64 concurrent HTTP clients send mixed requests (GSM8K, MATH-500, IFEval, MBPP; single
   samples and batches of 8): p50/p99 request latency and items/s, against the in-process
   verify_batch of the same samples; every sample answered exactly once, as in-process.
@@ -95,6 +96,34 @@ def test_math_verify_batch_over_http_against_in_process(server, request):
     )
     if _enabled(request.config):
         assert ratio >= 0.5
+
+
+# pytest-benchmark's side-by-side table of the same comparison: each round a fresh chunk of 250
+# (chunks 4-6 of each size; the test above used 0-3), so neither side's caches have seen it.
+SIDES = {"in-process": 0, "http": 0}
+
+
+def _fresh_chunk(side: str, size: int) -> tuple[tuple[list[str], list[str]], dict]:
+    SIDES[side] += 1
+    return _math_chunk(3 + SIDES[side], size), {}
+
+
+@pytest.mark.benchmark(group="serve: math verify_batch of 250 unseen items")
+@pytest.mark.parametrize("side", ["in-process", "http"])
+def test_math_verify_batch(benchmark, server, request, side):
+    size = 250 if _enabled(request.config) else 20
+    if side == "in-process":
+        run = rlvr.get_verifier("math").verify_batch
+    else:
+        http = httpx.Client(base_url=server.url, timeout=600)
+        request.addfinalizer(http.close)
+
+        def run(completions: list[str], truths: list[str]) -> list[dict]:
+            body = {"task": "math", "completions": completions, "ground_truths": truths}
+            return http.post("/v1/verify_batch", json=body).json()["verdicts"]
+
+    verdicts = benchmark.pedantic(run, setup=lambda: _fresh_chunk(side, size), rounds=3)
+    assert len(verdicts) == size
 
 
 async def _load(url: str, samples: list[Sample], clients: int, retry: bool = False, on_answer=None) -> LoadResult:
