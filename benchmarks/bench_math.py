@@ -100,13 +100,13 @@ def _corpus_grader(name: str, live: bool):
 
 
 def _is_completion(case) -> bool:
-    """Hand-written and model-style completions, as opposed to the peers' equivalence tables."""
-    return case.source == "handwritten" or case.source.startswith("cot-")
+    """Hand-written, realistic and model-style completions, as opposed to the peers' equivalence tables."""
+    return case.source in ("handwritten", "realistic") or case.source.startswith("cot-")
 
 
 def test_corpus_agreement_and_throughput(benchmark, verifier):
-    """One timed pass per grader over (1) the development completions: the hand-written ones, the
-    model-style ones and real MATH solutions, (2) the held-out realistic completions (never tuned
+    """One timed pass per grader over (1) the development completions: the hand-written and
+    realistic ones, the model-style ones and real MATH solutions, (2) the held-out realistic completions (never tuned
     on), (3) the peers' equivalence tables: agreement with the labels and items/s. Every grader is
     warmed first on the same cases (imports, caches, the sympy pool) and then timed in one pass of
     the same cases, rlvr's parse caches cleared. Lenient must agree with the labels at least as often as

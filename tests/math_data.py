@@ -233,17 +233,24 @@ def row_key(case: LabelledCase) -> str:
     return hashlib.sha256(judged.encode()).hexdigest()[:16]
 
 
-def lenient_verdicts(cases: tuple[LabelledCase, ...] | list[LabelledCase]) -> list[bool]:
-    """rlvr lenient's verdict on each case. A few label-True rows need 0.3-0.8 s of sympy on an idle
-    core; a generous limit keeps a loaded machine from turning them into timeouts, since this
-    measures the comparison, not the machine (the time bounds have their own tests)."""
+def lenient_verdicts(cases: tuple[LabelledCase, ...] | list[LabelledCase]) -> list[bool | str]:
+    """rlvr lenient's verdict on each case: `correct`, or the failure reason of a verdict that
+    could not judge (only "bad_ground_truth" is allowed: a gold that does not parse). A few
+    label-True rows need 0.3-0.8 s of sympy on an idle core; a generous limit keeps a loaded machine
+    from turning them into timeouts, since this measures the comparison, not the machine (the time
+    bounds have their own tests)."""
     import rlvr
 
     verifier = rlvr.get_verifier("math", mode="lenient", sympy_timeout=20.0)
     verdicts = [verifier.verify(case.completion, case.ground_truth) for case in cases]
-    failed = [(case.gold, verdict.reason) for case, verdict in zip(cases, verdicts) if verdict.failed]
+    failed = [(case.gold, v.reason) for case, v in zip(cases, verdicts) if v.failed and v.reason != "bad_ground_truth"]
     assert failed == [], failed
-    return [verdict.correct for verdict in verdicts]
+    return [verdict.reason if verdict.failed else verdict.correct for verdict in verdicts]
+
+
+def agrees(verdict: bool | str, label: bool) -> bool:
+    """Whether a stored verdict agrees with the label (a failed verdict scores 0, like False)."""
+    return (verdict is True) == label
 
 
 def math_verify_gold(gold: str) -> str:

@@ -250,3 +250,17 @@ def test_job_timeout_reports_the_cpu_seconds_the_job_used():
 def test_every_task_has_rows():
     tasks = set(rlvr.available_tasks())
     assert tasks <= {row[0] for row in ATTACKS} and tasks <= {row[0] for row in BAD_GOLD}
+
+
+@pytest.mark.parametrize("cpu_seconds,reason", [(2.9, "too_complex"), (0.2, "timeout"), (None, "timeout")])
+def test_instruction_checks_past_the_deadline_are_decided_by_their_cpu(cpu_seconds, reason, monkeypatch):
+    from rlvr.verifiers import instructions
+
+    pool = instructions.InstructionVerifier.pool()
+
+    def call(function, *args, **kwargs):
+        raise JobTimeout("job ran past its limit", cpu_seconds=cpu_seconds)
+
+    monkeypatch.setattr(pool, "call", call)
+    verdict = rlvr.verify("word " * 1000, IFEVAL_JSON, "ifeval", timeout=3.0)
+    assert (verdict.reason, verdict.failed, verdict.score) == (reason, reason == "timeout", 0.0), verdict

@@ -83,3 +83,30 @@ def test_a_part_of_the_suite_passes_from_a_clone_under(parent):
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     finally:
         shutil.rmtree(top)
+
+
+def quick_start_commands(readme: str) -> list[str]:
+    """The README's quick-start commands, less the installs (this environment has them)."""
+    section = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip() and not line.startswith(("#", "pip install"))]
+
+
+@pytest.mark.slow
+def test_the_readme_quick_start_runs_as_written_offline_on_cpu(tmp_path):
+    checkout = tmp_path / "rlvr"
+    _copy_checkout(checkout)
+    (tmp_path / "shared").symlink_to(DATA_DIR.parent, target_is_directory=True)
+    commands = quick_start_commands((checkout / "README.md").read_text())
+    assert any(c.startswith("python -m rlvr.tiny_model") for c in commands) and len(commands) >= 6
+    env = {**os.environ, "PYTHONPATH": str(checkout), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")  # as on a machine with no network
+    where = subprocess.run(
+        ["python", "-c", "import rlvr; print(rlvr.__file__)"], cwd=checkout, env=env, capture_output=True, text=True
+    )
+    assert where.stdout.startswith(str(checkout)), where
+    for command in commands:
+        done = subprocess.run(command, shell=True, cwd=checkout, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+    assert (checkout / "runs" / "base" / "summary.json").exists()
+    assert (checkout / "runs" / "demo-quick" / "demo_summary.json").exists()

@@ -25,7 +25,7 @@ MISTAKES = {
     "unknown key": (SESSION + "data: train.jsonl\nstep: 3\n", "unknown top-level key(s) ['step']"),
     "no data": (SESSION, "the config has no 'data'"),
     "missing data file": (SESSION + "data: missing.jsonl\n", "missing.jsonl"),
-    "record without ground truth": (SESSION + "data: no_truth.jsonl\n", "record 1 has no 'ground_truth'"),
+    "record without ground truth": (SESSION + "data: no_truth.jsonl\n", "record 2 has no 'ground_truth'"),
     "line not json": (SESSION + "data: broken.jsonl\n", "broken.jsonl, line 2: not JSON"),
     "steps zero": (SESSION + "data: train.jsonl\nsteps: 0\n", "steps must be a whole number >= 1, got 0"),
     "ill-typed setting": (

@@ -155,13 +155,13 @@ def test_per_request_sampler_draws_from_softmax_at_temperature():
 
 def test_data_validation_names_the_bad_record(tiny_model, tmp_path):
     session = grpo(tiny_model, tmp_path)
-    with pytest.raises(ValueError, match="record 1 has no 'ground_truth'"):
+    with pytest.raises(ValueError, match="record 2 has no 'ground_truth'"):
         session.train_grpo_step([POOL[0], {"prompt": "x"}])
-    with pytest.raises(ValueError, match="record 0 has 'prompt' that is not a non-empty string"):
+    with pytest.raises(ValueError, match="record 1 has 'prompt' that is not a non-empty string"):
         session.train_grpo_step([{"prompt": 3, "ground_truth": "1"}])
     with pytest.raises(ValueError, match="non-empty list"):
         session.train_grpo_step([])
-    with pytest.raises(ValueError, match="record 2 has no 'response'"):
+    with pytest.raises(ValueError, match="record 3 has no 'response'"):
         session.train_sft_step([{"prompt": "a", "response": "b"}] * 2 + [{"prompt": "a"}])
     with pytest.raises(ValueError, match="subset_size"):
         session.train_grpo_step(POOL, subset_size=0)

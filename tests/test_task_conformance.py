@@ -1,7 +1,8 @@
 """The conformance suite: every registered task (`rlvr.available_tasks()`, entry points included)
 must meet the public contract. A task registered without a fixture fails here.
 
-Per task: the fixture's verdicts (right, wrong, no answer, bad ground truth); content never
+Per task: the fixture's verdicts (right, wrong, no answer, bad ground truth); text in think
+blocks is never read (an unclosed one is no answer); content never
 raises (fuzzed completions and ground truths); long and adversarial completions come back within
 the time limit; configuration mistakes raise ValueError; a forked process gives the same
 verdicts; the TRL and verl adapters and an rlvr-eval scoring run agree with `verify`.
@@ -127,11 +128,29 @@ def test_long_and_adversarial_completions_come_back_in_time(task, judge):
 
 
 @pytest.mark.parametrize("task", TASKS)
+def test_think_blocks_are_never_read_and_an_unclosed_one_is_no_answer(task, judge):
+    fixture = fixture_of(task)
+    verifier = rlvr.get_verifier(task, **options_for(task, judge))
+    right, wrong = (outcome(verifier.verify(c, fixture.ground_truth)) for c in (fixture.right, fixture.wrong))
+    for tag in ("think", "thinking", "reasoning"):
+        hidden_wrong = f"<{tag}>{fixture.wrong}</{tag}>{fixture.right}"
+        hidden_right = f"<{tag}>{fixture.right}</{tag}>{fixture.wrong}"
+        assert outcome(verifier.verify(hidden_wrong, fixture.ground_truth)) == right
+        assert outcome(verifier.verify(hidden_right, fixture.ground_truth)) == wrong
+    cut_off = verifier.verify(f"<think>{fixture.right}", fixture.ground_truth)
+    assert (cut_off.score, cut_off.reason, cut_off.detail) == (0.0, "no_answer", {"form": "unclosed_think"})
+    kept = rlvr.get_verifier(task, **options_for(task, judge, reasoning="keep"))
+    assert outcome(kept.verify(fixture.right, fixture.ground_truth)) == right
+
+
+@pytest.mark.parametrize("task", TASKS)
 def test_configuration_mistakes_raise(task):
     with pytest.raises(ValueError):
         rlvr.get_verifier(task, no_such_option=1)
     with pytest.raises(ValueError):
         rlvr.get_verifier(task, timeout=-1)
+    with pytest.raises(ValueError):
+        rlvr.get_verifier(task, reasoning="drop")
     with pytest.raises(ValueError):
         rlvr.verify("x", "y", task=task + "_misspelt")
 

@@ -40,8 +40,10 @@ from rlvr.verifiers.base import Verifier
 COMPLETIONS = "completions.jsonl"
 # Running time totals, saved after every chunk, so that a resumed run reports the whole run.
 TIMING = "timing.json"
-# Settings that may change between an interrupted run and its --resume.
-RESUMABLE_CHANGES = ("resume", "limit")
+# Settings that may change between an interrupted run and its --resume: the limit (a resumed run
+# may cover more prompts) and the chunk size (each request has its own seed, so how many prompts
+# are generated at once never changes a completion). Any other change is refused.
+RESUMABLE_CHANGES = ("resume", "limit", "chunk_size")
 # Generated chunks that may wait for verification before generation waits for the verifier.
 MAX_PENDING_CHUNKS = 4
 

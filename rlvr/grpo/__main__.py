@@ -1,6 +1,6 @@
 """`python -m rlvr.grpo --config FILE.yaml`: a whole GRPO loop from a config file.
 
-The format (docs/reference/grpo.md; a runnable example: examples/grpo_config.yaml):
+The format (a runnable example: examples/grpo_config.yaml in the repository):
 
 session:            # the settings of init_grpo (see rlvr.grpo.SessionConfig)
   base_model: path/or/hub-id

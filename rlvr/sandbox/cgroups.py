@@ -1,8 +1,8 @@
 """Control groups for sandbox jobs: found once per process, one group per worker.
 
 Each worker gets a group of its own in the memory, pids, cpu and cpuacct controllers; its
-children (one job's program at a time) join it and nothing else does (the worker, its zygote and
-its harnesses stay outside). The group is bound into the worker's sandbox at SANDBOX_ROOT, where
+zygote joins it, so its children (one job's program at a time) are born in it; the worker and
+its harnesses stay outside. The group is bound into the worker's sandbox at SANDBOX_ROOT, where
 the trusted harness sets each job's limits and reads its CPU time (meter.py), so:
 
     memory   memory_mb bounds the whole job: all its processes, their memfd, SysV and tmpfs pages
@@ -20,8 +20,8 @@ cgroup file system) `detect()` says why and the sandbox keeps weaker guarantees 
 
 from __future__ import annotations
 
-import atexit
 import os
+import time
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -32,8 +32,9 @@ SANDBOX_ROOT = "/sys/fs/cgroup"
 
 @dataclass(frozen=True)
 class CgroupSupport:
-    """What this process can use: `parents` maps each controller to the host folder under which
-    worker groups are made (empty when not usable), `why` says what was found."""
+    """What this process can use: `parents` maps each controller to the host folder in which
+    worker groups are made (this process's own group; empty when not usable), `why` says what
+    was found."""
 
     usable: bool
     why: str
@@ -57,7 +58,8 @@ def own_groups(text: str) -> dict[str, str]:
 
 @cache
 def detect() -> CgroupSupport:
-    """Whether this process can make per-worker groups in every controller of CONTROLLERS."""
+    """Whether this process can make per-worker groups in every controller of CONTROLLERS (it
+    makes and removes one to find out)."""
     try:
         with open("/proc/self/cgroup") as listing:
             groups = own_groups(listing.read())
@@ -68,46 +70,48 @@ def detect() -> CgroupSupport:
         v2 = os.path.exists(f"{V1_ROOT}/cgroup.controllers") or os.path.exists(f"{V1_ROOT}/unified/cgroup.controllers")
         found = "cgroup v2 only (rlvr uses the v1 controllers)" if v2 else "no cgroup v1 controllers"
         return CgroupSupport(False, f"{found}; missing {', '.join(missing)}")
-    parents = {}
-    for name in CONTROLLERS:
-        parent = os.path.join(f"{V1_ROOT}/{name}", groups[name].lstrip("/"), f"rlvr-{os.getpid()}")
-        try:
-            os.makedirs(parent, exist_ok=True)
-        except OSError as exc:
-            return CgroupSupport(False, f"cannot make a group in {name}: {exc.strerror}")
-        parents[name] = parent
+    parents = {name: os.path.join(f"{V1_ROOT}/{name}", groups[name].lstrip("/")) for name in CONTROLLERS}
+    probe = _make({name: os.path.join(parent, f"rlvr-probe-{os.getpid()}") for name, parent in parents.items()})
+    if isinstance(probe, str):
+        return CgroupSupport(False, f"cannot make a group: {probe}")
+    remove_group(probe)
     return CgroupSupport(True, f"cgroup v1: {', '.join(CONTROLLERS)}", parents)
 
 
 def make_worker_group(name: str) -> dict[str, str]:
-    """Make the group `name` in every controller; {controller: host folder}, {} when not usable."""
+    """Make the group `name` in every controller, inside this process's own group and under no
+    common parent of the workers (so in the cpu controller each worker's group weighs as much as
+    any other process there); {controller: host folder}, {} when not usable."""
     support = detect()
     if not support.usable:
         return {}
-    folders = {}
-    try:
-        for controller, parent in support.parents.items():
-            folders[controller] = os.path.join(parent, name)
-            os.makedirs(folders[controller], exist_ok=True)
-    except OSError:
-        remove_group(folders)
-        return {}
+    made = _make({controller: os.path.join(parent, name) for controller, parent in support.parents.items()})
+    return {} if isinstance(made, str) else made
+
+
+def _make(folders: dict[str, str]) -> dict[str, str] | str:
+    """Make every folder: the folders, or why not (none is left made)."""
+    for count, folder in enumerate(folders.values()):
+        try:
+            os.mkdir(folder)
+        except OSError as exc:
+            remove_group(dict(list(folders.items())[:count]))
+            return f"{folder}: {exc.strerror}"
     return folders
 
 
-def remove_group(folders: dict[str, str]) -> None:
-    """Remove a worker's group (its processes have ended; a group still busy is left to the kernel)."""
+def remove_group(folders: dict[str, str], wait: float = 0.0) -> None:
+    """Remove a worker's group, waiting up to `wait` seconds for its last processes to leave (a
+    killed sandbox's processes end a moment after its bubblewrap does)."""
+    deadline = time.monotonic() + wait
     for folder in folders.values():
-        try:
-            os.rmdir(folder)
-        except OSError:
-            pass
-
-
-def remove_parents() -> None:
-    """Remove this process's parent groups at exit (each only once its worker groups are gone)."""
-    if detect.cache_info().currsize and detect().usable:
-        remove_group(detect().parents)
-
-
-atexit.register(remove_parents)
+        while True:
+            try:
+                os.rmdir(folder)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.01)

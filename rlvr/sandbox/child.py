@@ -34,6 +34,7 @@ PROGRAM_FD, RPC_IN_FD, RPC_OUT_FD = 3, 4, 5
 EXIT_EXCEPTION, EXIT_SYNTAX, EXIT_MEMORY = 1, 2, 3
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 _CLONE_NEWIPC = 0x08000000
+_LIBC = ctypes.CDLL(None, use_errno=True)
 # SysV IPC limits of each child's own IPC namespace (RLIMIT_AS does not count shared memory):
 # 64 MiB of shared memory in at most 64 segments, 16 message queues of the default 16 KiB,
 # 16 semaphore sets, 16 POSIX message queues.
@@ -70,9 +71,12 @@ def enter_sandbox(fds: list[int], spec: dict) -> None:
         resource.setrlimit(getattr(resource, name), (soft, hard))
     group = meter.JobGroup(spec["cgroup"])
     denied = seccomp.KEYRING_CALLS + seccomp.PRIORITY_CALLS
-    if group:
-        group.join()  # memory, processes and CPU time of everything the program starts count there
-    else:
+    # The out-of-memory killer's first choice, in the job's group (not the zygote) and on the
+    # host (not the trainer). Born in the worker's group (worker.serve_zygote), if there is one,
+    # so everything the program starts counts there.
+    with open("/proc/self/oom_score_adj", "w") as setting:
+        setting.write("1000")
+    if not group:
         # Nothing would count memfd pages, and each new session would be a scheduling entity of
         # its own (autogroup): the program keeps to its one session and its ordinary memory.
         denied += seccomp.MEMFD_CALLS + ("setsid",)
@@ -102,8 +106,7 @@ def _fresh_ipc() -> bool:
     """Move this child into an IPC namespace of its own (SysV objects and POSIX message queues
     that no earlier job touched, all freed by the kernel when the child's last process ends) with
     IPC_LIMITS in force. False where the worker lacks the privilege (an unprivileged bubblewrap)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(_CLONE_NEWIPC) != 0:
+    if _LIBC.unshare(_CLONE_NEWIPC) != 0:
         return False
     for name, value in IPC_LIMITS.items():
         with open(f"/proc/sys/{name}", "w") as setting:

@@ -249,7 +249,7 @@ class Child:
     def __init__(self, job: dict, zygote: socket.socket, slot: int, mode: str, stdin: str, serves: int) -> None:
         limits = job["limits"]
         self.uid, self.limits, self.started = job.get("uid"), limits, time.monotonic()
-        self.group = meter.JobGroup(job["cgroup"])
+        self.group, self.zygote = meter.JobGroup(job["cgroup"]), job["zygote"]
         if self.group:
             self.group.prepare(limits["memory_mb"] * MIB, limits["max_processes"])
         self.oom_kills = self.group.oom_kills() if self.group else 0
@@ -297,7 +297,7 @@ class Child:
     def kill(self) -> None:
         """SIGKILL the child's whole tree: its group, its uid's processes (or its process group)."""
         if self.group:
-            self.group.kill()
+            self.group.kill(spare=self.zygote)
         reaper.kill_tree(self.uid, self.pid)
 
     def clock(self, cpu_limit: float, wall_cap: float) -> meter.Clock:

@@ -3,8 +3,9 @@
 Runs inside the worker (a plain module there, standard library only).
 
 `JobGroup` is the worker's control group (cgroups.py, bound at cgroups.SANDBOX_ROOT) when there
-is one: the harness sets each child's memory and process limits in it, the child joins it, and
-its CPU time counts every process the program started, dead ones too. Without one, the CPU time
+is one: the zygote joins it once, so each child is born in it; the harness sets each child's
+memory and process limits there, and its CPU time counts every process the program started, dead
+ones too (and the zygote's forks of the child: a fraction of a millisecond each). Without one, the CPU time
 is the child's own plus its reaped children's (/proc/PID/stat) plus that of the sandbox uid's
 other live processes.
 
@@ -39,18 +40,19 @@ class JobGroup:
         return bool(self.folders)
 
     def prepare(self, memory_bytes: int, processes: int) -> None:
-        """Before a child starts: this child's limits, and its CPU time counted from zero."""
+        """Before a child starts: this child's limits (the zygote is one more process), and its
+        CPU time counted from zero."""
         memory = self.folders["memory"]
         swap = os.path.join(memory, "memory.memsw.limit_in_bytes")  # where swap is counted
         _write(swap, "-1", optional=True)  # lifted first: it may never be below the memory limit
         _write(os.path.join(memory, "memory.limit_in_bytes"), str(memory_bytes))
         _write(swap, str(memory_bytes), optional=True)
         _write(os.path.join(memory, "memory.max_usage_in_bytes"), "0")
-        _write(os.path.join(self.folders["pids"], "pids.max"), str(processes))
+        _write(os.path.join(self.folders["pids"], "pids.max"), str(processes + 1))
         _write(os.path.join(self.folders["cpuacct"], "cpuacct.usage"), "0")
 
     def join(self) -> None:
-        """Move the calling process (the child, before it drops its privileges) into the group."""
+        """Move the calling process (the zygote) into the group."""
         for folder in self.folders.values():
             _write(os.path.join(folder, "cgroup.procs"), str(os.getpid()))
 
@@ -69,12 +71,12 @@ class JobGroup:
     def threads(self) -> list[int]:
         return [int(tid) for tid in _read(os.path.join(self.folders["pids"], "tasks")).split()]
 
-    def kill(self) -> None:
-        """SIGKILL every process in the group until none is left (a fork racing the kill is caught
-        by the next round; pids.max bounds how many there can be)."""
+    def kill(self, spare: int) -> None:
+        """SIGKILL every process in the group but `spare` (the zygote) until none is left (a fork
+        racing the kill is caught by the next round; pids.max bounds how many there can be)."""
         procs = os.path.join(self.folders["pids"], "cgroup.procs")
         for _ in range(100):
-            pids = [int(pid) for pid in _read(procs).split()]
+            pids = [int(pid) for pid in _read(procs).split() if int(pid) != spare]
             if not pids:
                 return
             for pid in pids:

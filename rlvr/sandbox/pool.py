@@ -88,7 +88,7 @@ class Worker:
         self.tmp_root = "/tmp" if isolation.level == "namespaces" else tempfile.mkdtemp(prefix="rlvr-sandbox-")
         if isolation.level != "namespaces":
             os.chmod(self.tmp_root, 0o711)
-        self.cgroup = cgroups.make_worker_group(f"worker-{os.getpid()}-{next(_group_names)}")
+        self.cgroup = cgroups.make_worker_group(f"rlvr-worker-{os.getpid()}-{next(_group_names)}")
         command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid, self.cgroup)
         self.stderr = tempfile.TemporaryFile()
         self.process = spawner.spawn(
@@ -170,7 +170,7 @@ class Worker:
         wire.wait_closed(self.stdout.fileno(), time.monotonic() + EXIT_WAIT)
         if self.tmp_root != "/tmp":  # weak isolation: this worker's own folder on the host
             shutil.rmtree(self.tmp_root, ignore_errors=True)
-        cgroups.remove_group(self.cgroup)
+        cgroups.remove_group(self.cgroup, wait=EXIT_WAIT)
 
     def close_files(self) -> None:
         """Close this process's ends of the pipes (in a forked child: only its copies)."""

@@ -22,7 +22,8 @@ from __future__ import annotations
 import ctypes
 import platform
 
-_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_PR_SET_NO_NEW_PRIVS = 38
+_SECCOMP_SET_MODE_FILTER, _SECCOMP_FILTER_FLAG_SPEC_ALLOW = 1, 4
 _RET_ALLOW, _RET_ERRNO, _EPERM = 0x7FFF0000, 0x00050000, 1
 _LD_ABS_W, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
 _X32_BIT = 0x40000000
@@ -38,6 +39,7 @@ _AARCH64 = {
     "sched_setattr": 274,
 }
 _TABLES = {"x86_64": (0xC000003E, _X86_64), "aarch64": (0xC00000B7, _AARCH64)}
+_SECCOMP_CALL = {"x86_64": 317, "aarch64": 277}
 KEYRING_CALLS = ("add_key", "request_key", "keyctl")
 # A program that lowered its own priority could wait in the run queue by choice and pass for starved.
 PRIORITY_CALLS = ("setpriority", "sched_setparam", "sched_setscheduler", "sched_setattr")
@@ -70,14 +72,23 @@ def program(calls: tuple[str, ...]) -> list[tuple[int, int, int, int]]:
     return [*code, (_RET_K, 0, 0, _RET_ALLOW), (_RET_K, 0, 0, deny)]
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+_built: dict[tuple[str, ...], tuple[ctypes.Array, _Program]] = {}
+
+
 def install(calls: tuple[str, ...]) -> None:
-    """Deny `calls` to this process and everything it starts, for good; OSError if the kernel refuses."""
-    instructions = program(calls)
-    filters = (_Filter * len(instructions))(*(_Filter(*item) for item in instructions))
-    prog = _Program(len(instructions), filters)
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong)
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, None, 0, 0) != 0:
+    """Deny `calls` to this process and everything it starts, for good; OSError if the kernel refuses.
+    The filter is built once per list of calls (in the zygote, before it forks children)."""
+    if calls not in _built:
+        instructions = program(calls)
+        filters = (_Filter * len(instructions))(*(_Filter(*item) for item in instructions))
+        _built[calls] = (filters, _Program(len(instructions), filters))
+    prog = _built[calls][1]
+    if _LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
-    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
+    # SPEC_ALLOW: installing a filter must not switch on the kernel's speculative-store-bypass
+    # mitigation for the program (a slowdown of every program that the sandbox had not paid before).
+    call = _SECCOMP_CALL[platform.machine()]
+    if _LIBC.syscall(call, _SECCOMP_SET_MODE_FILTER, _SECCOMP_FILTER_FLAG_SPEC_ALLOW, ctypes.byref(prog)) != 0:
+        raise OSError(ctypes.get_errno(), "seccomp(SECCOMP_SET_MODE_FILTER) failed")

@@ -31,6 +31,7 @@ import time
 
 import child
 import harness
+import meter
 import reaper
 import wire
 
@@ -86,14 +87,15 @@ def main(argv: list[str]) -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # a stray print must never corrupt the protocol
     zygote_sock, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    if os.fork() == 0:
+    zygote = os.fork()
+    if zygote == 0:
         os.close(proto_in)
         os.close(proto_out)
         zygote_sock.close()
-        serve_zygote(zygote_end)
+        serve_zygote(zygote_end, meter.JobGroup(cgroup))
     zygote_end.close()
     wire.write_frame(proto_out, wire.dumps({"ready": True}))  # the pool hands this worker out from now on
-    settings = {"uid": uid, "tmp_root": tmp_root, "cgroup": cgroup}
+    settings = {"uid": uid, "tmp_root": tmp_root, "cgroup": cgroup, "zygote": zygote}
     while True:
         payload = wire.read_frame(proto_in)
         if payload is None:
@@ -148,8 +150,15 @@ def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
         chunks.append(chunk)
 
 
-def serve_zygote(sock: socket.socket) -> None:
-    """Fork one sandboxed child per request, report its pid, then its exit status."""
+def serve_zygote(sock: socket.socket, group: meter.JobGroup) -> None:
+    """Fork one sandboxed child per request, report its pid, then its exit status.
+
+    With a control group, the zygote joins it once and its children are born in it: moving each
+    child in (a cgroup v1 migration waits for an RCU grace period) cost up to 15 ms a child on a
+    busy machine. The zygote is spared when the group is killed and counts as one of its
+    processes; the out-of-memory killer picks the program's processes first (child.py)."""
+    if group:
+        group.join()
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(sock, 1 << 16, 16)

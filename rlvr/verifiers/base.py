@@ -20,8 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, TIMEOUT, Verdict
+from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, NO_ANSWER, TIMEOUT, Verdict
+from rlvr.verifiers.reasoning import answer_text, check_policy
 from rlvr.workers.budget import worker_budget
+from rlvr.workers.errors import JobTimeout
 
 
 class VerificationTimeout(Exception):
@@ -38,18 +40,43 @@ class BadGroundTruth(ValueError):
     """Raised inside a verifier when the ground truth cannot be used; reason "bad_ground_truth"."""
 
 
+class PastBound(Exception):
+    """Raised inside a verifier when the completion drove it past a bound (a value too large, a
+    nesting too deep, a check that used its whole CPU budget): the answer is judged wrong, score 0
+    with `reason` ("too_complex", "too_deep", "output_limit"), never a failure (the blame rule)."""
+
+    def __init__(self, reason: str, why: str) -> None:
+        super().__init__(why)
+        self.reason = reason
+
+
+# A job killed after using this share of its limit in CPU time was expensive, not starved.
+CPU_SHARE_EXPENSIVE = 0.8
+
+
+def spent_its_cpu(exc: JobTimeout, limit: float) -> bool:
+    """Whether a job killed at `limit` seconds had used most of them in CPU time: its work was
+    expensive (the completion's doing), where a job that got little CPU was starved by the machine."""
+    return exc.cpu_seconds is not None and exc.cpu_seconds >= CPU_SHARE_EXPENSIVE * limit
+
+
 @dataclass(frozen=True)
 class VerifierOptions:
     """Options every verifier accepts.
 
     timeout: seconds one `verify` call may take before it returns a "timeout" verdict.
+    reasoning: "strip" (default) reads only the text after the last closing think tag, and
+        judges a completion whose think block never closes as no answer; "keep" reads it all
+        (rlvr.verifiers.reasoning).
     """
 
     timeout: float = 10.0
+    reasoning: str = "strip"
 
     def __post_init__(self) -> None:
         if not isinstance(self.timeout, (int, float)) or not self.timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout!r}")
+        check_policy(self.reasoning)
 
 
 OptionsT = TypeVar("OptionsT", bound=VerifierOptions)
@@ -105,7 +132,8 @@ class Verifier(Generic[OptionsT]):
             raise ValueError(f"bad option value for task {self.task!r}: {type(exc).__name__}: {exc}") from None
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
-        """Verify one completion. May raise: `verify` turns exceptions into verdicts."""
+        """Verify one completion (its answer text: think blocks already removed, see
+        VerifierOptions.reasoning). May raise: `verify` turns exceptions into verdicts."""
         raise NotImplementedError
 
     def verify(self, completion: str, ground_truth: Any) -> Verdict:
@@ -114,11 +142,16 @@ class Verifier(Generic[OptionsT]):
         try:
             if not isinstance(completion, str):
                 return Verdict.failure(ERROR, f"completion must be a str, got {type(completion).__name__}")
-            verdict = self.check(completion, ground_truth, deadline)
+            answer = answer_text(completion, self.options.reasoning)
+            if answer is None:  # cut off while reasoning: judged, there is no answer
+                return Verdict(0.0, False, None, NO_ANSWER, {"form": "unclosed_think"})
+            verdict = self.check(answer, ground_truth, deadline)
         except VerificationTimeout as exc:
             return Verdict.failure(TIMEOUT, _describe(exc))
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
+        except PastBound as exc:
+            return Verdict(score=0.0, correct=False, reason=exc.reason, detail=_describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
             return Verdict.failure(_reason(exc), f"{type(exc).__name__}: {_describe(exc)}")
         if not isinstance(verdict, Verdict):

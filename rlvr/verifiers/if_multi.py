@@ -5,8 +5,8 @@ Ground truth: {"instruction_id": [...], "kwargs": [...]} (or "instruction_id_lis
 open-instruct's IF_multi_constraints data stores it; {"func_name": "verify_keywords",
 "keyword_list": [...], ...} (nulls for unused arguments), as allenai/RLVR-IFeval stores it; a
 list of such records, mixed forms allowed (all their instructions are checked); or the JSON /
-Python-literal string of any of these. The completion's reasoning section (up to the last
-"</think>") and <answer> tags are removed first.
+Python-literal string of any of these. As for every task, the reasoning in a think
+block is not read (option `reasoning`); <answer> tags are removed too.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from rlvr.ifeval_checks import MULTI_CHECKS
 from rlvr.verifiers.base import BadGroundTruth
-from rlvr.verifiers.instructions import InstructionVerifier, decode, parse_record, strip_reasoning
+from rlvr.verifiers.instructions import InstructionVerifier, decode, parse_record, strip_answer_tags
 from rlvr.verifiers.reward import reward_function
 
 
@@ -37,7 +37,7 @@ class IFMultiVerifier(InstructionVerifier):
         return pairs
 
     def response(self, completion: str) -> str:
-        return strip_reasoning(completion)
+        return strip_answer_tags(completion)
 
 
 compute_reward = reward_function("if_multi")

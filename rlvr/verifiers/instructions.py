@@ -10,8 +10,8 @@ nulls are dropped. "ifeval" takes IFEval's 25 instruction ids, "ifbench" IFBench
 "if_multi" both and the 29 ids only open-instruct's IFEvalG has, in the RLVR-IFEval /
 open-instruct forms too: the key "instruction_id" instead of "instruction_id_list"; the older
 {"func_name": "validate_lowercase", ...arguments} form; and a list of such dicts (or its JSON
-or Python-literal string), whose instructions are all checked. For if_multi a reasoning section ending in "</think>" and
-<answer> tags are removed first, as open-instruct does.
+or Python-literal string), whose instructions are all checked. For if_multi <answer> tags are
+removed first, as open-instruct does (the think block, as for every task: option `reasoning`).
 
 Score: the fraction of instructions followed (partial credit, the default for training), or
 with `all_or_nothing=True` 1.0 only when all are followed. `loose=True` uses the reference's
@@ -20,10 +20,11 @@ or bad argument gives reason "bad_ground_truth", never a random threshold. The d
 every instruction id with followed true/false.
 
 Time bound: a response longer than `IN_PROCESS_CHARS` is checked in a killable worker of the
-shared instruction pool (reason "timeout" past the deadline, "busy" when no worker is free in
-time), because NLTK's tokenizers, which many checks use, cost about a millisecond per token on
-adversarial text: a 1 MB response would hold the caller for minutes. Shorter ones are checked in
-this process, where the slowest check takes a small fraction of a second.
+shared instruction pool (past the deadline: "too_complex", judged, when the checks used the
+time in CPU, else "timeout"; "busy" when no worker is free in time), because NLTK's tokenizers,
+which many checks use, cost about a millisecond per token on adversarial text: a 1 MB response
+would hold the caller for minutes. Shorter ones are checked in this process, where the slowest
+check takes a small fraction of a second.
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ from rlvr.ifeval_checks import (
     follow_all,
     follows,
 )
-from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
+from rlvr.verdict import MISMATCH, NO_ANSWER, OK, TOO_COMPLEX, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
+    PastBound,
     VerificationTimeout,
     Verifier,
     VerifierBusy,
     VerifierOptions,
+    spent_its_cpu,
 )
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool
@@ -118,10 +121,9 @@ def decode(ground_truth: Any) -> Any:
         raise BadGroundTruth("ground truth string is neither JSON nor a Python literal") from None
 
 
-def strip_reasoning(completion: str) -> str:
-    """The answer part of a completion: after the last "</think>", without <answer> tags."""
-    answer = completion.rpartition("</think>")[2]
-    return answer.replace("<answer>", "").replace("</answer>", "").strip()
+def strip_answer_tags(completion: str) -> str:
+    """The answer without <answer> tags (the think block is already gone: VerifierOptions.reasoning)."""
+    return completion.replace("<answer>", "").replace("</answer>", "").strip()
 
 
 class InstructionVerifier(Verifier[InstructionOptions]):
@@ -172,17 +174,20 @@ class InstructionVerifier(Verifier[InstructionOptions]):
 
     def _in_worker(self, checks: list[Check], response: str, deadline: Deadline) -> list[Outcome]:
         options = self.options
+        limit = max(deadline.remaining(), 1e-3)
         try:
             return self.pool().call(
                 follow_all,
                 checks,
                 response,
                 options.loose,
-                timeout=max(deadline.remaining(), 1e-3),
+                timeout=limit,
                 memory_limit_mb=WORKER_MEMORY_MB,
                 deadline=deadline.expires_at,
             )
         except JobTimeout as exc:
+            if spent_its_cpu(exc, limit):  # the checks used the whole budget on this response
+                raise PastBound(TOO_COMPLEX, f"checking a {len(response)}-character response: {exc}") from None
             raise VerificationTimeout(f"checking a {len(response)}-character response: {exc}") from None
         except PoolBusy as exc:
             raise VerifierBusy(str(exc)) from None

@@ -2,6 +2,7 @@
 families, on real problems (MATH-500, OlympiadBench) and on Omni-MATH-style answers.
 
     PYTHONPATH=. python tests/math_corpus/make_completions.py   (needs math-verify: it records its verdicts)
+    PYTHONPATH=. python tests/math_corpus/record.py rlvr        (then: rlvr's verdicts for the per-row gate)
 
 Each row: `source` (cot-math500, cot-olympiadbench, cot-omni), `case` (the style, below), `gold`,
 `completion`, `label`, `math_verify` and `note` (the variant: what makes it right or wrong).

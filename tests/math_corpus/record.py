@@ -23,6 +23,7 @@ from math_data import (  # noqa: E402
     GATED_FILES,
     VERDICTS_FILE,
     LabelledCase,
+    agrees,
     lenient_verdicts,
     load_labelled,
     math_verify_verdict,
@@ -38,13 +39,13 @@ def record_rlvr() -> None:
     for case, verdict in zip(cases, verdicts):
         old = stored.get(row_key(case))
         if old is not None and old != verdict:
-            direction = "wrong -> right" if verdict == case.label else "right -> wrong"
+            direction = "wrong -> right" if agrees(verdict, case.label) else "right -> wrong"
             print(
-                f"flip {direction}: {case.source} / {case.case}: gold {case.gold[:40]!r}, "
+                f"flip {direction} ({old} -> {verdict}): {case.source} / {case.case}: gold {case.gold[:40]!r}, "
                 f"completion ...{case.completion[-60:]!r}"
             )
     VERDICTS_FILE.write_text(json.dumps(dict(sorted(new.items())), indent=0) + "\n")
-    right = sum(verdict == case.label for case, verdict in zip(cases, verdicts))
+    right = sum(agrees(verdict, case.label) for case, verdict in zip(cases, verdicts))
     print(
         f"recorded the verdicts of {len(cases)} rows ({len(new)} distinct; {right} rows agree with the labels)"
         f" in {VERDICTS_FILE.name}"

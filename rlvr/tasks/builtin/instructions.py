@@ -73,7 +73,7 @@ SPECS = [
             'open-instruct / RLVR-IFEval: `{"instruction_id": [...], "kwargs": [...]}` '
             "(IFEval's 25, IFBench's 58 and IFEvalG's 29 more ids) or "
             '`{"func_name": "validate_lowercase", ...arguments}` (25 functions), a list of them '
-            "(forms may mix), or their JSON / Python-literal string; reasoning before `</think>` removed"
+            "(forms may mix), or their JSON / Python-literal string; `<answer>` tags removed"
         ),
         fixture=_fixture({"instruction_id": ["punctuation:no_comma"], "kwargs": [{}]}, "Hello world", "Hello, world"),
     ),

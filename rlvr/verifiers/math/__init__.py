@@ -21,7 +21,10 @@ The blame rule (docs/reliability.md): a completion whose answer is too large or 
 (bounds.py, checked before sympy) or that used a sympy job's whole CPU budget is judged wrong,
 reason "too_complex" / "too_deep"; a job starved of CPU by the machine is tried once more with
 a fresh budget and then gives "timeout" (a failure); "busy" when no worker was free in time. A
-gold that does not parse, or is itself too large, gives "bad_ground_truth"; running out of
+gold that sympy cannot parse because it is broken LaTeX (unbalanced braces, an unclosed
+environment, no digit or letter), or that is itself too large, gives "bad_ground_truth"; a
+well-formed gold that sympy's LaTeX parser does not read (a cases environment, "4:30 p.m.")
+equals nothing in sympy (the string and number steps still compare it). Running out of
 memory or stack gives "error", never a judged mismatch.
 The Verdict's `extracted` is the raw answer string; `detail` has the form it was found in
 (`form`) and the comparison that settled it (`settled_by`: string, numeric, sympy, structure, text).
@@ -39,14 +42,16 @@ from rlvr.verdict import MISMATCH, NO_ANSWER, OK, TOO_COMPLEX, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
+    PastBound,
     VerificationTimeout,
     Verifier,
     VerifierBusy,
     VerifierOptions,
     default_concurrency,
+    spent_its_cpu,
 )
 from rlvr.verifiers.math import grader, symbolic
-from rlvr.verifiers.math.bounds import answer_bound
+from rlvr.verifiers.math.bounds import answer_bound, malformed
 from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, find_parts, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.verifiers.math.text import text_equal
@@ -57,16 +62,6 @@ from rlvr.workers.shared import shared_pool as shared_pool_for
 # The zygote imports these once; every worker forked from it starts warm.
 PRELOAD = ("sympy", "latex2sympy2_extended", "rlvr.verifiers.math.symbolic:warm_up")
 MAX_EXTRACTED_CHARS = 2000
-# A sympy job killed after using this share of its limit in CPU time was expensive, not starved.
-CPU_SHARE_EXPENSIVE = 0.8
-
-
-class _PastBound(Exception):
-    """The answer drove sympy past a bound: a judged verdict with this reason."""
-
-    def __init__(self, reason: str, why: str) -> None:
-        super().__init__(why)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -140,7 +135,7 @@ class MathVerifier(Verifier[MathOptions]):
                     parts_equal, parts_settled_by = self._equivalent(parts, gold, deadline, {}, question)
                     if parts_equal:
                         extracted, correct, settled_by, detail["form"] = parts, True, parts_settled_by, "parts"
-        except _PastBound as exc:
+        except PastBound as exc:
             detail["bound"] = str(exc)
             return Verdict(score=0.0, correct=False, extracted=extracted, reason=exc.reason, detail=detail)
         detail["settled_by"] = settled_by
@@ -170,8 +165,9 @@ class MathVerifier(Verifier[MathOptions]):
             pairs = [(items_g[i], items_p[j]) for i, j in comparison.pending]
             _check_bounds(pairs)
             results = self._in_worker(symbolic.equal_pairs, pairs, self.options.rel_tol, deadline=deadline)
-            if any(how == symbolic.GOLD_UNPARSED for _, how in results):
-                raise BadGroundTruth(f"the gold answer {gold!r:.200} does not parse")
+            gold_unparsed = any(how == symbolic.GOLD_UNPARSED for _, how in results)
+            if gold_unparsed and (problem := malformed(gold)):
+                raise BadGroundTruth(f"the gold answer {gold!r:.200} does not parse: {problem}")
             sympy_results = {pair: equal for pair, (equal, _) in zip(comparison.pending, results)}
             detail["sympy"] = [how for _, how in results][:8]
         return grader.decide(comparison, sympy_results)
@@ -200,8 +196,8 @@ class MathVerifier(Verifier[MathOptions]):
                     deadline=deadline.expires_at,
                 )
             except JobTimeout as exc:
-                if exc.cpu_seconds is not None and exc.cpu_seconds >= CPU_SHARE_EXPENSIVE * limit:
-                    raise _PastBound(TOO_COMPLEX, f"sympy used its whole budget: {exc}") from None
+                if spent_its_cpu(exc, limit):
+                    raise PastBound(TOO_COMPLEX, f"sympy used its whole budget: {exc}") from None
                 if attempt or deadline.remaining() <= 0:
                     raise VerificationTimeout(str(exc)) from None
             except PoolBusy as exc:
@@ -211,12 +207,12 @@ class MathVerifier(Verifier[MathOptions]):
 
 def _check_bounds(pairs: list[tuple[str, str]]) -> None:
     """Raise before sympy when an item is too large or deep for it: the gold's fault
-    (BadGroundTruth) or the answer's (_PastBound, a judged verdict)."""
+    (BadGroundTruth) or the answer's (PastBound, a judged verdict)."""
     for gold, predicted in pairs:
         if problem := answer_bound(gold):
             raise BadGroundTruth(f"the gold answer item {gold!r:.200} is {problem.replace('_', ' ')} for sympy")
         if problem := answer_bound(predicted):
-            raise _PastBound(problem, f"{predicted!r:.200} is {problem.replace('_', ' ')} for sympy")
+            raise PastBound(problem, f"{predicted!r:.200} is {problem.replace('_', ' ')} for sympy")
 
 
 def _parts_for(completion: str, answer: str, gold: str) -> str | None:

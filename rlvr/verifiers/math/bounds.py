@@ -1,4 +1,4 @@
-"""A cheap check, before sympy, that an answer is small enough to decide.
+"""Cheap checks before sympy: that an answer is small enough to decide, and that a gold is LaTeX.
 
 sympy evaluates numbers eagerly: `2^{2^{40}}` asks for a 2^40-bit integer (the worker runs out
 of memory) and `9^{9^{9^{9}}}` for one of about 10^9 digits (the worker runs past its time).
@@ -26,8 +26,40 @@ _PRODUCT = {"*", "/", "\\cdot", "\\times", "\\div"}
 _SUM = {"+", "-", "\\pm", "\\mp"}
 
 
+_ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
+
+
 class _TooLarge(Exception):
     pass
+
+
+def malformed(text: str) -> str | None:
+    """Why `text` is broken LaTeX (no digit or letter, unbalanced braces, an environment never
+    closed), or None. A gold answer like that is a broken dataset row, not an answer to compare.
+
+    >>> malformed("\\\\frac{1}{"), malformed("@@@"), malformed("\\\\begin{pmatrix} 1 & 2"), malformed("(1, 2]")
+    ('unbalanced braces', 'no digit or letter', 'an unclosed pmatrix environment', None)
+    """
+    if not any(char.isalnum() for char in text):
+        return "no digit or letter"
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "{}" and index and text[index - 1] == "\\":
+            continue  # \{ and \} are set braces, not groups
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        if depth < 0:
+            break
+    if depth:
+        return "unbalanced braces"
+    open_environments: list[str] = []
+    for kind, name in _ENVIRONMENT.findall(text):
+        if kind == "begin":
+            open_environments.append(name)
+        elif not open_environments or open_environments.pop() != name:
+            return f"an \\end{{{name}}} without its \\begin"
+    if open_environments:
+        return f"an unclosed {open_environments[-1]} environment"
+    return None
 
 
 def answer_bound(text: str) -> str | None:

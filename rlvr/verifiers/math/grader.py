@@ -67,6 +67,7 @@ def clear_caches() -> None:
     """Empty the parse caches (gold answers are parsed once per process): a benchmark's cold pass."""
     parse_answer.cache_clear()
     _parse_normalised.cache_clear()
+    _as_equation.cache_clear()
     clear_text_caches()
 
 
@@ -159,11 +160,11 @@ def _named_in_order(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, Pa
     in the gold's order of names ("b=5,a=3" is right, "a=5,b=3" wrong); one that gives only values
     ("(3,5)", "3, 5") gives them in the gold's order. None when the gold names no distinct values
     or the prediction names others."""
-    gold = named_values(normalise(gold_raw, keep_equation=True))
+    gold = named_values(_as_equation(gold_raw))
     if gold is None or len(set(gold[0])) != len(gold[0]):
         return None
     gold_names, gold_values = gold
-    predicted_text = normalise(predicted_raw, keep_equation=True)
+    predicted_text = _as_equation(predicted_raw)
     predicted = named_values(predicted_text)
     if predicted is not None:
         if sorted(predicted[0]) != sorted(gold_names):
@@ -175,6 +176,12 @@ def _named_in_order(gold_raw: str, predicted_raw: str) -> tuple[ParsedAnswer, Pa
         bracketed = predicted_text[:1] in "([" and encloses(predicted_text)
         values = top_level_split(predicted_text[1:-1] if bracketed else predicted_text, ",")
     return _parse_normalised(f"({','.join(gold_values)})"), _parse_normalised(f"({','.join(values)})")
+
+
+@lru_cache(maxsize=65536)
+def _as_equation(raw: str) -> str:
+    """normalise(raw) with its names kept ("a=3,b=5"); cached like parse_answer."""
+    return normalise(raw, keep_equation=True)
 
 
 # "Give an example of ...", "find one such n": one of the gold's alternatives answers it.

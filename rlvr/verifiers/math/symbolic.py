@@ -54,7 +54,7 @@ GOLD_UNPARSED = "gold does not parse"
 
 def equal_pairs(pairs: list[tuple[str, str]], rel_tol: float) -> list[tuple[bool, str]]:
     """For each (gold, predicted) pair: (equal?, how it was decided, with the parsed prediction);
-    how is GOLD_UNPARSED when the gold item does not parse (the caller's bad ground truth)."""
+    how is GOLD_UNPARSED when the gold item does not parse."""
     results = []
     for gold_text, predicted_text in pairs:
         gold = parse_gold(gold_text)

@@ -2,8 +2,8 @@
 
 Ground truth: an MMLU-Pro style record {"answer": "C", "options": ["...", ...]} ("answer_index"
 instead of "answer" works too), its JSON string, or a bare letter ("C") when the options are not
-at hand (then only letters are read, not option texts). The response's reasoning inside a think
-block is never read (option `reasoning="keep"` reads it; see rlvr.verifiers.reasoning).
+at hand (then only letters are read, not option texts). As for every task, text inside a think
+block is never read (option `reasoning`, rlvr.verifiers.reasoning).
 
 Modes (option `mode`):
 
@@ -30,7 +30,6 @@ from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
 from rlvr.verifiers.base import BadGroundTruth, Deadline, Verifier, VerifierOptions
 from rlvr.verifiers.mcq.extraction import LETTERS, Commitment, find_commitment
 from rlvr.verifiers.mcq.reference import reference_letter, strict_letter
-from rlvr.verifiers.reasoning import answer_text, check_policy
 from rlvr.verifiers.reward import reward_function
 
 MODES = ("flexible", "strict", "reference")
@@ -38,16 +37,14 @@ MODES = ("flexible", "strict", "reference")
 
 @dataclass(frozen=True)
 class MCQOptions(VerifierOptions):
-    """mode: flexible|strict|reference. reasoning: strip|keep (text in think blocks)."""
+    """mode: flexible|strict|reference."""
 
     mode: str = "flexible"
-    reasoning: str = "strip"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.mode not in MODES:
             raise ValueError(f"mcq mode must be one of {list(MODES)}, got {self.mode!r}")
-        check_policy(self.reasoning)
 
 
 @dataclass(frozen=True)
@@ -125,12 +122,8 @@ class MCQVerifier(Verifier[MCQOptions]):
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
         question = parse_ground_truth(ground_truth)
-        text = answer_text(completion, self.options.reasoning)
-        detail: dict[str, Any] = {"mode": self.options.mode}
-        if text is None:
-            return Verdict(0.0, False, None, NO_ANSWER, {**detail, "form": "unclosed_think"})
-        found = extract(text, question, self.options.mode)
-        detail["form"] = found.form
+        found = extract(completion, question, self.options.mode)
+        detail = {"mode": self.options.mode, "form": found.form}
         if found.letter is None:
             return Verdict(0.0, False, None, NO_ANSWER, detail)
         correct = found.letter == question.answer
