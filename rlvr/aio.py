@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from rlvr.api import shared_verifier
-from rlvr.verdict import TIMEOUT, Verdict
+from rlvr.verdict import BUSY, Verdict
 from rlvr.verifiers.base import Verifier
 
 __all__ = ["averify", "averify_batch", "run_blocking", "verify_in_lane"]
@@ -82,11 +82,12 @@ async def verify_in_lane(
 ) -> Verdict:
     """`verifier.verify(completion, ground_truth)` on the verifier's lane, awaited. `start_by`
     (a time.monotonic() value) is a caller's deadline: a sample still queued then is not run and
-    gets a "timeout" verdict (a failure: not judged, never trained on)."""
+    gets a "busy" verdict: like a full worker pool, not judged and never trained on (the cause is
+    the load, not the sample)."""
 
     def run() -> Verdict:
         if start_by is not None and time.monotonic() >= start_by:
-            return Verdict.failure(TIMEOUT, "the request's deadline passed while this sample waited to start")
+            return Verdict.failure(BUSY, "the request's deadline passed while this sample waited to start")
         return verifier.verify(completion, ground_truth)
 
     return await asyncio.wrap_future(lane(verifier).submit(run))

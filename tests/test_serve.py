@@ -13,7 +13,16 @@ import time
 
 import httpx
 import pytest
-from serve_process import SLOW_TRUTH, running, slow_program, start, wait_until
+from serve_process import (
+    SLOW_TRUTH,
+    refuses_connections,
+    running,
+    sample_requests,
+    send_samples,
+    slow_program,
+    start,
+    wait_until,
+)
 from service_data import in_process_verdicts, judgement, mixed_samples
 
 import rlvr
@@ -28,66 +37,20 @@ def server():
         yield server
 
 
-def _refused(url: str) -> bool:
-    try:
-        httpx.get(f"{url}/health", timeout=5)
-    except httpx.ConnectError:
-        return True
-    return False
-
-
 def _queue_depth(url: str) -> int:
     return httpx.get(f"{url}/health").json()["queue_depth"]
 
 
 def test_200_mixed_requests_from_32_clients_get_the_in_process_verdicts(server):
-    samples = mixed_samples(200)
-    # Every fifth request is a batch: a sample and the next three of its task; the rest are single.
-    requests: list[tuple[str, dict, list[int]]] = []
-    assigned: set[int] = set()
-    for i, sample in enumerate(samples):
-        if i in assigned:
-            continue
-        if len(requests) % 5 == 4:
-            rows = [i, *[j for j in range(i + 1, len(samples)) if samples[j].task == sample.task][:3]]
-            rows = [j for j in rows if j not in assigned]
-            body = {
-                "task": sample.task,
-                "completions": [samples[j].completion for j in rows],
-                "ground_truths": [samples[j].ground_truth for j in rows],
-            }
-            requests.append(("/v1/verify_batch", body, rows))
-        else:
-            rows = [i]
-            body = {"task": sample.task, "completion": sample.completion, "ground_truth": sample.ground_truth}
-            requests.append(("/v1/verify", body, rows))
-        assigned.update(rows)
-
-    async def run() -> dict[int, dict]:
-        answers: dict[int, dict] = {}
-        queue: asyncio.Queue = asyncio.Queue()
-        for request in requests:
-            queue.put_nowait(request)
-
-        async def client(http: httpx.AsyncClient) -> None:
-            while not queue.empty():
-                path, body, rows = queue.get_nowait()
-                response = await http.post(path, json=body)
-                assert response.status_code == 200, response.text
-                verdicts = response.json()["verdicts"] if path.endswith("batch") else [response.json()]
-                for row, verdict in zip(rows, verdicts, strict=True):
-                    assert row not in answers
-                    answers[row] = verdict
-
-        async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=httpx.Limits(max_connections=32)) as http:
-            await asyncio.gather(*(client(http) for _ in range(32)))
-        return answers
-
-    answers = asyncio.run(run())
-    assert sorted(answers) == list(range(200))
+    # 200 requests, every fifth a batch of up to four samples of one task: 315 samples.
+    samples = mixed_samples(315)
+    requests = sample_requests(samples, 5, 4)
+    assert len(requests) == 200
+    result = asyncio.run(send_samples(server.url, requests, 32))
+    assert sorted(result.answers) == list(range(len(samples)))
     expected = in_process_verdicts(samples)
-    assert [judgement(answers[i]) for i in range(200)] == [judgement(v) for v in expected]
-    assert all(answers[i]["failed"] == v.failed for i, v in enumerate(expected))
+    assert [judgement(result.answers[i]) for i in range(len(samples))] == [judgement(v) for v in expected]
+    assert all(result.answers[i]["failed"] == v.failed for i, v in enumerate(expected))
     assert {v.reason for v in expected} >= {"ok", "mismatch"}
     assert {s.task for s in samples} == {"gsm8k", "math", "ifeval", "mbpp"}
 
@@ -195,7 +158,7 @@ def test_unsafe_or_bad_settings_refuse_to_start_with_one_line(args, env, message
     assert run.stderr.strip().count("\n") == 0 and message in run.stderr
 
 
-def test_full_queue_gets_429_and_queued_samples_past_the_deadline_get_timeout():
+def test_full_queue_gets_429_and_queued_samples_past_the_deadline_come_back_busy():
     with running("--max-queue", "2", "--request-timeout", "1", env=ENV) as server:
         slow = {"task": "mbpp", "completions": [slow_program(1.5)] * 2, "ground_truths": [SLOW_TRUTH] * 2}
         first: list[httpx.Response] = []
@@ -209,11 +172,11 @@ def test_full_queue_gets_429_and_queued_samples_past_the_deadline_get_timeout():
         assert "queue is full" in response.json()["error"]
         worker.join()
         assert [v["reason"] for v in first[0].json()["verdicts"]] == ["ok", "ok"]
-        # Six slow samples, two at a time, one second to start: the first two run, the rest time out
-        # unjudged (a batch larger than the queue runs when the queue is empty).
+        # Six slow samples, two at a time, one second to start: the first two run, the rest come back
+        # "busy", unjudged (a batch larger than the queue runs when the queue is empty).
         six = {"task": "mbpp", "completions": [slow_program(1.5)] * 6, "ground_truths": [SLOW_TRUTH] * 6}
         verdicts = httpx.post(f"{server.url}/v1/verify_batch", json=six, timeout=60).json()["verdicts"]
-        assert [v["reason"] for v in verdicts] == ["ok", "ok"] + ["timeout"] * 4
+        assert [v["reason"] for v in verdicts] == ["ok", "ok"] + ["busy"] * 4
         assert all(v["failed"] for v in verdicts[2:]) and "deadline" in verdicts[2]["detail"]
 
 
@@ -232,7 +195,7 @@ def test_sigterm_answers_every_accepted_request_and_exits_0():
             client.start()
         wait_until(lambda: _queue_depth(server.url) == 8)
         server.process.terminate()
-        wait_until(lambda: _refused(server.url), timeout=10)  # no longer accepting, still answering
+        wait_until(lambda: refuses_connections(server.url), timeout=10)  # no longer accepting, still answering
         for client in clients:
             client.join(120)
         assert server.process.wait(60) == 0
@@ -252,3 +215,12 @@ def test_rlvr_command_keeps_the_report_as_default_and_refuses_unknown_commands()
 def test_sigterm_right_after_start_still_stops_gracefully():
     server = start(env=ENV)
     assert server.stop(timeout=60) == 0
+
+
+def test_without_the_serve_extra_it_says_what_to_install():
+    code = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "from rlvr.__main__ import main; sys.exit(main(['serve', '--port', '0']))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "pip install 'rlvr[serve]'" in run.stderr

@@ -98,9 +98,9 @@ def async_reward_func(
     task: str, answer_column: str = "answer", distributed: Any = False, on_failure: str = "none", **options: Any
 ) -> Callable[..., Any]:
     """Like `reward_func`, but a coroutine function: TRL awaits it on its event loop, next to
-    its other async rewards. Verification runs on rlvr's async thread pool (rlvr.aio), not on
-    asyncio's small default executor, so the loop never blocks and concurrent batches never
-    queue behind each other's threads."""
+    its other async rewards. The batch goes through `Verifier.averify_batch` (rlvr.aio): the
+    loop never blocks, and concurrent batches share the verifier's lane, so time spent queued
+    behind another batch is never charged to a sample's timeout."""
     scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed, on_failure)
 
     async def rlvr_reward(
@@ -110,7 +110,7 @@ def async_reward_func(
         log_metric: Callable[[str, float], None] | None = None,
         **columns: Any,
     ) -> list[float | None]:
-        return await run_blocking(scorer.score, completions, columns, log_metric)
+        return await scorer.ascore(completions, columns, log_metric)
 
     return _named(rlvr_reward, task)
 
@@ -125,6 +125,7 @@ class _BatchScorer:
         self.verifier = verifier
         self.answer_column = answer_column
         self.verify_batch = verifier.verify_batch
+        self.distributed = bool(distributed)
         if distributed:  # the local verifier stays: it checked the options, here and at once
             from rlvr.distributed import server_for
 
@@ -135,10 +136,33 @@ class _BatchScorer:
     def score(
         self, completions: Sequence[Any], columns: dict[str, Any], log_metric: Callable[[str, float], None] | None
     ) -> list[float | None]:
+        rows, texts, truths = self._inputs(completions, columns)
+        return self._rewards(len(completions), rows, self.verify_batch(texts, truths), log_metric)
+
+    async def ascore(
+        self, completions: Sequence[Any], columns: dict[str, Any], log_metric: Callable[[str, float], None] | None
+    ) -> list[float | None]:
+        rows, texts, truths = self._inputs(completions, columns)
+        if self.distributed:  # a blocking call to the Ray server: on a thread
+            verdicts = await run_blocking(self.verify_batch, texts, truths)
+        else:
+            verdicts = await self.verifier.averify_batch(texts, truths)
+        return self._rewards(len(completions), rows, verdicts, log_metric)
+
+    def _inputs(self, completions: Sequence[Any], columns: dict[str, Any]) -> tuple[list[int], list[str], list[Any]]:
+        """The rows that have an answer, their completions' text and their answers."""
         answers = self._answers(completions, columns)
         rows = [i for i, answer in enumerate(answers) if answer is not None]
-        verdicts = self.verify_batch([completion_text(completions[i]) for i in rows], [answers[i] for i in rows])
-        rewards: list[float | None] = [None] * len(completions)
+        return rows, [completion_text(completions[i]) for i in rows], [answers[i] for i in rows]
+
+    def _rewards(
+        self,
+        count: int,
+        rows: list[int],
+        verdicts: Sequence[Verdict],
+        log_metric: Callable[[str, float], None] | None,
+    ) -> list[float | None]:
+        rewards: list[float | None] = [None] * count
         for i, verdict in zip(rows, verdicts):
             rewards[i] = self.failure_reward if verdict.failed else verdict.score
         if log_metric is not None:

@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
         "--request-timeout",
         type=float,
         default=defaults.request_timeout,
-        help=f"seconds a request's samples may wait to start; later: 'timeout' (default {defaults.request_timeout:g})",
+        help=f"seconds a request's samples may wait to start; later: 'busy' (default {defaults.request_timeout:g})",
     )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return p
@@ -72,9 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f"rlvr serve: error: {exc}", file=sys.stderr)
         return 2
-    import uvicorn
+    try:
+        import uvicorn
 
-    from rlvr.serve.app import build_app
+        from rlvr.serve.app import build_app
+    except ImportError as exc:
+        print(f"rlvr serve: error: {exc}; install the server with: pip install 'rlvr[serve]'", file=sys.stderr)
+        return 2
 
     # No graceful-shutdown timeout: every accepted request is answered, each within its deadline.
     config = uvicorn.Config(

@@ -21,7 +21,8 @@ class ServeOptions:
     max_queue: samples admitted (queued or running) at most; a request that would go past it gets
         429 with Retry-After, unless nothing is admitted (then it runs alone, however large).
     request_timeout: seconds a request may wait for its samples to start; a sample still queued
-        then gets a "timeout" verdict (failed), so a trainer is answered in bounded time.
+        then gets a "busy" verdict (failed), so a trainer is answered in bounded time (set it
+        below the client's own timeout minus the verifiers' `timeout`).
     retry_after: the Retry-After seconds of a 429.
 
     >>> ServeOptions(host="0.0.0.0")
@@ -34,7 +35,9 @@ class ServeOptions:
     token: str | None = field(default=None, repr=False)
     max_request_bytes: int = 64 * MIB
     max_queue: int = 4096
-    request_timeout: float = 600.0
+    # 90 s plus one verifier timeout (10 s; code: 20 s) answers before the clients of the trainers
+    # give up (slime: 120 s, OpenRLHF: 180 s) and retry a request the server is still working on.
+    request_timeout: float = 90.0
     retry_after: int = 1
 
     def __post_init__(self) -> None:
