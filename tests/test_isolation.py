@@ -527,3 +527,14 @@ def test_without_a_private_ipc_namespace_queues_are_denied_and_sysv_objects_remo
         assert set(probe(sandbox, "read").values()) == {"absent"}
     finally:
         sandbox.close()
+
+
+def test_a_closed_pool_leaves_no_cgroup_behind():
+    if not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    sandbox = SandboxPool(size=1)
+    probe(sandbox, "read")
+    folders = list(sandbox._workers[0].cgroup.values())
+    assert folders and all(os.path.isdir(folder) for folder in folders)
+    sandbox.close()
+    assert not any(os.path.exists(folder) for folder in folders)
