@@ -27,6 +27,7 @@ from rlvr.sandbox import (
     CallTest,
     Isolation,
     Limits,
+    RunResult,
     SandboxPool,
     StdioTest,
     cgroups,
@@ -36,6 +37,7 @@ from rlvr.sandbox import (
 )
 from rlvr.sandbox import pool as pool_module
 from rlvr.sandbox.guarantees import guarantees, warn_if_weaker
+from rlvr.sandbox.result import TestOutcome as Outcome  # not collected as a test class
 from rlvr.verifiers import math as math_pool
 
 LIMITS = Limits(test_timeout=4.0, memory_mb=512, max_processes=32)
@@ -527,3 +529,32 @@ def test_without_a_private_ipc_namespace_queues_are_denied_and_sysv_objects_remo
         assert set(probe(sandbox, "read").values()) == {"absent"}
     finally:
         sandbox.close()
+
+
+def test_a_closed_pool_leaves_no_cgroup_behind():
+    if not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    sandbox = SandboxPool(size=1)
+    probe(sandbox, "read")
+    folders = list(sandbox._workers[0].cgroup.values())
+    assert folders and all(os.path.isdir(folder) for folder in folders)
+    sandbox.close()
+    assert not any(os.path.exists(folder) for folder in folders)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "reason"),
+    [
+        ([Outcome(passed=False, timed_out=True, starved=True)], "timeout"),
+        ([Outcome(passed=True), Outcome(passed=False, timed_out=True, starved=True)], "timeout"),
+        ([Outcome(passed=False, timed_out=True)], "program_timeout"),
+        ([Outcome(passed=False), Outcome(passed=False, timed_out=True, starved=True)], "mismatch"),
+    ],
+    ids=["starved", "passed-then-starved", "slept-or-spent", "wrong-and-starved"],
+)
+def test_a_starved_test_is_never_judged_unless_another_test_was(outcomes, reason):
+    """The code verifiers' mapping: starved alone is the machine's failure; a test the program got
+    wrong is still a judgement."""
+    result = RunResult(tuple(outcomes))
+    verdict = get_verifier("mbpp").verdict("p", False, [o.passed is True for o in outcomes], result)
+    assert verdict.reason == reason and verdict.failed == (reason == "timeout")

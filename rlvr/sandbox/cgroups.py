@@ -20,6 +20,7 @@ cgroup file system) `detect()` says why and the sandbox keeps weaker guarantees 
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from functools import cache
 CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
 V1_ROOT = "/sys/fs/cgroup"
 SANDBOX_ROOT = "/sys/fs/cgroup"
+_busy: set[str] = set()  # groups whose processes had not all ended when their worker was removed
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def make_worker_group(name: str) -> dict[str, str]:
     support = detect()
     if not support.usable:
         return {}
+    remove_busy()
     made = _make({controller: os.path.join(parent, name) for controller, parent in support.parents.items()})
     return {} if isinstance(made, str) else made
 
@@ -102,16 +105,32 @@ def _make(folders: dict[str, str]) -> dict[str, str] | str:
 
 def remove_group(folders: dict[str, str], wait: float = 0.0) -> None:
     """Remove a worker's group, waiting up to `wait` seconds for its last processes to leave (a
-    killed sandbox's processes end a moment after its bubblewrap does)."""
+    killed sandbox's processes end a moment after its bubblewrap does); a folder still busy then
+    is removed later (when the next group is made, or at exit)."""
     deadline = time.monotonic() + wait
     for folder in folders.values():
-        while True:
-            try:
-                os.rmdir(folder)
+        while not _removed(folder):
+            if time.monotonic() >= deadline:
+                _busy.add(folder)
                 break
-            except FileNotFoundError:
-                break
-            except OSError:
-                if time.monotonic() >= deadline:
-                    break
-                time.sleep(0.01)
+            time.sleep(0.01)
+
+
+def _removed(folder: str) -> bool:
+    try:
+        os.rmdir(folder)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def remove_busy() -> None:
+    """Remove the groups that were still busy when their workers ended."""
+    for folder in list(_busy):
+        if _removed(folder):
+            _busy.discard(folder)
+
+
+atexit.register(remove_busy)

@@ -91,15 +91,19 @@ class Worker:
         self.cgroup = cgroups.make_worker_group(f"rlvr-worker-{os.getpid()}-{next(_group_names)}")
         command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid, self.cgroup)
         self.stderr = tempfile.TemporaryFile()
-        self.process = spawner.spawn(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env=WORKER_ENV,
-            start_new_session=True,
-            cwd="/",
-        )
+        try:
+            self.process = spawner.spawn(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                env=WORKER_ENV,
+                start_new_session=True,
+                cwd="/",
+            )
+        except OSError:
+            cgroups.remove_group(self.cgroup)
+            raise
         # Popen with PIPE always sets both; typed here once for the rest of the class.
         self.stdin = cast(IO[bytes], self.process.stdin)
         self.stdout = cast(IO[bytes], self.process.stdout)

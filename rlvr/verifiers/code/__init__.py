@@ -29,9 +29,11 @@ from rlvr.verifiers.code.extract import extract_program
 
 @dataclass(frozen=True)
 class CodeOptions(VerifierOptions):
-    """timeout: seconds for all tests of one completion together. test_timeout: seconds per test.
-    all_or_nothing: score 1 only when every test passes (else the fraction passed).
-    memory_mb: address-space limit of the program. allow_weak_isolation: run programs with
+    """timeout: wall-clock seconds for all tests of one completion together. test_timeout: CPU
+    seconds of the program's process tree per test (a wall-clock cap of twice that plus a second
+    backs it up; see docs/sandbox.md). all_or_nothing: score 1 only when every test passes (else
+    the fraction passed). memory_mb: memory of the whole job where cgroups are available (else
+    the address space of each process; `python -m rlvr` says which). allow_weak_isolation: run programs with
     rlimits only when bubblewrap is unavailable (otherwise building the verifier raises
     SandboxUnavailable, saying so)."""
 
