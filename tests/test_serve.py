@@ -66,7 +66,11 @@ def test_200_mixed_requests_from_32_clients_get_the_in_process_verdicts(server):
         ("/v1/verify", b'{"task": "gsm8k", "completion": "x", "ground_truth": "1", "options": {"mod": 1}}', "mod"),
         ("/v1/verify", b'{"task": "gsm8k", "completion": "x", "ground_truth": "1", "options": [1]}', "options"),
         ("/v1/verify_batch", b'{"task": "math", "completions": ["1", "2"], "ground_truths": ["1"]}', "2 completions"),
-        ("/v1/verify_batch", b'{"task": "math", "completions": "1", "ground_truths": ["1"]}', "must be a array"),
+        (
+            "/v1/verify_batch",
+            b'{"task": "math", "completions": "1", "ground_truths": ["1"]}',
+            "field 'completions' must be of JSON type array, got string",
+        ),
         ("/openrlhf/math", b'{"query": ["a"], "prompts": [], "labels": ["1"]}', "1 queries, 0 prompts"),
         ("/slime/math", b'{"prompt": "p", "response": "r"}', "'label'"),
     ],

@@ -9,6 +9,14 @@
     POST /slime/<task>     slime's remote reward model contract (--rm-type remote_rm --rm-url)
     GET  /health, GET /metrics (Prometheus text)
 
+A verdict comes back as its fields plus "failed" (true: not judged; never train on it). Any
+address but loopback needs --token-env (then every request needs `Authorization: Bearer <token>`,
+else 401). Bad requests get a one-line {"error": ...}: 400 (bad JSON, missing field, unknown task
+or option, batch lengths that differ), 413 (body over --max-request-bytes), 429 with Retry-After
+(more than --max-queue samples admitted), 503 (the task's sandbox cannot start). A sample that
+cannot start within --request-timeout comes back "busy". SIGTERM: stop accepting, answer every
+accepted request, exit 0.
+
 The stack is Starlette on Uvicorn: both small, typed, maintained by the Encode team (the stack
 FastAPI itself stands on), and Uvicorn gives the graceful SIGTERM shutdown the server needs
 (stop accepting, finish every request in flight). FastAPI's validation layer would add a

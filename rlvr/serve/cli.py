@@ -13,7 +13,10 @@ from rlvr.serve.options import MIB, ServeOptions
 
 def parser() -> argparse.ArgumentParser:
     defaults = ServeOptions()
-    p = argparse.ArgumentParser(prog="rlvr serve", description="Serve rlvr verdicts over HTTP (see README).")
+    p = argparse.ArgumentParser(
+        prog="rlvr serve",
+        description="Serve rlvr verdicts over HTTP: routes, limits and security in `pydoc rlvr.serve`.",
+    )
     p.add_argument("--host", default=defaults.host, help="address to listen on (default: loopback)")
     p.add_argument("--port", type=int, default=defaults.port, help="port (0: any free port; the chosen one is printed)")
     p.add_argument(

@@ -27,7 +27,7 @@ class ServeOptions:
 
     >>> ServeOptions(host="0.0.0.0")
     Traceback (most recent call last):
-    ValueError: refusing to listen on 0.0.0.0 without a token: pass --token-env VAR (see README, rlvr serve)
+    ValueError: refusing to listen on 0.0.0.0 without a token: pass --token-env VAR
     """
 
     host: str = "127.0.0.1"
@@ -52,9 +52,7 @@ class ServeOptions:
         if self.token is not None and not self.token.strip():
             raise ValueError("the token is empty")
         if self.token is None and not is_loopback(self.host):
-            raise ValueError(
-                f"refusing to listen on {self.host} without a token: pass --token-env VAR (see README, rlvr serve)"
-            )
+            raise ValueError(f"refusing to listen on {self.host} without a token: pass --token-env VAR")
 
 
 def is_loopback(host: str) -> bool:

@@ -51,7 +51,9 @@ def field_of(payload: Mapping[str, Any], name: str, kind: type | None = None) ->
         raise RequestError(400, f"missing field {name!r}")
     value = payload[name]
     if kind is not None and not isinstance(value, kind):
-        raise RequestError(400, f"field {name!r} must be a {_json_type(kind)}, got {_json_type(type(value))}")
+        raise RequestError(
+            400, f"field {name!r} must be of JSON type {_json_type(kind)}, got {_json_type(type(value))}"
+        )
     return value
 
 
