@@ -29,6 +29,7 @@ from functools import cache
 CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
 V1_ROOT = "/sys/fs/cgroup"
 SANDBOX_ROOT = "/sys/fs/cgroup"
+WORKER_PREFIX = "rlvr-worker-"  # then the owner's pid and a count: rlvr-worker-PID-N
 _busy: set[str] = set()  # groups whose processes had not all ended when their worker was removed
 
 
@@ -77,7 +78,28 @@ def detect() -> CgroupSupport:
     if isinstance(probe, str):
         return CgroupSupport(False, f"cannot make a group: {probe}")
     remove_group(probe)
+    _sweep(parents)
     return CgroupSupport(True, f"cgroup v1: {', '.join(CONTROLLERS)}", parents)
+
+
+def _sweep(parents: dict[str, str]) -> None:
+    """Remove the empty worker groups of processes that are gone (killed before they could)."""
+    for parent in parents.values():
+        for entry in os.scandir(parent):
+            parts = entry.name.split("-")
+            if entry.is_dir() and entry.name.startswith(WORKER_PREFIX) and len(parts) == 4 and parts[2].isdigit():
+                if not _alive(int(parts[2])):
+                    _removed(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def make_worker_group(name: str) -> dict[str, str]:
