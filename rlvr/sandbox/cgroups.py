@@ -78,12 +78,13 @@ def detect() -> CgroupSupport:
     if isinstance(probe, str):
         return CgroupSupport(False, f"cannot make a group: {probe}")
     remove_group(probe)
-    _sweep(parents)
     return CgroupSupport(True, f"cgroup v1: {', '.join(CONTROLLERS)}", parents)
 
 
 def _sweep(parents: dict[str, str]) -> None:
-    """Remove the empty worker groups of processes that are gone (killed before they could)."""
+    """Remove the empty worker groups of processes that are gone: killed, or forked children that
+    left by os._exit (as multiprocessing's do) before their exit hooks could remove them. A
+    group still in use always holds its zygote, so it is never removed here."""
     for parent in parents.values():
         for entry in os.scandir(parent):
             parts = entry.name.split("-")
@@ -110,6 +111,7 @@ def make_worker_group(name: str) -> dict[str, str]:
     if not support.usable:
         return {}
     remove_busy()
+    _sweep(support.parents)
     made = _make({controller: os.path.join(parent, name) for controller, parent in support.parents.items()})
     return {} if isinstance(made, str) else made
 
