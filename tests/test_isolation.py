@@ -558,3 +558,17 @@ def test_a_starved_test_is_never_judged_unless_another_test_was(outcomes, reason
     result = RunResult(tuple(outcomes))
     verdict = get_verifier("mbpp").verdict("p", False, [o.passed is True for o in outcomes], result)
     assert verdict.reason == reason and verdict.failed == (reason == "timeout")
+
+
+def test_groups_of_processes_killed_before_they_could_remove_them_are_swept():
+    if not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    leftovers = [
+        os.path.join(parent, f"{cgroups.WORKER_PREFIX}{gone.pid}-0") for parent in cgroups.detect().parents.values()
+    ]
+    for folder in leftovers:
+        os.mkdir(folder)
+    cgroups._sweep(cgroups.detect().parents)
+    assert not any(os.path.exists(folder) for folder in leftovers)

@@ -29,6 +29,7 @@ from functools import cache
 CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
 V1_ROOT = "/sys/fs/cgroup"
 SANDBOX_ROOT = "/sys/fs/cgroup"
+WORKER_PREFIX = "rlvr-worker-"  # then the owner's pid and a count: rlvr-worker-PID-N
 _busy: set[str] = set()  # groups whose processes had not all ended when their worker was removed
 
 
@@ -80,6 +81,28 @@ def detect() -> CgroupSupport:
     return CgroupSupport(True, f"cgroup v1: {', '.join(CONTROLLERS)}", parents)
 
 
+def _sweep(parents: dict[str, str]) -> None:
+    """Remove the empty worker groups of processes that are gone: killed, or forked children that
+    left by os._exit (as multiprocessing's do) before their exit hooks could remove them. A
+    group still in use always holds its zygote, so it is never removed here."""
+    for parent in parents.values():
+        for entry in os.scandir(parent):
+            parts = entry.name.split("-")
+            if entry.is_dir() and entry.name.startswith(WORKER_PREFIX) and len(parts) == 4 and parts[2].isdigit():
+                if not _alive(int(parts[2])):
+                    _removed(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def make_worker_group(name: str) -> dict[str, str]:
     """Make the group `name` in every controller, inside this process's own group and under no
     common parent of the workers (so in the cpu controller each worker's group weighs as much as
@@ -88,6 +111,7 @@ def make_worker_group(name: str) -> dict[str, str]:
     if not support.usable:
         return {}
     remove_busy()
+    _sweep(support.parents)
     made = _make({controller: os.path.join(parent, name) for controller, parent in support.parents.items()})
     return {} if isinstance(made, str) else made
 

@@ -88,7 +88,7 @@ class Worker:
         self.tmp_root = "/tmp" if isolation.level == "namespaces" else tempfile.mkdtemp(prefix="rlvr-sandbox-")
         if isolation.level != "namespaces":
             os.chmod(self.tmp_root, 0o711)
-        self.cgroup = cgroups.make_worker_group(f"rlvr-worker-{os.getpid()}-{next(_group_names)}")
+        self.cgroup = cgroups.make_worker_group(f"{cgroups.WORKER_PREFIX}{os.getpid()}-{next(_group_names)}")
         command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid, self.cgroup)
         self.stderr = tempfile.TemporaryFile()
         try:
