@@ -3,9 +3,9 @@ is judged wrong (`failed` False) within the call's timeout + 1 s; a cause outsid
 (a bad gold, the machine, the judge) gives a failure that scores 0.
 
 Every task has rows in both tables (`test_every_task_has_rows` keeps it so). A code attack the
-machine starves of CPU (the sandbox measures run-queue wait) is the machine's fault and may fail;
-a correct program that sleeps until the call's whole budget is gone still gives "timeout" (the
-code verifiers' outcome mapping, issue #24), so it is not in the table.
+machine starves of CPU (the sandbox measures run-queue wait) gets more wall clock until it spends
+its CPU time; only if the call's timeout comes first is it the machine's fault (a failure). A
+program that sleeps until the call's whole budget is gone spent that time itself: judged.
 """
 
 from __future__ import annotations
@@ -157,10 +157,23 @@ def test_content_past_a_bound_is_judged_wrong(task, what, completion, ground_tru
     started = time.monotonic()
     verdict = rlvr.verify(completion, _ground_truth(task, ground_truth), task, **options)
     elapsed = time.monotonic() - started
-    # On a machine loaded past its cores an endless loop can be starved of CPU: not its fault.
+    # An endless loop the machine starves gets more wall clock until its CPU time is spent; only
+    # one starved until the call's timeout (under a tenth of a CPU here) is the machine's fault.
     assert not verdict.failed or _starved_by_the_machine(verdict), f"{what}: {verdict.reason} {verdict.detail!s:.300}"
     assert verdict.score < 1.0 and not verdict.correct
     assert elapsed < options["timeout"] + 1.0 + LOAD_ALLOWANCE, f"{what}: {elapsed:.1f} s"
+
+
+def test_a_correct_program_too_slow_for_the_calls_timeout_is_judged():
+    """Sleeping 2 s per call, 4 asserts, timeout 5 s: two asserts pass and the program's own
+    slowness used the rest of the call's time, so the verdict is a judged timeout with their credit."""
+    slow = program("import time\ndef add(a, b):\n    time.sleep(2)\n    return a + b")
+    truth = {"test_list": [f"assert add({a}, 2) == {a + 2}" for a in range(4)]}
+    started = time.monotonic()
+    verdict = rlvr.verify(slow, truth, "mbpp", timeout=5.0)
+    elapsed = time.monotonic() - started
+    assert (verdict.reason, verdict.failed, verdict.score) == ("program_timeout", False, 0.5), verdict
+    assert elapsed < 5.0 + 1.0 + LOAD_ALLOWANCE, elapsed
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from rlvr.sandbox import (
     StdioTest,
     cgroups,
     isolation,
+    meter,
     shared_pool,
     wire,
 )
@@ -380,12 +382,13 @@ def test_a_program_that_sleeps_is_judged_not_skipped():
     that would turn a wrong answer into a skipped sample."""
     verdict = verify("import time\ndef answer():\n    time.sleep(60)\n", MBPP_SLEEPER, task="mbpp", test_timeout=1.0)
     assert verdict.reason == "program_timeout" and not verdict.failed
-    assert "waited past the wall-clock cap" in verdict.detail["tests"][0]["error"]
+    assert "reached the wall-clock cap" in verdict.detail["tests"][0]["error"]
 
 
 def test_a_program_the_machine_starves_is_a_failure_not_a_judgement(pool):
     """The worker's cpu group throttled to 1% of a CPU (as a machine too busy would): the program
-    is runnable but cannot spend its CPU time before the wall-clock cap, so nothing is judged."""
+    is runnable but cannot spend its CPU time, past the wall-clock cap (it is given more time) and
+    until the call's timeout, so nothing is judged."""
     if not cgroups.detect().usable:
         pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
     probe(pool, "read")  # the worker is up
@@ -393,12 +396,15 @@ def test_a_program_the_machine_starves_is_a_failure_not_a_judgement(pool):
     with open(quota, "w") as setting:
         setting.write("1000")
     try:
-        result = pool.run(BURN.format(seconds=0.5), [AssertTest("assert burn() == 1\n")], Limits(test_timeout=1.0), 30)
+        started = time.monotonic()
+        result = pool.run(BURN.format(seconds=0.5), [AssertTest("assert burn() == 1\n")], Limits(test_timeout=1.0), 6)
+        seconds = time.monotonic() - started
     finally:
         with open(quota, "w") as setting:
             setting.write("-1")
     outcome = result.outcomes[0]
     assert outcome.timed_out and outcome.starved, outcome
+    assert 5 < seconds < 7, "waited past the wall-clock cap (3 s) until the call's timeout"
 
 
 def caller_cpu() -> float:
@@ -572,3 +578,65 @@ def test_groups_of_processes_killed_before_they_could_remove_them_are_swept():
         os.mkdir(folder)
     cgroups._sweep(cgroups.detect().parents)
     assert not any(os.path.exists(folder) for folder in leftovers)
+
+
+@pytest.mark.parametrize(
+    ("program", "passed", "reason"),
+    [(BURN.format(seconds=0.5), True, None), ("def burn():\n    while True:\n        pass\n", False, "CPU time")],
+    ids=["correct: passes", "endless loop: judged by its CPU time"],
+)
+def test_a_program_starved_past_the_cap_gets_a_fresh_chance(pool, program, passed, reason):
+    """Throttled to 1% of a CPU for 4 s, past its 3 s wall-clock cap, then given the CPU back: the
+    program is not blamed for the machine's wait. It gets more time and is judged on its own
+    CPU time, well before the call's timeout."""
+    if not cgroups.detect().usable:
+        pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
+    probe(pool, "read")
+    quota = os.path.join(pool._workers[0].cgroup["cpu"], "cpu.cfs_quota_us")
+
+    def set_quota(value: str) -> None:
+        with open(quota, "w") as setting:
+            setting.write(value)
+
+    set_quota("1000")
+    lift = threading.Timer(4.0, set_quota, args=("-1",))
+    lift.start()
+    try:
+        started = time.monotonic()
+        result = pool.run(program, [AssertTest("assert burn() == 1\n")], Limits(test_timeout=1.0), 20)
+        seconds = time.monotonic() - started
+    finally:
+        lift.cancel()
+        set_quota("-1")
+    outcome = result.outcomes[0]
+    assert outcome.passed is passed and not outcome.starved, outcome
+    assert reason is None or reason in outcome.error, outcome
+    assert 4 < seconds < 15, seconds
+
+
+class _Tree:
+    """A process tree with given readings (meter.Tree's interface)."""
+
+    def __init__(self) -> None:
+        self.cpu, self.waited, self.threads = 0.0, 0.0, 1
+
+    def cpu_seconds(self) -> float:
+        return self.cpu
+
+    def run_queue_wait(self) -> tuple[float, int]:
+        return self.waited, self.threads
+
+
+@pytest.mark.parametrize(
+    ("cpu", "waited", "threads", "credited"),
+    [(0.2, 0.8, 1, 0.8), (1.0, 8.0, 16, 0.0), (0.5, 2.0, 3, 1.0)],
+    ids=["one thread starved", "16 threads waiting behind each other", "partly self-inflicted"],
+)
+def test_the_wait_of_a_jobs_threads_behind_each_other_is_not_the_machines(cpu, waited, threads, credited):
+    """A job's threads waiting behind one another is the job's own doing: up to (threads - 1) x
+    its CPU time of the wait is not credited as the machine's (content never passes for a failure)."""
+    tree = _Tree()
+    clock = meter.Clock(tree, cpu_limit=4.0, wall_cap=9.0, deadline=time.monotonic() + 20)  # type: ignore[arg-type]
+    clock.started -= 1.0  # one second of wall clock has passed
+    tree.cpu, tree.waited, tree.threads = cpu, waited, threads
+    assert clock.machine_wait() == pytest.approx(credited)

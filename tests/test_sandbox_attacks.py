@@ -80,12 +80,13 @@ def test_memory_bomb_is_stopped_and_reported(pool, program):
 
 
 def test_infinite_loop_is_killed_at_the_time_limit(pool):
-    """Killed once it spent its CPU time, or at the wall-clock cap on a machine too busy to give
-    it that much (then the machine is blamed: `starved`)."""
+    """Killed once it spent its CPU time; on a machine too busy to give it that much it gets more
+    wall clock, and only if the call's timeout (10 s) comes first is the machine blamed (`starved`)."""
     _, outcome, seconds = run_one(pool, "while True:\n    pass\n")
     assert outcome.timed_out and outcome.signal == 9
-    assert LIMITS.test_timeout <= seconds < LIMITS.test_timeout * WALL_FACTOR + 1 + 1.5
-    assert outcome.starved == (seconds >= LIMITS.test_timeout * WALL_FACTOR + 1)
+    assert LIMITS.test_timeout <= seconds < 10 + 1.5
+    assert outcome.starved == ("CPU time" not in outcome.error), outcome
+    assert not outcome.starved or seconds >= 9, outcome
 
 
 def test_infinite_output_is_capped_and_stopped_early(pool):

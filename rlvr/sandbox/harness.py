@@ -74,7 +74,7 @@ class Channel:
         try:
             if not self.clock.wait(self.answer_fd):
                 raise TimeoutError
-            answer = wire.loads(wire.read_frame_until(self.answer_fd, self.clock.wall_deadline, self.answer_limit))
+            answer = wire.loads(wire.read_frame_until(self.answer_fd, self.clock.reply_deadline(), self.answer_limit))
         except TimeoutError:
             raise TestTimeout(_timeout_message(self.clock.spent or self.clock.expire())) from None
         except EOFError:
@@ -160,37 +160,48 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     the program's top level runs once and each test calls into it. A test that leaves the child
     unusable (a timeout, a crash or exit, too much output, a malformed answer) retires it, and
     the next test gets a fresh one, so no test is charged for another's damage."""
-    deadline = time.monotonic() + job["budget"]
+    started = time.monotonic()
+    deadline = started + job["budget"]
     test_timeout = job["limits"]["test_timeout"]
+    wall_cap = test_timeout * meter.WALL_FACTOR + 1
     shared: Child | None = None
     output_left = JOB_OUTPUT_BYTES
+    own = 0.0  # seconds of the job that were the program's own (running or sleeping), test by test
     for index, test in enumerate(job["tests"]):
-        remaining = deadline - time.monotonic()
-        wall_cap = min(test_timeout * meter.WALL_FACTOR + 1, remaining)
-        if remaining <= 0.05:
-            outcome = {"passed": False, "ran": False, "timed_out": True, "error": "the total time budget ran out"}
+        if deadline - time.monotonic() <= 0.05:
+            outcome = _not_run(time.monotonic() - started, own)
         elif test["kind"] == "stdio":
             if shared is not None:
-                shared.finish(None)
+                shared.finish(None, deadline)
                 shared = None
-            started = time.monotonic()
             fresh = Child(job, zygote, slot, "stdio", test.get("stdin", ""), serves=1)
-            outcome = _ended(
-                {"passed": None, "value": None, "error": None, "timed_out": False},
-                fresh.finish(fresh.clock(test_timeout, wall_cap)),
-            )
-            outcome["seconds"] = round(time.monotonic() - started, 6)
+            clock = fresh.clock(test_timeout, wall_cap, deadline)
+            fresh_outcome = {"passed": None, "value": None, "error": None, "timed_out": False}
+            outcome = _ended(fresh_outcome, fresh.finish(clock, deadline))
+            outcome["seconds"] = round(time.monotonic() - clock.started, 6)
+            own += clock.own_time()
         else:
             shared = shared or Child(job, zygote, slot, "rpc", "", serves=len(job["tests"]) - index)
-            outcome = shared.drive(test, shared.clock(test_timeout, wall_cap))
+            clock = shared.clock(test_timeout, wall_cap, deadline)
+            outcome = shared.drive(test, clock)
+            own += clock.own_time()
             if not shared.healthy:
-                outcome = _ended(outcome, shared.finish(None))
+                outcome = _ended(outcome, shared.finish(None, deadline))
                 shared = None
         output_left -= _bound_output(outcome, test["kind"], output_left)
         out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
         out.flush()
     if shared is not None:
-        shared.finish(None)
+        shared.finish(None, deadline)
+
+
+def _not_run(elapsed: float, own: float) -> dict:
+    """A test the job's deadline left no time for. Whose fault: the machine's (`starved`) when at
+    least meter.STARVED_SHARE of the job's time went to the machine's run-queue wait or the
+    sandbox's own work, else the program's, which spent it running or sleeping."""
+    starved = elapsed - own >= meter.STARVED_SHARE * elapsed
+    error = "the machine took the call's time before this test" if starved else "the program used the call's time"
+    return {"passed": False, "ran": False, "timed_out": True, "starved": starved, "error": error}
 
 
 def _bound_output(outcome: dict, kind: str, room: int) -> int:
@@ -280,7 +291,7 @@ class Child:
             os.close(fd)
         self.replies = Replies(self.reply)
         self.pid = (self.replies.next(self.started + limits["test_timeout"]) or {}).get("pid")
-        self.tree = meter.Tree(self.group, self.uid, self.pid)
+        self.tree = meter.Tree(self.group, self.uid, self.pid, spare=self.zygote)
         self.overflow = threading.Event()
         self.drains = [
             Drain(self.pipes[name][0], limits["output_bytes"], self._on_overflow) for name in ("stdout", "stderr")
@@ -300,9 +311,10 @@ class Child:
             self.group.kill(spare=self.zygote)
         reaper.kill_tree(self.uid, self.pid)
 
-    def clock(self, cpu_limit: float, wall_cap: float) -> meter.Clock:
-        """A test's budget: `cpu_limit` seconds of this child's tree's CPU time, `wall_cap` of wall clock."""
-        return meter.Clock(self.tree, cpu_limit, wall_cap)
+    def clock(self, cpu_limit: float, wall_cap: float, deadline: float) -> meter.Clock:
+        """A test's budget: `cpu_limit` seconds of this child's tree's CPU time, `wall_cap` of its
+        own time, before the job's `deadline` (meter.Clock)."""
+        return meter.Clock(self.tree, cpu_limit, wall_cap, deadline)
 
     def drive(self, test: dict, clock: meter.Clock) -> dict:
         """Run one call or assert test against the program within `clock`."""
@@ -321,12 +333,13 @@ class Child:
         outcome["seconds"] = round(time.monotonic() - started, 6)
         return outcome
 
-    def finish(self, clock: meter.Clock | None) -> dict:
-        """End the child within `clock` (a script's test), or END_WAIT seconds when no test needs
-        it any more (an rpc child's loop ends when its request pipe closes); kill whatever is left
-        of its tree, and say how it ended."""
+    def finish(self, clock: meter.Clock | None, deadline: float) -> dict:
+        """End the child within `clock` (a script's test), or END_WAIT seconds (never past the
+        job's `deadline`) when no test needs it any more (an rpc child's loop ends when its
+        request pipe closes); kill whatever is left of its tree, and say how it ended."""
         os.close(self.pipes["request"][1])
-        status = self.replies.wait(clock.wait) if clock else self.replies.next(time.monotonic() + END_WAIT)
+        end_wait = min(time.monotonic() + END_WAIT, deadline)
+        status = self.replies.wait(clock.wait) if clock else self.replies.next(end_wait)
         if status is None or reaper.has_processes(self.uid) or any(map(reaper.ipc_ids, reaper.IPC_KINDS)):
             self.kill()
         timed_out = status is None and clock is not None
@@ -462,6 +475,7 @@ def _describe(exc: BaseException) -> str:
 def _timeout_message(spent: str) -> str:
     return {
         "cpu": "time limit exceeded (CPU time of the program's processes)",
-        "slept": "time limit exceeded (the program waited past the wall-clock cap)",
-        "starved": "the machine gave the program too little CPU before the wall-clock cap",
+        "slept": "time limit exceeded (the program's own time, running or waiting, reached the wall-clock cap"
+        " or the call's timeout)",
+        "starved": "the machine kept the program waiting for a CPU until the call's time ran out",
     }[spent]

@@ -10,9 +10,20 @@ is the child's own plus its reaped children's (/proc/PID/stat) plus that of the 
 other live processes.
 
 `Clock` is one test's time limit: `test_timeout` seconds of that CPU time, with a wall-clock cap
-(WALL_FACTOR times it) as a backstop. Past the cap with CPU time left the program either slept
-(its own choice: a judged timeout) or was runnable but waited for a CPU (the machine's fault:
-`starved`), which the run-queue wait of its threads (/proc/TID/schedstat) tells apart.
+(WALL_FACTOR times it) as a backstop, and the job's own deadline (the call's `timeout`) as the end
+of everything. The blame rule decides who spent the time:
+
+- the CPU time is spent: the program's doing (`cpu`, judged);
+- the cap counts the program's own time, the wall clock less the run-queue wait the machine
+  imposed (`machine_wait`): a program that ran or slept that long is judged (`slept`). One kept
+  runnable but unscheduled is given more time, with its CPU budget still in force, up to the job's
+  deadline: a fresh chance to spend its budget or reach the cap on its own time;
+- the job's deadline comes first: the machine's fault (`starved`, a failure) when the machine's
+  wait was at least STARVED_SHARE of the test's time, else the program's (`slept`).
+
+The wait of the job's threads behind each other is not the machine's: while one thread waits for
+a sibling, that sibling runs and its CPU time counts, so at most (threads - 1) x the CPU time used
+of the measured wait can be self-inflicted, and that much is not credited.
 """
 
 from __future__ import annotations
@@ -88,8 +99,8 @@ class JobGroup:
 class Tree:
     """The program's process tree as this worker can see it: its group, else its uid, else its pid."""
 
-    def __init__(self, group: JobGroup, uid: int | None, pid: int | None) -> None:
-        self.group, self.uid, self.pid = group, uid, pid
+    def __init__(self, group: JobGroup, uid: int | None, pid: int | None, spare: int | None = None) -> None:
+        self.group, self.uid, self.pid, self.spare = group, uid, pid, spare  # spare: the zygote, not the program
 
     def cpu_seconds(self) -> float:
         if self.group:
@@ -102,17 +113,18 @@ class Tree:
                 total += sum(int(value) for value in counted) / _TICKS
         return total
 
-    def run_queue_wait(self) -> float:
-        """Seconds the tree's live threads have waited for a CPU while runnable."""
+    def run_queue_wait(self) -> tuple[float, int]:
+        """Seconds the tree's live threads have waited for a CPU while runnable, and how many
+        threads were read (one snapshot)."""
         tids = (
             self.group.threads() if self.group else [int(t) for p in self._pids() for t in _listdir(f"/proc/{p}/task")]
         )
-        waited = 0
+        waited, threads = 0, 0
         for tid in tids:
-            fields = _read(f"/proc/{tid}/schedstat").split()
+            fields = _read(f"/proc/{tid}/schedstat").split() if tid != self.spare else []
             if len(fields) >= 2:
-                waited += int(fields[1])
-        return waited / 1e9
+                waited, threads = waited + int(fields[1]), threads + 1
+        return waited / 1e9, threads
 
     def _pids(self) -> list[int]:
         if self.uid is None:
@@ -128,38 +140,75 @@ class Tree:
 
 
 class Clock:
-    """One test's budget: `cpu_limit` seconds of the tree's CPU time within `wall_cap` seconds."""
+    """One test's budget: `cpu_limit` seconds of the tree's CPU time, `wall_cap` seconds of its own
+    time (wall clock less the machine's run-queue wait), all before the job's `deadline`
+    (time.monotonic())."""
 
-    def __init__(self, tree: Tree, cpu_limit: float, wall_cap: float) -> None:
-        self.tree, self.cpu_limit = tree, cpu_limit
+    def __init__(self, tree: Tree, cpu_limit: float, wall_cap: float, deadline: float) -> None:
+        self.tree, self.cpu_limit, self.wall_cap = tree, cpu_limit, wall_cap
         self.started = time.monotonic()
-        self.wall_deadline = self.started + wall_cap
-        self.cpu_start, self.wait_start = tree.cpu_seconds(), tree.run_queue_wait()
+        self.deadline = deadline
+        # Until the cap only the CPU time is read; the run-queue wait only past it (rarely).
+        self.cap_deadline = min(self.started + wall_cap, deadline)
+        self.cpu_start = tree.cpu_seconds()
+        self.wait_start = tree.run_queue_wait()[0]
         self.spent: str | None = None  # "cpu", "slept" or "starved" once the budget is gone
+        # The machine's wait as last read (each poll): the threads of a child that has ended are
+        # gone, and their wait with them.
+        self.machine = 0.0
 
     def cpu_used(self) -> float:
         return max(self.tree.cpu_seconds() - self.cpu_start, 0.0)
+
+    def machine_wait(self) -> float:
+        """Seconds of this test the machine kept the tree runnable but off every CPU: the run-queue
+        wait of its threads less what its own threads can have imposed on each other."""
+        waited, threads = self.tree.run_queue_wait()
+        own = max(threads - 1, 0) * self.cpu_used()
+        machine = min(max(waited - self.wait_start - own, 0.0), time.monotonic() - self.started)
+        self.machine = max(self.machine, machine)
+        return self.machine
+
+    def own_time(self) -> float:
+        """Seconds since the test started that were the program's own (not the machine's wait as
+        last read: a test shorter than one poll has none)."""
+        return time.monotonic() - self.started - self.machine
+
+    def reply_deadline(self) -> float:
+        """Until when an answer that has begun to arrive may take to finish."""
+        return max(self.cap_deadline, min(time.monotonic() + POLL, self.deadline))
 
     def wait(self, fd) -> bool:
         """True once `fd` is readable; False (and `spent` set) when the budget ran out first."""
         while True:
             now = time.monotonic()
             left = self.cpu_limit - self.cpu_used()
-            if left <= 0 or now >= self.wall_deadline:
+            if left <= 0 or now >= self.deadline:
                 self.expire()
                 return False
-            if select.select([fd], [], [], min(max(left / 2, 0.005), POLL, self.wall_deadline - now))[0]:
+            if now >= self.cap_deadline:
+                own = now - self.started - self.machine_wait()
+                if own >= self.wall_cap:
+                    self.spent = "slept"
+                    return False
+                # Starved: a fresh stretch of wall clock, as long as the machine took from it.
+                self.cap_deadline = min(now + max(self.wall_cap - own, POLL), self.deadline)
+            timeout = min(max(left / 2, 0.005), POLL, self.cap_deadline - now)
+            if select.select([fd], [], [], max(timeout, 0))[0]:
                 return True
+            self.machine_wait()
 
     def expire(self) -> str:
-        """Why the budget is gone now (set as `spent`): the CPU time was used, or past the wall
-        cap the program slept or was starved of a CPU."""
+        """Why the budget is gone now (set as `spent`): the CPU time was used, the program's own
+        time reached the cap, or the job's deadline came while the machine kept it waiting."""
         now = time.monotonic()
+        elapsed = now - self.started
         if self.cpu_used() >= self.cpu_limit:
             self.spent = "cpu"
         else:
-            waited = self.tree.run_queue_wait() - self.wait_start
-            self.spent = "starved" if waited >= STARVED_SHARE * (now - self.started) else "slept"
+            machine = self.machine_wait()
+            starved = elapsed - machine < self.wall_cap and machine >= STARVED_SHARE * elapsed
+            self.spent = "starved" if starved else "slept"
         return self.spent
 
 

@@ -64,8 +64,9 @@ class Opaque:
 class TestOutcome:
     """One test. `passed` is None for stdio and call tests (the caller compares `stdout` or
     `value`). `ran` is False when the total budget ran out before the test started. `timed_out`:
-    the program spent its CPU time or slept past the wall-clock cap; `starved` (with `timed_out`):
-    it was runnable but the machine gave it too little CPU before the cap, so nothing was judged."""
+    the program spent its CPU time, or its own time (running or sleeping) reached the wall-clock
+    cap or used the call's time; `starved` (with `timed_out`): the call's time ran out while the
+    machine kept it runnable but off the CPU, so nothing was judged (sandbox/meter.py)."""
 
     passed: bool | None
     ran: bool = True

@@ -104,16 +104,16 @@ class CodeVerifier(Verifier[CodeOptionsT]):
         options = self.options
         fraction = sum(passed) / len(passed)
         score = float(all(passed)) if options.all_or_nothing else fraction
-        ran = [(ok, o) for ok, o in zip(passed, result.outcomes) if o.ran]
+        # Failing tests the machine starved of CPU (sandbox meter: run-queue wait) are no judgement;
+        # the others are the program's: its time spent (running or sleeping) or a wrong answer.
+        judged = [o for ok, o in zip(passed, result.outcomes) if not ok and not o.starved]
         if result.failure:
             reason = result.failure  # the pool could not run the program: no judgement
-        elif any(o.starved for ok, o in ran if not ok) and not any(not ok and not o.starved for ok, o in ran):
-            reason = TIMEOUT  # the only failures are tests the machine starved of CPU: the machine's fault
         elif all(passed):
             reason = OK
-        elif all(ok for ok, _ in ran):
-            reason = TIMEOUT  # the tests that ran passed; the call's time ran out before the rest
-        elif not any(passed) and all(o.timed_out for _, o in ran):
+        elif not judged:
+            reason = TIMEOUT  # the only failures are tests the machine starved: the machine's fault
+        elif all(o.timed_out for o in judged):
             reason = PROGRAM_TIMEOUT
         else:
             reason = MISMATCH
