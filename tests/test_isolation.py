@@ -637,6 +637,7 @@ def test_the_wait_of_a_jobs_threads_behind_each_other_is_not_the_machines(cpu, w
     its CPU time of the wait is not credited as the machine's (content never passes for a failure)."""
     tree = _Tree()
     clock = meter.Clock(tree, cpu_limit=4.0, wall_cap=9.0, deadline=time.monotonic() + 20)  # type: ignore[arg-type]
+    assert clock.machine_wait() == 0.0  # the first poll reads the baseline
     clock.started -= 1.0  # one second of wall clock has passed
     tree.cpu, tree.waited, tree.threads = cpu, waited, threads
     assert clock.machine_wait() == pytest.approx(credited)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
+import gc
 import importlib
 import json
 import os
@@ -22,6 +24,7 @@ import socket
 import sys
 import threading
 import time
+import types
 from typing import Any
 
 import child
@@ -129,27 +132,41 @@ def _to_refs(value):
     return value
 
 
-class Drain(threading.Thread):
-    """Reads one output pipe to its end, keeping the first `cap` bytes."""
+class Drain:
+    """What one output pipe delivered: its first `cap` bytes."""
 
-    def __init__(self, fd: int, cap: int, on_overflow) -> None:
-        super().__init__(daemon=True)
-        self.fd, self.cap, self.on_overflow = fd, cap, on_overflow
+    def __init__(self, fd: int, cap: int) -> None:
+        self.fd, self.cap = fd, cap
         self.data, self.truncated = bytearray(), False
 
-    def run(self) -> None:
-        while True:
-            chunk = os.read(self.fd, 1 << 16)
-            if not chunk:
-                return
-            room = self.cap - len(self.data)
-            self.data += chunk[: max(room, 0)]
-            if len(chunk) > room and not self.truncated:
-                self.truncated = True
-                self.on_overflow()
+    def take(self, chunk: bytes) -> bool:
+        """Keep what fits of `chunk`; True the first time something did not."""
+        room = self.cap - len(self.data)
+        self.data += chunk[: max(room, 0)]
+        overflowed = len(chunk) > room and not self.truncated
+        self.truncated = self.truncated or overflowed
+        return overflowed
 
     def text(self) -> str:
         return bytes(self.data).decode("utf-8", errors="replace")
+
+
+class Drains(threading.Thread):
+    """Reads the child's output pipes to their ends, one thread for all of them."""
+
+    def __init__(self, drains: list[Drain], on_overflow) -> None:
+        super().__init__(daemon=True)
+        self.drains, self.on_overflow = drains, on_overflow
+
+    def run(self) -> None:
+        reading = {drain.fd: drain for drain in self.drains}
+        while reading:
+            for fd in select.select(list(reading), [], [])[0]:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    del reading[fd]
+                elif reading[fd].take(chunk):
+                    self.on_overflow()
 
 
 def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
@@ -160,6 +177,9 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     the program's top level runs once and each test calls into it. A test that leaves the child
     unusable (a timeout, a crash or exit, too much output, a malformed answer) retires it, and
     the next test gets a fresh one, so no test is charged for another's damage."""
+    # This process was forked for the job: a collection would walk (and copy, page by page) every
+    # object inherited from the worker. Only what the job itself allocates is collected.
+    gc.freeze()
     started = time.monotonic()
     deadline = started + job["budget"]
     test_timeout = job["limits"]["test_timeout"]
@@ -293,12 +313,17 @@ class Child:
         self.pid = (self.replies.next(self.started + limits["test_timeout"]) or {}).get("pid")
         self.tree = meter.Tree(self.group, self.uid, self.pid, spare=self.zygote)
         self.overflow = threading.Event()
-        self.drains = [
-            Drain(self.pipes[name][0], limits["output_bytes"], self._on_overflow) for name in ("stdout", "stderr")
+        self.drains = [Drain(self.pipes[name][0], limits["output_bytes"]) for name in ("stdout", "stderr")]
+        self.reader = Drains(self.drains, self._on_overflow)
+        self.reader.start()
+        inputs = [
+            (self.pipes[name][1], text.encode("utf-8", errors="replace"))
+            for name, text in (("program", job["program"]), ("stdin", stdin))
         ]
-        for drain in self.drains:
-            drain.start()
-        threading.Thread(target=_feed, args=(self.pipes, job["program"], stdin), daemon=True).start()
+        if all(len(data) <= select.PIPE_BUF for _, data in inputs):
+            _feed(inputs)  # each fits an empty pipe: written at once, without a thread
+        else:
+            threading.Thread(target=_feed, args=(inputs,), daemon=True).start()
         self.healthy = True
 
     def _on_overflow(self) -> None:
@@ -344,9 +369,9 @@ class Child:
             self.kill()
         timed_out = status is None and clock is not None
         status = status or self.replies.next(time.monotonic() + 5) or {}
-        for drain in self.drains:
-            drain.join(timeout=1)
-            if not drain.is_alive():
+        self.reader.join(timeout=1)
+        if not self.reader.is_alive():
+            for drain in self.drains:
                 os.close(drain.fd)
         os.close(self.pipes["answer"][0])
         self.reply.close()
@@ -379,16 +404,23 @@ def _drive(test: dict, channel: Channel, outcome: dict) -> None:
         value = Remote(ref, channel, "function")(*test["args"])
         outcome.update(value=wire.encode(value, []), passed=None)
         return
-    setup, code = ast.parse(test["setup"]), ast.parse(test["code"])
+    (setup, setup_names), (code, code_names) = _trusted(test["setup"], "<setup>"), _trusted(test["code"], "<test>")
     entry_points = set(test["entry_points"])
     namespace = {"__name__": "__test__", "__builtins__": builtins}
-    for name in sorted(_free_names(setup) | _free_names(code)):
+    for name in sorted(setup_names | code_names):
         namespace.update(_resolve(name, entry_points, program_names, channel))
-    exec(compile(setup, "<setup>", "exec"), namespace)
+    exec(setup, namespace)
     # HumanEval's prompt defines a stub of the entry point: the program's replaces it.
     namespace.update({name: Remote(("g", name), channel, "function") for name in entry_points})
-    exec(compile(code, "<test>", "exec"), namespace)
+    exec(code, namespace)
     outcome["passed"] = True
+
+
+@functools.lru_cache(maxsize=16)
+def _trusted(source: str, filename: str) -> tuple[types.CodeType, frozenset[str]]:
+    """Trusted code compiled, with its free names: once per job for the setup all its tests share."""
+    tree = ast.parse(source)
+    return compile(tree, filename, "exec"), frozenset(_free_names(tree))
 
 
 def _resolve(name: str, entry_points: set, program_names: frozenset, channel: Channel) -> dict:
@@ -432,17 +464,17 @@ def _program_names(answer) -> frozenset:
     return frozenset(answer)
 
 
-def _feed(pipes: dict, program: str, stdin: str) -> None:
-    for name, data in (("program", program), ("stdin", stdin)):
+def _feed(inputs: list[tuple[int, bytes]]) -> None:
+    """Write each input to its pipe and close it (the child may stop reading: then it is dropped)."""
+    for fd, data in inputs:
         try:
-            wire_fd = pipes[name][1]
-            view = memoryview(data.encode("utf-8", errors="replace"))
+            view = memoryview(data)
             while view:
-                view = view[os.write(wire_fd, view) :]
+                view = view[os.write(fd, view) :]
         except OSError:
             pass
         finally:
-            os.close(pipes[name][1])
+            os.close(fd)
 
 
 class Replies:

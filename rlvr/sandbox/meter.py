@@ -151,7 +151,9 @@ class Clock:
         # Until the cap only the CPU time is read; the run-queue wait only past it (rarely).
         self.cap_deadline = min(self.started + wall_cap, deadline)
         self.cpu_start = tree.cpu_seconds()
-        self.wait_start = tree.run_queue_wait()[0]
+        # Read at the first poll, not here: a test shorter than one poll reads no wait at all, and
+        # one poll's wait (at most POLL seconds) is never credited to the machine.
+        self.wait_start: float | None = None
         self.spent: str | None = None  # "cpu", "slept" or "starved" once the budget is gone
         # The machine's wait as last read (each poll): the threads of a child that has ended are
         # gone, and their wait with them.
@@ -164,6 +166,8 @@ class Clock:
         """Seconds of this test the machine kept the tree runnable but off every CPU: the run-queue
         wait of its threads less what its own threads can have imposed on each other."""
         waited, threads = self.tree.run_queue_wait()
+        if self.wait_start is None:
+            self.wait_start = waited
         own = max(threads - 1, 0) * self.cpu_used()
         machine = min(max(waited - self.wait_start - own, 0.0), time.monotonic() - self.started)
         self.machine = max(self.machine, machine)
