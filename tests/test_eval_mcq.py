@@ -129,3 +129,40 @@ def test_gpqa_records_lacking_a_field_are_named(tmp_path):
     broken.write_text(json.dumps({"Question": "q", "Correct Answer": "a"}) + "\n")
     with pytest.raises(ValueError, match="record 1 has no field 'Incorrect Answer 1'"):
         load_examples("gpqa_diamond", data=broken)
+
+
+def test_rlvr_eval_scores_several_extraction_configs_in_one_pass(tmp_path, capsys):
+    """`rlvr-eval score --compare` on 600 real DeepSeek responses: the strict config's accuracy is
+    exactly the benchmark regex's (reference_pred in the data), side by side with the others."""
+    from rlvr.eval.cli import main
+
+    with gzip.open(data_file("mmlu_pro/deepseek_responses_dev.jsonl.gz"), "rt") as handle:
+        rows = [json.loads(line) for line in handle][:600]
+    completions = tmp_path / "completions.jsonl"
+    completions.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": str(row["question_id"]),
+                    "prompt": "",
+                    "ground_truth": {"answer": row["answer"], "options": row["options"]},
+                    "responses": [{"text": row["response"]}],
+                }
+            )
+            + "\n"
+            for row in rows
+        )
+    )
+    argv = ["score", "--task", "mcq", "--completions", str(completions), "--k", "1", "--output", str(tmp_path / "out")]
+    assert main([*argv, "--compare", "mode=strict", "--compare", "mode=reference"]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    extractions = summary["rescoring"]["extractions"]
+    assert set(extractions) == {"default", "mode=strict", "mode=reference"}
+    strict = sum(row["reference_pred"] == row["answer"] for row in rows) / len(rows)
+    assert extractions["mode=strict"]["accuracy"] == pytest.approx(strict)
+    assert extractions["default"]["accuracy"] == pytest.approx(summary["metrics"]["pass@1"])
+    # The regex misses about one response in five; flexible reads those, and says no answer where
+    # the response names several letters (which the regex reads as its first).
+    assert extractions["mode=strict"]["no_answer"] > 0.15 > extractions["default"]["no_answer"]
+    assert extractions["default"]["accuracy"] > strict and extractions["mode=reference"]["accuracy"] > strict
+    assert "mode=strict" in capsys.readouterr().out
