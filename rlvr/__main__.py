@@ -1,4 +1,5 @@
-"""`python -m rlvr`: a short report of this installation to paste into a bug report.
+"""`python -m rlvr` (or `rlvr`, or `rlvr doctor`): a short report of this installation to paste into
+a bug report. `rlvr serve ...` runs the HTTP reward server instead (rlvr.serve).
 
 It prints the rlvr and Python versions, the verifier and evaluation tasks, the sandbox isolation
 this machine gives code tasks, the verification worker budget in force, and which optional parts
@@ -57,13 +58,14 @@ def tasks() -> list[str]:
 
 
 def isolation() -> list[str]:
+    from rlvr.sandbox.guarantees import report_lines
     from rlvr.sandbox.isolation import detect
 
     found = detect(allow_weak_isolation=True)
     line = f"sandbox isolation: {found.level} ({found.mechanism})"
     if found.level != "namespaces":
         line += "; code tasks need allow_weak_isolation=True here (apt-get install bubblewrap for namespaces)"
-    return [line]
+    return [line, "sandbox guarantees ([x] held here):", *report_lines(found)]
 
 
 def budget() -> list[str]:
@@ -90,7 +92,15 @@ def report_lines() -> list[str]:
     return [line for section in SECTIONS for line in section()]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["serve"]:
+        from rlvr.serve.cli import main as serve
+
+        return serve(args[1:])
+    if args not in ([], ["doctor"]):
+        print("usage: rlvr [doctor] | rlvr serve [--help]", file=sys.stderr)
+        return 2
     print("\n".join(report_lines()))
     return 0
 

@@ -44,10 +44,11 @@ class LowCoverageWarning(UserWarning):
 
 
 def record_name(record: Any, index: int) -> str:
-    """How errors name a record: its position and, when it has one, its id."""
+    """How errors name the record at 0-based `index`: its position counted from 1 (the line of a
+    JSONL file, as rlvr-eval's --data errors count) and, when it has one, its id."""
     if isinstance(record, dict) and "id" in record:
-        return f"record {index} (id {record['id']!r})"
-    return f"record {index}"
+        return f"record {index + 1} (id {record['id']!r})"
+    return f"record {index + 1}"
 
 
 def validate_record(record: Any, index: int = 0, group_size: int | None = None) -> None:
@@ -64,7 +65,7 @@ def validate_record(record: Any, index: int = 0, group_size: int | None = None) 
     if group_size is not None and len(responses) != group_size:
         raise RolloutFormatError(f"{name}: has {len(responses)} responses, expected a group of {group_size}")
     for j, response in enumerate(responses):
-        where = f"{name}, response {j}"
+        where = f"{name}, response {j + 1}"
         if not isinstance(response, dict):
             raise RolloutFormatError(f"{where}: must be a JSON object")
         if not isinstance(response.get("text"), str):
@@ -151,7 +152,9 @@ class RolloutWriter:
 
     def __init__(self, path: str | Path, append: bool = True) -> None:
         self.path = Path(path)
-        self._handle: IO[str] = open(self.path, "a" if append else "w", encoding="utf-8")
+        # errors="replace": a lone surrogate in a text (a program can print one) is written as "?"
+        # instead of stopping the run at that record, and again at every --resume.
+        self._handle: IO[str] = open(self.path, "a" if append else "w", encoding="utf-8", errors="replace")
         self._count = 0
 
     def write(self, record: Record) -> None:

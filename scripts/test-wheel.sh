@@ -15,3 +15,5 @@ mkdir "$work/outside"
 cd "$work/outside"
 "$work/venv/bin/python" "$root/scripts/smoke_wheel.py" "$root/examples/gsm8k_completions.jsonl" "$work/outside/scored"
 "$work/venv/bin/rlvr-eval" --help >/dev/null
+"$work/venv/bin/rlvr" doctor >/dev/null
+"$work/venv/bin/rlvr" serve --help >/dev/null

@@ -40,6 +40,14 @@ TABLE = [
         2,
     ),
     (
+        "a model folder that holds no model",
+        ["greedy", "--backend", "hf", "--model", "{tmp}", "--task", "gsm8k", "--data", "{good.jsonl}"],
+        set(),
+        "rlvr-eval: error: --model {tmp}: this folder holds no model (no config.json); give a checkpoint folder "
+        "(save_pretrained's output) or a hub id; python -m rlvr.tiny_model DIR builds a tiny one offline",
+        2,
+    ),
+    (
         "default vLLM backend without vLLM",
         ["greedy", "--model", "{tmp}", "--task", "gsm8k", "--data", "{good.jsonl}"],
         {"vllm"},
@@ -227,7 +235,9 @@ def test_ctrl_c_says_what_was_saved_and_resume_reports_totals(files, capsys, mon
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err == f"rlvr-eval: interrupted: 1 of 2 prompts saved in {out}; continue with --resume"
     monkeypatch.setattr(runner, "make_engine", lambda *a, **k: ScriptedBackend())
-    assert main([*args, "--resume"]) == 0
+    assert main([*args, "--resume", "--n", "3"]) == 2  # another n would change the completions
+    assert "--resume with different settings than the run in" in capsys.readouterr().err
+    assert main([*args, "--resume", "--chunk-size", "2"]) == 0  # the chunk size changes none
     timing = json.loads((Path(out) / "summary.json").read_text())["timing"]
     assert timing["sessions"] == 2 and timing["generated_tokens"] == 2 * 2 * 3
 

@@ -4,6 +4,7 @@ fields; every mistake in the data or the options is a one-line error before any 
 import csv
 import json
 import re
+import socket
 import sys
 import types
 
@@ -12,6 +13,7 @@ from scripted_backend import ScriptedBackend
 
 from rlvr.eval.cli import main
 from rlvr.eval.custom import CustomTask, load_task_file
+from rlvr.eval.records import OFFLINE_SWITCHES
 from rlvr.eval.runner import EvalConfig, run_eval
 from rlvr.eval.tasks import load_examples
 from rlvr.rollouts import read_rollouts
@@ -227,7 +229,11 @@ def test_hub_loading_without_datasets_or_offline_is_a_one_line_error(tmp_path, m
 
     offline.load_dataset = load_dataset
     monkeypatch.setitem(sys.modules, "datasets", offline)
-    err = one_line_error(capsys, "greedy", *OPENAI, "--task", "olympiadbench", "--output", tmp_path / "o")
+    for name in OFFLINE_SWITCHES:
+        monkeypatch.delenv(name, raising=False)
+    with socket.create_server(("127.0.0.1", 0)) as hub:  # the hub answers a connection, then fails the load
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{hub.getsockname()[1]}")
+        err = one_line_error(capsys, "greedy", *OPENAI, "--task", "olympiadbench", "--output", tmp_path / "o")
     assert "could not load Hothan/OlympiadBench" in err and "(offline?)" in err and "pass --data FILE" in err
 
 

@@ -150,3 +150,21 @@ def test_chat_mode_uses_the_chat_endpoint(server, tmp_path, capsys):
     assert "rlvr-eval: error: HTTP Error 404: Not Found" in capsys.readouterr().err
     path, body, _ = server.requests_seen[-1]
     assert path == "/v1/chat/completions" and body["messages"][0]["role"] == "user" and body["temperature"] == 0.0
+
+
+def test_a_run_that_could_not_reach_the_server_names_it_and_its_retry_runs(server, tmp_path, capsys):
+    """A connection error says which URL and what to do; the failed run wrote no completion, so
+    the very same command runs once the server is up, with no --resume or new --output."""
+    with CompletionsServer({}) as stopped:
+        closed = f"http://127.0.0.1:{stopped.server_address[1]}/v1"  # nothing listens once it is closed
+    args = ["greedy", "--backend", "openai", "--model", "m", "--task", "gsm8k", "--limit", "2", "--max-tokens", "9"]
+    args += ["--data", str(data_file("gsm8k/test.jsonl")), "--output", str(tmp_path / "run")]
+    for _ in range(2):
+        assert main([*args, "--backend-option", f"base_url={closed}"]) == 2
+        err = capsys.readouterr().err
+        last = err.splitlines()[-1]
+        assert last.startswith(f"rlvr-eval: error: cannot reach the OpenAI-compatible server at {closed}/completions")
+        assert "--backend-option base_url=" in last and "Traceback" not in err
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    assert main([*args, "--backend-option", f"base_url={url}"]) == 0
+    assert len(read_rollouts(tmp_path / "run" / "completions.jsonl")) == 2

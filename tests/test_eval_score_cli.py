@@ -69,3 +69,15 @@ def test_records_without_ground_truth_are_named(tmp_path, capsys):
     bad.write_text(json.dumps({"id": "x1", "prompt": "p", "responses": [{"text": "1"}]}) + "\n")
     assert main(["score", "--task", "gsm8k", "--completions", str(bad)]) == 2
     assert "id 'x1'" in capsys.readouterr().err
+
+
+def test_the_documented_sample_output_is_what_the_command_prints(capsys, monkeypatch):
+    monkeypatch.chdir(EXAMPLE.parents[1])  # the command as the page gives it, from the repository root
+    page = Path("docs/reference/rlvr-eval.md").read_text()
+    sample = page.split("hand-written responses) prints:\n\n```\n", 1)[1].split("```", 1)[0]
+    assert main(["score", "--task", "gsm8k", "--completions", "examples/gsm8k_completions.jsonl"]) == 0
+    printed = capsys.readouterr().out
+    # The throughput differs from run to run; every other line must match.
+    assert [line for line in sample.splitlines() if not line.startswith("responses_per_s")] == [
+        line for line in printed.splitlines() if not line.startswith("responses_per_s")
+    ]

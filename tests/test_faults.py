@@ -25,6 +25,7 @@ from rlvr.sandbox import SandboxPool, SandboxUnavailable, StdioTest
 from rlvr.sandbox import pool as pool_module
 from rlvr.sandbox.pool import SandboxClosed
 from rlvr.verdict import FAILURE_REASONS, JUDGED_REASONS, Verdict
+from rlvr.verifiers import code as code_module
 
 REPO = Path(__file__).resolve().parents[1]
 ADD = {"test_list": ["assert add(1, 2) == 3", "assert add(2, 2) == 4"]}
@@ -93,10 +94,14 @@ def test_a_closed_pool_refuses_work_and_verifiers_say_sandbox_error(monkeypatch)
     with pytest.raises(SandboxClosed):
         closed.run("print(1)", [StdioTest()], timeout=5)
     assert closed.uids() == []  # nothing was started to serve it
-    monkeypatch.setitem(pool_module._shared, False, closed)
+    # A verifier holding a pool that another thread closed under it: a failure, not a judgement.
+    monkeypatch.setattr(code_module, "shared_pool", lambda *_: closed)
     verdict = rlvr.get_verifier("mbpp").verify(RIGHT, ADD)
     assert verdict.failed and verdict.reason == "sandbox_error", verdict
     grpo_sees([verdict], "sandbox_error")
+    # The shared pool itself is replaced on next use (tests/test_isolation.py).
+    monkeypatch.setitem(pool_module._shared, False, closed)
+    assert pool_module.shared_pool() is not closed
 
 
 def _dying_worker(*args: object) -> list[str]:

@@ -12,6 +12,7 @@ import rlvr.grpo
 from rlvr.generation import Request, Sampler, make_engine
 from rlvr.generation.memory import auto_batch_size, bytes_per_row
 from rlvr.generation.sampling import sample_step, uniforms
+from rlvr.generation.stop import StopStrings
 from rlvr.testing.tiny_model import build_tiny_model
 
 PROMPTS = [
@@ -143,3 +144,29 @@ def test_sampler_settings_are_checked():
         with pytest.raises(ValueError):
             Sampler(**bad)
     assert Sampler(stop=("", "Q:")).stop == ("Q:",)
+
+
+def test_stop_strings_decoding_only_rows_that_can_end_agrees_with_decoding_every_row(engine):
+    """StopStrings decodes a row only when its newest token can complete a stop; the step at which
+    each row stops must be the one found by decoding every row's tail at every step."""
+    tokenizer = engine.tokenizer
+    stops = ["Question:", "\n\n", "é!", "→", "72"]
+    texts = ["The answer is 72. Question: next", "café! ok", "a → b\n\nc", "über → 7 2 72", "no stop here at all"]
+    rng = torch.Generator().manual_seed(0)
+    rows = [tokenizer(text).input_ids for text in texts]
+    rows += [torch.randint(0, len(tokenizer), (30,), generator=rng).tolist() for _ in range(40)]
+    width = max(len(r) for r in rows)
+    batch = torch.tensor([r + [tokenizer.eos_token_id] * (width - len(r)) for r in rows])
+    prompt = torch.zeros((len(rows), 2), dtype=torch.long)
+    criteria = StopStrings(tokenizer, stops, prompt_width=2, rows=len(rows), device="cpu")
+    expected = [-1] * len(rows)
+    for k in range(1, width + 1):
+        ids = torch.cat([prompt, batch[:, :k]], dim=1)
+        done = criteria(ids, None)
+        for row in range(len(rows)):
+            tail = tokenizer.decode(batch[row, max(0, k - criteria.window) : k].tolist(), skip_special_tokens=True)
+            if expected[row] < 0 and any(s in tail for s in stops):
+                expected[row] = k - 1
+        assert done.tolist() == [at >= 0 for at in expected]
+    assert criteria.stopped_at == expected
+    assert sum(at >= 0 for at in expected[: len(texts)]) == 4  # the texts with a stop, multi-byte ones too

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import asdict
 
 import pytest
 
@@ -36,9 +37,12 @@ def test_careless_demonstrator_keeps_the_equation_and_errs_at_its_rate():
     assert all(careless(p, rng, 0.0) == p for p in train[:100])
 
 
-def test_demo_smoke_run_writes_trace_and_curve(tmp_path):
-    config = QUICK.with_steps(2)
-    summary = run(config, tmp_path, progress=False)
+def test_demo_smoke_run_writes_trace_and_curve_and_says_its_zero_is_expected(tmp_path, capsys):
+    assert main(["--quick", "--steps", "2", "--output", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("held-out accuracy: ") and "an accuracy near 0% is expected" in out
+    summary = json.loads((tmp_path / "demo_summary.json").read_text())
+    assert summary["config"] == asdict(QUICK.with_steps(2))
     trace = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]
     assert [r["step"] for r in trace] == [0, 1] and all(r["samples"] == 16 for r in trace)
     assert (tmp_path / "reward_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -155,13 +155,13 @@ def test_per_request_sampler_draws_from_softmax_at_temperature():
 
 def test_data_validation_names_the_bad_record(tiny_model, tmp_path):
     session = grpo(tiny_model, tmp_path)
-    with pytest.raises(ValueError, match="record 1 has no 'ground_truth'"):
+    with pytest.raises(ValueError, match="record 2 has no 'ground_truth'"):
         session.train_grpo_step([POOL[0], {"prompt": "x"}])
-    with pytest.raises(ValueError, match="record 0 has 'prompt' that is not a non-empty string"):
+    with pytest.raises(ValueError, match="record 1 has 'prompt' that is not a non-empty string"):
         session.train_grpo_step([{"prompt": 3, "ground_truth": "1"}])
     with pytest.raises(ValueError, match="non-empty list"):
         session.train_grpo_step([])
-    with pytest.raises(ValueError, match="record 2 has no 'response'"):
+    with pytest.raises(ValueError, match="record 3 has no 'response'"):
         session.train_sft_step([{"prompt": "a", "response": "b"}] * 2 + [{"prompt": "a"}])
     with pytest.raises(ValueError, match="subset_size"):
         session.train_grpo_step(POOL, subset_size=0)
@@ -183,9 +183,35 @@ def test_reward_errors_are_counted_not_raised(tiny_model, tmp_path):
 
     session = grpo(tiny_model, tmp_path, reward=broken)
     metrics = session.train_grpo_step(POOL[:2])
-    assert metrics["reward_error_rate"] == 1.0 and metrics["no_signal_all0"] == 2 and metrics["trained_samples"] == 0
+    assert metrics["reward_error_rate"] == 1.0 and metrics["no_signal_failed"] == 2 and metrics["trained_samples"] == 0
+    assert metrics["no_signal_all0"] == 0, "failed zeros are not a group of judged zeros"
     assert [a.kind for a in rlvr.grpo.diagnose(metrics)][0] == "reward_errors"
     assert "KeyError: 'oops'" in (session.run.path / "reward_debug.log").read_text()
+
+
+def test_failed_samples_get_no_advantage_and_leave_the_group_baseline(tiny_model, tmp_path):
+    def sometimes_fails(completion, ground_truth):
+        if sum(completion.encode()) % 3 == 0:
+            raise RuntimeError("judge down")
+        return byte_parity(completion, ground_truth)
+
+    session = grpo(tiny_model, tmp_path, reward=sometimes_fails, group_size=8)
+    metrics = session.train_grpo_step(POOL)
+    log = [json.loads(line) for line in (session.run.path / "reward_debug.log").read_text().splitlines()]
+    failed = [r for r in log if r["failed"]]
+    assert failed and metrics["reward_failures"] == {"error": len(failed)}
+    assert all(r["advantage"] == 0.0 and r["score"] == 0.0 for r in failed)
+    trained = 0
+    for prompt_id in {r["prompt_id"] for r in log}:
+        judged = [r for r in log if r["prompt_id"] == prompt_id and not r["failed"]]
+        scores = torch.tensor([r["score"] for r in judged])
+        if len(judged) < 2 or scores.max() == scores.min():
+            assert all(r["advantage"] == 0.0 for r in judged)
+            continue
+        trained += len(judged)
+        expected = (scores - scores.mean()) / (scores.std() + 1e-4)  # the judged samples' own baseline
+        assert torch.allclose(torch.tensor([r["advantage"] for r in judged]), expected, atol=1e-4)
+    assert metrics["trained_samples"] == trained
 
 
 def test_preflight_reward_on_real_gsm8k_answers():

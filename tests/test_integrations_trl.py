@@ -152,7 +152,8 @@ def test_async_variant_gives_the_same_rewards():
 
 def test_async_variant_does_not_block_the_event_loop():
     # Long completions make verification take a while; a ticker on the same loop must keep
-    # running meanwhile, and the verification must run on another thread.
+    # running meanwhile (verification runs on the verifier's lane), and log_metric is called on
+    # the loop's own thread, as TRL calls it from a synchronous reward.
     rows = gsm8k(20)
     completions = [" 7" * 30_000 + f" {gold_number(r['answer'])}" for r in rows]
     answers = [r["answer"] for r in rows]
@@ -183,7 +184,7 @@ def test_async_variant_does_not_block_the_event_loop():
     rewards, ticks, elapsed = asyncio.run(main())
     assert rewards == [1.0] * len(rows)
     assert elapsed > 0.05, "the batch should take long enough to observe the loop"
-    assert ticks >= 5 and threading.get_ident() not in threads
+    assert ticks >= 5 and threads == {threading.get_ident()}
 
 
 # Values a trainer could hand over: text, chat messages (well- and ill-formed), and junk.
@@ -228,13 +229,24 @@ def test_never_raises_and_returns_one_value_per_completion(pairs):
     completions = [c for c, _ in pairs]
     answers = [a for _, a in pairs]
     logged = []
-    for function in (reward_func("gsm8k"), reward_func("gsm8k", mode="boxed", format_bonus=0.2)):
+    for options in ({}, {"mode": "boxed", "format_bonus": 0.2}):
+        function = reward_func("gsm8k", **options)
         rewards = trl_call(function, completions, answers, log_metric=lambda k, v: logged.append(v))
         assert len(rewards) == len(completions)
-        for reward, answer in zip(rewards, answers):
-            assert (reward is None) == (answer is None)
+        for reward, completion, answer in zip(rewards, completions, answers):
+            # None for rows without an answer and for verdicts that could not judge (a bad gold).
+            failed = answer is not None and rlvr.verify(completion_text(completion), answer, "gsm8k", **options).failed
+            assert (reward is None) == (answer is None or failed)
             assert reward is None or (isinstance(reward, float) and 0.0 <= reward <= 1.0)
     assert len(logged) == 2 * len(OUTCOMES)
+
+
+def test_failed_verdicts_give_none_unless_on_failure_is_zero():
+    completions, answers = ["#### 72", "#### 72", "#### 5"], ["#### 72", "@@@", "#### 72"]
+    assert trl_call(reward_func("gsm8k"), completions, answers) == [1.0, None, 0.0]
+    assert trl_call(reward_func("gsm8k", on_failure="zero"), completions, answers) == [1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="on_failure"):
+        reward_func("gsm8k", on_failure="skip")
 
 
 @settings(max_examples=200, deadline=None)

@@ -78,13 +78,29 @@ def test_task_map_and_options_come_as_reward_kwargs():
     assert strict_hash["reason"] == "no_answer"
 
 
-def test_bad_options_are_reported_per_sample_not_ignored():
-    flat = compute_score("openai/gsm8k", "#### 1", "1", options={"mode": "hash"})
-    assert flat["reason"] == "bad_options" and flat["score"] == 0.0
-    unknown_option = compute_score("openai/gsm8k", "#### 1", "1", options={"gsm8k": {"no_such": 1}})
-    assert unknown_option["reason"] == "bad_options"
-    batch = compute_score_batch(["openai/gsm8k"] * 2, ["#### 1"] * 2, ["1"] * 2, options={"gsm8k": {"mode": "x"}})
-    assert [r["reason"] for r in batch] == ["bad_options"] * 2
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"mode": "hash"},
+        {"gsm8k": {"no_such": 1}},
+        {"gsm8k": {"mode": "x"}},
+        {"math": {"sympy_timeout": "2"}},
+        ["gsm8k"],
+    ],
+)
+def test_bad_options_raise_at_the_first_batch(options):
+    with pytest.raises(ValueError):
+        compute_score("openai/gsm8k", "#### 1", "1", options=options)
+    with pytest.raises(ValueError):  # the batch has no math sample, yet math's bad option raises
+        compute_score_batch(["openai/gsm8k"] * 2, ["#### 1"] * 2, ["1"] * 2, options=options)
+
+
+@pytest.mark.parametrize("task_map", [{"my/gsm8k": "gsm8kk"}, {"my/gsm8k": 3}, ["gsm8k"], "gsm8k"])
+def test_a_bad_task_map_raises(task_map):
+    with pytest.raises(ValueError, match="task_map"):
+        compute_score("my/gsm8k", "#### 1", "1", task_map=task_map)
+    with pytest.raises(ValueError, match="task_map"):
+        compute_score_batch(["my/gsm8k"], ["#### 1"], ["1"], task_map=task_map)
 
 
 def test_unknown_data_source_scores_zero_and_warns_once(caplog):
@@ -125,8 +141,10 @@ _junk = st.recursive(
     max_leaves=6,
 )
 _source = st.one_of(st.sampled_from(sorted(DATA_SOURCES) + ["gsm8k", "unmapped"]), _junk)
-_options = st.one_of(st.none(), st.just({"gsm8k": {"mode": "boxed"}}), st.dictionaries(_text, _junk, max_size=2))
-_task_map = st.one_of(st.none(), st.dictionaries(_text, _junk, max_size=2), _junk)
+# Valid options only: bad ones are configuration and raise (test_bad_options_raise_at_the_first_batch).
+_options = st.one_of(st.none(), st.just({}), st.just({"gsm8k": {"mode": "boxed"}}))
+# Valid task maps only: a bad one is configuration and raises (test_a_bad_task_map_raises).
+_task_map = st.one_of(st.none(), st.dictionaries(_text, st.sampled_from(["gsm8k", "math"]), max_size=2))
 
 
 @settings(max_examples=200, deadline=None)

@@ -133,9 +133,11 @@ def test_differential_with_verls_gsm8k_scorer_on_real_rows(verl_api):
     assert rlvr_verl.compute_score("openai/gsm8k", "#### 18.0", "18")["score"] == 1.0
 
 
-def test_naive_reward_manager_calls_compute_score_per_sample(verl_api, tokenizer):
+@pytest.mark.parametrize("name", ["compute_score", "compute_score_async"])
+def test_naive_reward_manager_calls_compute_score_per_sample(verl_api, tokenizer, name):
+    # The manager awaits a coroutine function on its loop, and runs a plain one on its executor.
     samples = gsm8k_samples(9)
-    fn = verl_api.get_custom_reward_fn(reward_config(verl_api, "pkg://rlvr.integrations.verl", "compute_score"))
+    fn = verl_api.get_custom_reward_fn(reward_config(verl_api, "pkg://rlvr.integrations.verl", name))
     manager = verl_api.NaiveRewardManager(verl_api.OmegaConf.create({}), tokenizer, fn)
     batch = data_proto(verl_api, tokenizer, samples, ["openai/gsm8k"] * len(samples))
     for i, sample in enumerate(samples):

@@ -150,7 +150,7 @@ FALSE_POSITIVE_REGRESSIONS = [
 def test_false_positive_regressions(answer, gold, why):
     verdict = rlvr.verify(f"\\boxed{{{answer}}}", gold, task="math")
     assert verdict.score == 0.0, why
-    assert verdict.reason == "mismatch"
+    assert verdict.reason == ("too_complex" if "10^{10^9}" in answer else "mismatch")
 
 
 @pytest.mark.parametrize(

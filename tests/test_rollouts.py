@@ -52,7 +52,7 @@ def test_writer_appends_and_flushes_each_record(tmp_path):
     [
         (lambda r: r.pop("prompt"), "'prompt'"),
         (lambda r: r.update(responses="x"), "'responses'"),
-        (lambda r: r["responses"][1].update(score=1.5), "response 1: 'score'"),
+        (lambda r: r["responses"][1].update(score=1.5), "response 2: 'score'"),
         (lambda r: r["responses"][0].update(score=True), "'score'"),
         (lambda r: r["responses"][0].update(correct="yes"), "'correct'"),
         (lambda r: r["responses"][0].pop("text"), "'text'"),
@@ -62,7 +62,7 @@ def test_writer_appends_and_flushes_each_record(tmp_path):
 def test_validation_names_the_bad_record(mutate, message):
     records = [record(0), record(1), record(2)]
     mutate(records[2])
-    with pytest.raises(RolloutFormatError, match=r"record 2 \(id 'p2'\)") as info:
+    with pytest.raises(RolloutFormatError, match=r"record 3 \(id 'p2'\)") as info:
         validate_rollouts(records)
     assert message in str(info.value)
 

@@ -163,6 +163,9 @@ def test_an_unreachable_judge_gives_judge_error():
     verdict = verifier.verify(THREE_OF_FOUR, GROUND_TRUTH)
     assert verdict.reason == "judge_error" and verdict.detail["calls"] == 3
     assert "ConnectionRefusedError" in verdict.detail["errors"][0]
+    # The detail names the URL it tried and the fix.
+    assert f"cannot reach the judge at {url}/chat/completions" in verdict.detail["errors"][0]
+    assert "judge_base_url / RLVR_JUDGE_BASE_URL" in verdict.detail["errors"][0]
 
 
 def test_the_cache_prevents_repeat_calls(judge):

@@ -15,6 +15,7 @@ import pytest
 
 from rlvr.api import verify
 from rlvr.sandbox import AssertTest, Limits, SandboxPool, StdioTest
+from rlvr.sandbox.meter import WALL_FACTOR
 
 LIMITS = Limits(test_timeout=2.0, memory_mb=512, max_processes=32)
 
@@ -62,7 +63,7 @@ def test_isolation_is_reported_and_strong_here(pool):
 def test_fork_bomb_is_contained_and_leaves_no_process(pool):
     program = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     _, outcome, seconds = run_one(pool, program)
-    assert outcome.timed_out and seconds < LIMITS.test_timeout + 3
+    assert outcome.timed_out and seconds < LIMITS.test_timeout * WALL_FACTOR + 1 + 2
     assert live_sandbox_processes(pool) == []
     assert run_one(pool, "print(1)")[1].stdout == "1\n"  # the worker still serves
 
@@ -79,9 +80,12 @@ def test_memory_bomb_is_stopped_and_reported(pool, program):
 
 
 def test_infinite_loop_is_killed_at_the_time_limit(pool):
+    """Killed once it spent its CPU time, or at the wall-clock cap on a machine too busy to give
+    it that much (then the machine is blamed: `starved`)."""
     _, outcome, seconds = run_one(pool, "while True:\n    pass\n")
     assert outcome.timed_out and outcome.signal == 9
-    assert LIMITS.test_timeout <= seconds < LIMITS.test_timeout + 1.5
+    assert LIMITS.test_timeout <= seconds < LIMITS.test_timeout * WALL_FACTOR + 1 + 1.5
+    assert outcome.starved == (seconds >= LIMITS.test_timeout * WALL_FACTOR + 1)
 
 
 def test_infinite_output_is_capped_and_stopped_early(pool):
@@ -245,7 +249,8 @@ def test_reward_hacks_score_zero(program):
 
 
 def test_honest_program_scores_one_alongside_the_hacks():
-    assert verify("def add(a, b):\n    return a + b\n", MBPP_TRUTH, task="mbpp").score == 1.0
+    v = verify("def add(a, b):\n    return a + b\n", MBPP_TRUTH, task="mbpp")
+    assert v.score == 1.0, v.detail
 
 
 def test_a_crash_in_one_test_does_not_hide_the_others():
@@ -259,7 +264,7 @@ def test_asserts_of_one_program_share_a_child_as_in_mbpps_own_harness(pool):
     program = "calls = 0\ndef tick():\n    global calls\n    calls += 1\n    return calls\n"
     tests = [AssertTest("assert tick() == 1\n"), AssertTest("assert tick() == 2\n"), AssertTest("assert tick() == 3\n")]
     result = pool.run(program, tests, LIMITS, timeout=10)
-    assert [o.passed for o in result.outcomes] == [True, True, True]
+    assert [o.passed for o in result.outcomes] == [True, True, True], result
 
 
 def test_a_hung_test_retires_its_child_and_the_next_test_gets_a_fresh_one(pool):

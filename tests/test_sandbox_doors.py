@@ -10,6 +10,7 @@ import glob
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,8 +20,9 @@ from code_data import humaneval_rows, mbpp_rows
 from shared_data import DATA_DIR, data_file
 
 from rlvr.api import verify
-from rlvr.sandbox import AssertTest, Limits, SandboxPool, StdioTest, wire
-from rlvr.sandbox.isolation import Isolation
+from rlvr.sandbox import AssertTest, Limits, SandboxPool, StdioTest, cgroups, wire
+from rlvr.sandbox.isolation import SCRIPTS, Isolation
+from rlvr.sandbox.mounts import python_binds
 from rlvr.sandbox.pool import HOST_GRACE
 
 LIMITS = Limits(test_timeout=5.0, memory_mb=512)
@@ -88,18 +90,26 @@ def test_benchmark_files_are_not_readable_so_cannot_answer_the_test():
 
 
 def test_the_sandbox_root_holds_only_what_python_needs(pool):
+    # What the sandbox must show depends on where the checkout and its venv lie (under /var, /home,
+    # /opt, /tmp ...): a folder on the way to a binding exists and holds only the way on.
+    targets = [target for _, target in python_binds(sys.executable)] + [str(SCRIPTS)]
     shared = str(DATA_DIR.parent)  # the benchmark data, beside the checkout
-    checkout_top = Path(__file__).resolve().parts[1]  # the folder above it, bound only for the interpreter
-    hidden = ["/home", "/srv", "/mnt", "/run", "/var/run", "/opt", "/var", shared, f"/proc/1/root{shared}"]
+    probed = ["/home", "/srv", "/mnt", "/run", "/var/run", "/opt", "/var", shared, f"/proc/1/root{shared}"]
     program = (
-        f"import os\nprint(sorted(os.listdir('/')))\nfor path in {hidden!r}:\n    print(path, os.path.exists(path))\n"
+        "import os\n"
+        "print(sorted(os.listdir('/')))\n"
+        f"for path in {probed!r}:\n"
+        "    print(path, sorted(os.listdir(path)) if os.path.isdir(path) else os.path.exists(path))\n"
     )
     outcome = pool.run(program, [StdioTest()], LIMITS, timeout=20).outcomes[0]
     lines = outcome.stdout.splitlines()
-    top = set(ast.literal_eval(lines[0]))
     system = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "root", "sbin", "tmp", "usr"}
-    assert top <= system | {checkout_top}
-    assert all(line.endswith(" False") for line in lines[1:]), lines
+    own_group = {"sys"} if cgroups.detect().usable else set()  # /sys/fs/cgroup/*: the worker's own group only
+    assert set(ast.literal_eval(lines[0])) <= system | own_group | {Path(target).parts[1] for target in targets}
+    seen = {line.split(" ", 1)[0]: ast.literal_eval(line.split(" ", 1)[1]) for line in lines[1:]}
+    for path in probed:
+        leading = sorted({Path(t).relative_to(path).parts[0] for t in targets if t.startswith(path.rstrip("/") + "/")})
+        assert seen[path] == (leading or False), (path, seen[path])
 
 
 def test_host_unix_sockets_are_unreachable(pool):

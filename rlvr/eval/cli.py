@@ -5,7 +5,7 @@ rlvr-eval pass-at-k --model PATH --task math500 --n 16 --k 1,4,16 --data ... --o
 rlvr-eval score --task gsm8k --completions runs/base/completions.jsonl --verifier-option mode=strict
 rlvr-eval report runs/base runs/ckpt
 rlvr-eval greedy --model PATH --task custom --data heldout.jsonl --prompt-field problem --answer-field answer \
-    --verifier math --output runs/heldout        (or --task-file heldout.yaml; see docs/eval.md)
+    --verifier math --output runs/heldout        (or --task-file heldout.yaml: python -m pydoc rlvr.eval.custom)
 
 A mistake in the command or its inputs is one line naming what to fix and exit status 2
 (`--debug` shows the traceback); checks that need no data run before anything is read or written.
@@ -109,7 +109,9 @@ def _add_task_arguments(parser: argparse.ArgumentParser, scoring: bool) -> None:
         task.add_argument("--task", help="evaluation task (gsm8k, aime24, ...), verifier task, or custom")
     else:
         task.add_argument("--task", choices=[*sorted(eval_tasks()), "custom"], help="evaluation task")
-    task.add_argument("--task-file", help="YAML/JSON task file defining a custom task (see docs/eval.md)")
+    task.add_argument(
+        "--task-file", help="YAML/JSON task file defining a custom task (its format: python -m pydoc rlvr.eval.custom)"
+    )
     task.add_argument("--answer-field", help="custom task: the field holding the ground truth")
     task.add_argument("--verifier", help="custom task: the verifier that scores it (math, gsm8k, mbpp, ...)")
     task.add_argument("--id-field", help="custom task: the field holding a unique id (default: the record's position)")
@@ -316,6 +318,12 @@ def check_model(model: str) -> None:
         raise FileNotFoundError(
             f"--model {model}: no such directory (give a checkpoint directory or a hub id ORG/NAME)"
         )
+    # A folder without config.json otherwise fails deep in tokenizer loading (about sentencepiece).
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise ValueError(
+            f"--model {model}: this folder holds no model (no config.json); give a checkpoint folder "
+            "(save_pretrained's output) or a hub id; python -m rlvr.tiny_model DIR builds a tiny one offline"
+        )
 
 
 def require_modules(*modules: str) -> None:
@@ -334,9 +342,9 @@ def preflight(args: argparse.Namespace) -> None:
     from rlvr.generation.base import check_engine_options
 
     require_modules(*BACKEND_MODULES[args.backend])
+    check_engine_options(args.backend, parse_options(args.backend_option, "--backend-option"))
     if args.backend != "openai":
         check_model(args.model)
-    check_engine_options(args.backend, parse_options(args.backend_option, "--backend-option"))
     if args.data is None:
         require_modules("datasets")
 
@@ -397,11 +405,17 @@ def _score(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from rlvr.eval.report import report
+    from rlvr.eval.report import load_run, mixed_tasks, report
 
     table, plots = report(args.runs, args.plot_dir)
     print(table)
-    print("plots: " + ", ".join(str(p) for p in plots))
+    if plots:
+        print("plots: " + ", ".join(str(p) for p in plots))
+    else:
+        print("plots: none (they need matplotlib: pip install 'rlvr[eval]')")
+    warning = mixed_tasks([load_run(d) for d in args.runs])
+    if warning:
+        print(f"rlvr-eval: warning: {warning}", file=sys.stderr)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -420,7 +434,10 @@ def error_message(exc: BaseException) -> str:
         return f"{exc.name} is not installed (python -m rlvr lists the optional parts and what is installed)"
     if isinstance(exc, FileNotFoundError) and exc.filename:
         return f"no such file or directory: {exc.filename}"
-    return " ".join(str(exc).split()) or type(exc).__name__
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, SandboxUnavailable):  # the sandbox speaks Python; here the option is a flag
+        message = message.replace("pass allow_weak_isolation=True", "pass --verifier-option allow_weak_isolation=true")
+    return message
 
 
 def main(argv: list[str] | None = None) -> int:

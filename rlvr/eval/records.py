@@ -15,6 +15,9 @@ import csv
 import gzip
 import io
 import json
+import os
+import socket
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +112,11 @@ def hub_records(path: str, config: str | None, split: str) -> list[dict[str, Any
         raise ValueError(
             f"loading {name} from the Hugging Face hub needs `datasets`: {HUB_EXTRA}, or pass --data FILE"
         ) from None
+    unreachable = hub_unreachable()
+    if unreachable:
+        raise ValueError(
+            f"cannot load {name}: {unreachable}; pass --data FILE (the benchmark's JSONL/JSON/CSV/Parquet)"
+        )
     try:
         dataset = load_dataset(path, config, split=split)
     except Exception as exc:  # network, authentication and missing-dataset errors all mean: no data from the hub
@@ -132,3 +140,22 @@ def canonical_answer(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+# The environment variables with which huggingface_hub and datasets are told they are offline.
+OFFLINE_SWITCHES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+
+
+def hub_unreachable(timeout: float = 3.0) -> str | None:
+    """Why the Hugging Face hub cannot be reached, or None when it answers a connection: offline
+    mode set, or no TCP connection to HF_ENDPOINT's host within `timeout` (datasets itself would
+    retry for about half a minute before saying so)."""
+    if any(os.environ.get(name, "").lower() in ("1", "true", "yes") for name in OFFLINE_SWITCHES):
+        return "offline mode is set (" + " / ".join(OFFLINE_SWITCHES) + ")"
+    endpoint = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    host, port = endpoint.hostname or "", endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        return f"the Hugging Face hub at {endpoint.geturl()} cannot be reached ({exc})"
+    return None

@@ -1,7 +1,8 @@
 """`rlvr-eval report`: print saved runs side by side (deltas against the first) and plot them.
 
 Plots (matplotlib, PNG): pass@k against k for every run, and accuracy (pass@1) by level for
-the runs whose data has levels, because curves are compared faster than tables.
+the runs whose data has levels, because curves are compared faster than tables. Without
+matplotlib (the `eval` extra) the table is printed all the same, and the plots are skipped.
 """
 
 from __future__ import annotations
@@ -126,10 +127,37 @@ def plot_by_level(runs: Sequence[Run], path: str | Path) -> Path | None:
     return Path(path)
 
 
+def run_task(summary: dict[str, Any]) -> str | None:
+    """The task a run was scored as: its rescoring's, else its generating run's."""
+    return (summary.get("rescoring") or {}).get("task") or (summary.get("config") or {}).get("task")
+
+
+def mixed_tasks(runs: Sequence[Run]) -> str | None:
+    """A warning when the runs were scored as different tasks (their deltas compare unlike things)."""
+    tasks = {name: run_task(summary) for name, summary in runs}
+    if len(set(tasks.values())) < 2:
+        return None
+    return "the runs are of different tasks (" + ", ".join(f"{n}: {t}" for n, t in tasks.items()) + ")"
+
+
+def can_plot() -> bool:
+    """Whether matplotlib imports here (the `eval` extra)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def report(directories: Sequence[str | Path], plot_dir: str | Path | None = None) -> tuple[str, list[Path]]:
     """The comparison table of the runs in `directories`, and the PNG plots written to
-    `plot_dir` (default: the first run's directory)."""
+    `plot_dir` (default: the first run's directory); no plots without matplotlib.
+
+    >>> table, plots = report(["runs/base", "runs/ckpt"])  # doctest: +SKIP
+    """
     runs = [load_run(d) for d in directories]
+    if not can_plot():
+        return format_table(runs), []
     target = Path(plot_dir or directories[0])
     target.mkdir(parents=True, exist_ok=True)
     plots = [plot_pass_at_k(runs, target / "pass_at_k.png")]

@@ -3,8 +3,12 @@
 Prompts are generated in chunks. Each finished chunk goes to a verification thread while the
 backend generates the next one, so the verifier adds little wall time; verified records are
 appended to completions.jsonl at once (an interrupted run keeps them, and `resume=True`
-continues where it stopped). At the end summary.json and per_prompt.jsonl are written from
-everything in completions.jsonl.
+continues where it stopped, judging again every saved verdict that could not judge: a `busy` or
+`sandbox_error` of the interrupted run is not kept as an answer). At most MAX_PENDING_CHUNKS
+chunks wait for verification: past that, generation waits for the verifier, so memory stays
+bounded when verifying is slower than generating. At the end summary.json and per_prompt.jsonl
+are written from everything in completions.jsonl; a verdict that could not judge counts as
+wrong in pass@k, and `failures` says how many there were.
 """
 
 from __future__ import annotations
@@ -36,8 +40,12 @@ from rlvr.verifiers.base import Verifier
 COMPLETIONS = "completions.jsonl"
 # Running time totals, saved after every chunk, so that a resumed run reports the whole run.
 TIMING = "timing.json"
-# Settings that may change between an interrupted run and its --resume.
-RESUMABLE_CHANGES = ("resume", "limit")
+# Settings that may change between an interrupted run and its --resume: the limit (a resumed run
+# may cover more prompts) and the chunk size (each request has its own seed, so how many prompts
+# are generated at once never changes a completion). Any other change is refused.
+RESUMABLE_CHANGES = ("resume", "limit", "chunk_size")
+# Generated chunks that may wait for verification before generation waits for the verifier.
+MAX_PENDING_CHUNKS = 4
 
 
 @dataclass(frozen=True)
@@ -183,7 +191,9 @@ def _prepare_output(config: EvalConfig) -> set[str]:
     out.mkdir(parents=True, exist_ok=True)
     completions, config_path = out / COMPLETIONS, out / "config.json"
     stored = {k: v for k, v in json.loads(json.dumps(asdict(config))).items() if k not in RESUMABLE_CHANGES}
-    if not completions.exists():
+    if not _holds_a_record(completions):
+        # A run that failed before its first completion (a server not up, a bad model) left
+        # nothing to keep: the same command starts it again.
         config_path.write_text(json.dumps(stored, indent=2))
         return set()
     if not config.resume:
@@ -194,6 +204,39 @@ def _prepare_output(config: EvalConfig) -> set[str]:
         raise ValueError(f"--resume with different settings than the run in {out}: {changed}")
     _drop_partial_last_line(completions)
     return {str(r["id"]) for r in iter_rollouts(completions)}
+
+
+def _holds_a_record(path: Path) -> bool:
+    """Whether `path` exists and holds at least one whole record (a line with its newline)."""
+    if not path.exists():
+        return False
+    with path.open("rb") as handle:
+        return any(line.endswith(b"\n") for line in handle)
+
+
+def rejudge_failures(path: Path, verifier: Verifier) -> int:
+    """Verify again every saved response whose verdict could not judge (rlvr.FAILURE_REASONS)
+    and rewrite `path` with the new verdicts (through a temporary file, so an interruption keeps
+    the old one). Returns how many responses were judged again."""
+    records = list(iter_rollouts(path))
+    targets = [
+        (record, response)
+        for record in records
+        for response in record["responses"]
+        if is_failure((response.get("metadata") or {}).get("reason", "ok"))
+    ]
+    if not targets:
+        return 0
+    verdicts = verifier.verify_batch([r["text"] for _, r in targets], [record["ground_truth"] for record, _ in targets])
+    for (_, response), verdict in zip(targets, verdicts):
+        response.update(score=verdict.score, correct=verdict.correct)
+        response["metadata"].update(reason=verdict.reason, extracted=verdict.extracted, detail=verdict.detail)
+    temporary = path.with_suffix(".rejudged.tmp")
+    with RolloutWriter(temporary, append=False) as writer:
+        for record in records:
+            writer.write(record)
+    temporary.replace(path)
+    return len(targets)
 
 
 def _drop_partial_last_line(path: Path) -> None:
@@ -220,6 +263,10 @@ def run_eval(config: EvalConfig, backend: Engine | None = None) -> dict[str, Any
     done = _prepare_output(config)
     todo = [(e, p) for e, p in zip(examples, raw_prompts) if e.id not in done]
     verifier = rlvr.get_verifier(task.verifier, **{**task.verifier_options, **config.verifier_options})
+    if done:
+        rejudged = rejudge_failures(Path(config.output) / COMPLETIONS, verifier)
+        if rejudged:
+            print(f"rlvr-eval: --resume judged {rejudged} saved verdicts that could not judge again")
     sampling = Sampler(config.temperature, config.top_p, config.top_k, max_tokens, stops)
     own_backend = backend is None
     if backend is None:
@@ -243,9 +290,10 @@ def run_eval(config: EvalConfig, backend: Engine | None = None) -> dict[str, Any
         ):
             pending: deque[Future] = deque()
 
-            def collect(block: bool) -> None:
+            def collect(keep: int) -> None:
+                """Write every finished chunk, and wait until at most `keep` are still pending."""
                 nonlocal correct, samples, failed, saved
-                while pending and (block or pending[0].done()):
+                while pending and (len(pending) > keep or pending[0].done()):
                     records, seconds = pending.popleft().result()
                     timing["verification_s"] += seconds
                     for record in records:
@@ -287,9 +335,9 @@ def run_eval(config: EvalConfig, backend: Engine | None = None) -> dict[str, Any
                         config.task,
                     )
                 )
-                collect(block=False)
+                collect(keep=MAX_PENDING_CHUNKS)
             tail = time.perf_counter()
-            collect(block=True)
+            collect(keep=0)
             timing["verification_tail_s"] += time.perf_counter() - tail
         versions = {
             "rlvr": rlvr.__version__,

@@ -187,6 +187,8 @@ def score_file(
         records = list(iter_rollouts(completions))
         if isinstance(task, CustomTask):
             records = from_fields(records, task, None, str(completions))
+    if not records:
+        raise ValueError(f"{completions} holds no records: nothing to score")
     _, _, strata_fields = _task_settings(task)
     started = time.perf_counter()
     rescored = rescore(records, task, verifier_options)

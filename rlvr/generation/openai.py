@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -89,9 +90,18 @@ class OpenAIEngine(Engine):
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         data = json.dumps({k: v for k, v in body.items() if v is not None}).encode()
-        http_request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method="POST")
-        with urllib.request.urlopen(http_request, timeout=self.timeout) as response:
-            return json.loads(response.read())
+        url = self.base_url + path
+        http_request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(http_request, timeout=self.timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError:
+            raise  # the server answered: its status says what is wrong
+        except urllib.error.URLError as exc:
+            raise ConnectionError(
+                f"cannot reach the OpenAI-compatible server at {url} ({exc.reason}): start it "
+                "(e.g. vllm serve MODEL --port 8000) or pass --backend-option base_url=http://HOST:PORT/v1"
+            ) from exc
 
 
 def _token_logprobs(choice: dict[str, Any], chat: bool) -> list[float]:

@@ -10,13 +10,14 @@ from typing import Any
 
 
 def validate_records(data: Any, fields: Sequence[str], call: str) -> None:
-    """Raise ValueError naming the first bad record: data must be a non-empty list of dicts with
-    each of `fields`; "prompt" and "response" must be non-empty strings."""
+    """Raise ValueError naming the first bad record (counted from 1, as a JSONL file's lines): data
+    must be a non-empty list of dicts with each of `fields`; "prompt" and "response" must be
+    non-empty strings."""
     if not isinstance(data, (list, tuple)) or not data:
         raise ValueError(
             f"{call} needs a non-empty list of records {{{', '.join(map(repr, fields))}}}, got {type(data).__name__}"
         )
-    for index, record in enumerate(data):
+    for index, record in enumerate(data, 1):
         if not isinstance(record, dict):
             raise ValueError(f"{call}: record {index} is a {type(record).__name__}, not a dict: {record!r:.200}")
         for name in fields:

@@ -17,6 +17,7 @@ import argparse
 import json
 import random
 import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -254,7 +255,7 @@ def plot_curve(trace: list[dict[str, Any]], curve: list[tuple[int, float]], path
     plt.close(figure)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rlvr.grpo.demo", description=__doc__.splitlines()[0], formatter_class=DefaultsHelpFormatter
     )
@@ -275,13 +276,33 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(args.output)
     base = QUICK if args.quick else DemoConfig()
     config = replace(base.with_steps(args.steps or base.grpo_steps), threads=args.threads)
-    summary = run(config, args.output)
-    print(
+    try:
+        summary = run(config, args.output)
+    except KeyboardInterrupt:
+        print(
+            f"python -m rlvr.grpo.demo: interrupted; the steps so far are in {args.output / 'trace.jsonl'}. "
+            f"The demo does not resume: run it again with --overwrite (or another --output)",
+            file=sys.stderr,
+        )
+        return 130
+    print(outcome(summary, args.output, args.quick))
+    return 0
+
+
+def outcome(summary: dict[str, Any], output: Path, quick: bool) -> str:
+    """What the run measured, in one line (two for --quick, whose near-zero accuracy is expected)."""
+    line = (
         f"held-out accuracy: {summary['held_out_accuracy_before']:.1%} -> {summary['held_out_accuracy_after']:.1%} "
         f"in {summary['wall_time_s']:.0f} s ({summary['sampled_tokens_per_s']:.0f} sampled tokens/s); "
-        f"trace: {args.output / 'trace.jsonl'}, curve: {args.output / 'reward_curve.png'}"
+        f"trace: {output / 'trace.jsonl'}, curve: {output / 'reward_curve.png'}"
     )
+    if quick:
+        line += (
+            "\n--quick is a smoke run of the whole path: its model is too small and trained too briefly to answer, "
+            "so an accuracy near 0% is expected. The learning curve: python -m rlvr.grpo.demo (the full demo)"
+        )
+    return line
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -143,10 +143,14 @@ class Session:
         scores = self.reward.score([c.text for c in completions], truths)
         reward_done = time.perf_counter()
         rewards = torch.tensor([s.score for s in scores]).view(len(records), group)
-        groups = group_advantages(rewards, self.config.advantage)
-        self._log_samples(keys, seeds, records, completions, scores)
-        keep = groups.signal.repeat_interleave(group).nonzero().flatten().tolist()
+        failed = torch.tensor([s.failed for s in scores]).view(len(records), group)
+        groups = group_advantages(rewards, self.config.advantage, failed=failed)
         flat_adv = groups.advantages.flatten()
+        self._log_samples(keys, seeds, records, completions, scores, flat_adv.tolist())
+        # A failed sample is never trained on, not even with advantage 0 (with beta > 0 that would
+        # still pull it towards the reference).
+        trainable = groups.signal.repeat_interleave(group) & ~failed.flatten()
+        keep = trainable.nonzero().flatten().tolist()
         if keep:
             update = grpo_update(
                 self.model,
@@ -177,7 +181,8 @@ class Session:
         correct = [s.correct for s in scores if s.correct is not None]
         metrics = {
             "step": self.step,
-            "reward_mean": float(rewards.mean()),
+            # Over judged samples: a failure's 0.0 is not a reward (0.0 when none was judged).
+            "reward_mean": float(rewards[~failed].mean()) if bool((~failed).any()) else 0.0,
             "no_signal_rate": groups.no_signal_rate,
             "no_signal_all0": groups.no_signal_all0,
             "no_signal_all1": groups.no_signal_all1,
@@ -197,6 +202,7 @@ class Session:
             **failure_metrics(scores),
             "groups": groups.groups,
             "no_signal_other": groups.no_signal_other,
+            "no_signal_failed": groups.no_signal_failed,
             "samples": len(completions),
             "trained_samples": len(keep),
             "trained_tokens": update["trained_tokens"],
@@ -345,7 +351,13 @@ class Session:
         return metrics
 
     def _log_samples(
-        self, keys: list[str], seeds: list[int], records: list[dict], completions: list, scores: list
+        self,
+        keys: list[str],
+        seeds: list[int],
+        records: list[dict],
+        completions: list,
+        scores: list,
+        advantages: list[float],
     ) -> None:
         group = self.config.group_size
         self.run.sampling(
@@ -372,6 +384,8 @@ class Session:
                     "score": s.score,
                     "correct": s.correct,
                     "reason": s.reason,
+                    "failed": s.failed,
+                    "advantage": advantages[i],
                     "extracted": s.extracted,
                     "detail": s.detail or None,
                 }

@@ -31,13 +31,13 @@ Fixed bugs:
 from __future__ import annotations
 
 import ast
-import json
 import re
 from typing import Any
 
 from rlvr.ifeval_checks import text as tx
 from rlvr.ifeval_checks.base import BadKwargs, Check, Param, integer, nonempty_text, text, text_list
 from rlvr.ifeval_checks.ifeval_content import NoComma, Placeholders
+from rlvr.ifeval_checks.ifeval_structure import parses_as_json
 from rlvr.ifeval_checks.linear import lazy_spans
 
 QUANTIFIERS = ("at least", "around", "at most")
@@ -262,11 +262,7 @@ class ValidateJsonFormat(Check):
     instruction_id = "validate_json_format"
 
     def follows(self, response: str) -> bool:
-        try:
-            json.loads(response)
-        except ValueError:
-            return False
-        return True
+        return parses_as_json(response)
 
 
 class ValidateRepeatPrompt(Check):

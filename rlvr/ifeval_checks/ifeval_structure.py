@@ -161,11 +161,51 @@ class JsonFormat(Check):
         for prefix in ("```json", "```Json", "```JSON", "```"):
             value = value.removeprefix(prefix)
         value = value.removesuffix("```").strip()
-        try:
-            json.loads(value)
-        except ValueError:
-            return False
-        return True
+        return parses_as_json(value)
+
+
+MAX_JSON_DEPTH = 500  # Python's parser gives up near 1000 levels, at a depth that depends on the caller's stack
+
+
+def parses_as_json(text: str) -> bool:
+    """Whether `text` is JSON that Python's json reads, nested at most MAX_JSON_DEPTH levels.
+    Deeper JSON does not count (a judged answer, the same in any process), where json.loads
+    would raise RecursionError at a depth that depends on the stack it is called from.
+
+    >>> parses_as_json('{"a": [1, 2]}'), parses_as_json("[" * 2000), parses_as_json("[" * 600 + "]" * 600)
+    (True, False, False)
+    """
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside JSON strings, by one linear scan."""
+    if "[" not in text and "{" not in text:
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 class Title(Check):

@@ -16,7 +16,11 @@ What the functions built here do:
   in worker processes), so a hung sympy call or program costs at most the `timeout` option;
   rlvr's timeouts use deadlines and killable workers, not signals, so they also hold off the
   main thread, where TRL runs async rewards;
-- return exactly one value per completion; per-sample problems give 0.0, never an exception;
+- return exactly one value per completion, never an exception: the verdict's score, or None for
+  a verdict that could not judge (`Verdict.failed`: a judge outage, a broken gold, no worker
+  free), so TRL leaves that sample out of its group's baseline and gives it no advantage
+  (TRL >= 0.20 treats a row whose every reward is None as unscorable). `on_failure="zero"`
+  returns 0.0 for those instead (older TRL, or to keep them in the baseline on purpose);
 - with `distributed=True` (or a dict of `rlvr.distributed.ServerOptions` fields), verify on the
   Ray cluster the process is connected to, through a reward server every rank shares;
 - when TRL passes `log_metric`, log per-batch outcome counts as `rlvr/<task>/<outcome>` for the
@@ -29,12 +33,12 @@ missing answer column or a column whose length differs from the completions' whe
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from rlvr.aio import run_blocking
 from rlvr.api import get_verifier
 from rlvr.integrations.messages import completion_text
 from rlvr.verdict import NO_ANSWER, TIMEOUT, Verdict
@@ -59,17 +63,24 @@ def outcome(verdict: Verdict) -> str:
     return NO_ANSWER if verdict.reason == NO_ANSWER else "wrong"
 
 
+ON_FAILURE = ("none", "zero")
+
+
 def reward_func(
-    task: str, answer_column: str = "answer", distributed: Any = False, **options: Any
+    task: str, answer_column: str = "answer", distributed: Any = False, on_failure: str = "none", **options: Any
 ) -> Callable[..., list[float | None]]:
     """A synchronous TRL reward function for rlvr `task` with verifier `options`.
 
     Raises ValueError here for an unknown task or option. The function is named `rlvr_<task>`,
     which is the name TRL logs its rewards under (`rewards/rlvr_<task>/mean`). `distributed`:
     False to verify in this process, True or a dict of `rlvr.distributed.ServerOptions` fields to
-    verify on the Ray cluster this process joined with `ray.init`.
+    verify on the Ray cluster this process joined with `ray.init`. `on_failure`: "none" (a
+    verdict that could not judge gives None: never trained on) or "zero" (it gives 0.0).
+
+    >>> reward_func("gsm8k")(completions=["#### 72", "#### 7"], answer=["#### 72", None])
+    [1.0, None]
     """
-    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed)
+    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed, on_failure)
 
     def rlvr_reward(
         prompts: Sequence[Any] | None = None,
@@ -84,11 +95,13 @@ def reward_func(
 
 
 def async_reward_func(
-    task: str, answer_column: str = "answer", distributed: Any = False, **options: Any
+    task: str, answer_column: str = "answer", distributed: Any = False, on_failure: str = "none", **options: Any
 ) -> Callable[..., Any]:
     """Like `reward_func`, but a coroutine function: TRL awaits it on its event loop, next to
-    its other async rewards. Verification runs in a worker thread, so the loop never blocks."""
-    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed)
+    its other async rewards. The batch goes through `Verifier.averify_batch` (rlvr.aio): the
+    loop never blocks, and concurrent batches share the verifier's lane, so time spent queued
+    behind another batch is never charged to a sample's timeout."""
+    scorer = _BatchScorer(get_verifier(task, **options), answer_column, distributed, on_failure)
 
     async def rlvr_reward(
         prompts: Sequence[Any] | None = None,
@@ -97,7 +110,7 @@ def async_reward_func(
         log_metric: Callable[[str, float], None] | None = None,
         **columns: Any,
     ) -> list[float | None]:
-        return await asyncio.to_thread(scorer.score, completions, columns, log_metric)
+        return await scorer.ascore(completions, columns, log_metric)
 
     return _named(rlvr_reward, task)
 
@@ -105,10 +118,14 @@ def async_reward_func(
 class _BatchScorer:
     """Scores one TRL batch with one verifier: the body both reward functions share."""
 
-    def __init__(self, verifier: Verifier, answer_column: str, distributed: Any = False) -> None:
+    def __init__(self, verifier: Verifier, answer_column: str, distributed: Any, on_failure: str) -> None:
+        if on_failure not in ON_FAILURE:
+            raise ValueError(f"on_failure must be one of {ON_FAILURE}, got {on_failure!r}")
+        self.failure_reward = None if on_failure == "none" else 0.0
         self.verifier = verifier
         self.answer_column = answer_column
         self.verify_batch = verifier.verify_batch
+        self.distributed = bool(distributed)
         if distributed:  # the local verifier stays: it checked the options, here and at once
             from rlvr.distributed import server_for
 
@@ -119,12 +136,35 @@ class _BatchScorer:
     def score(
         self, completions: Sequence[Any], columns: dict[str, Any], log_metric: Callable[[str, float], None] | None
     ) -> list[float | None]:
+        rows, texts, truths = self._inputs(completions, columns)
+        return self._rewards(len(completions), rows, self.verify_batch(texts, truths), log_metric)
+
+    async def ascore(
+        self, completions: Sequence[Any], columns: dict[str, Any], log_metric: Callable[[str, float], None] | None
+    ) -> list[float | None]:
+        rows, texts, truths = self._inputs(completions, columns)
+        if self.distributed:  # a blocking call to the Ray server: on a thread
+            verdicts = await run_blocking(self.verify_batch, texts, truths)
+        else:
+            verdicts = await self.verifier.averify_batch(texts, truths)
+        return self._rewards(len(completions), rows, verdicts, log_metric)
+
+    def _inputs(self, completions: Sequence[Any], columns: dict[str, Any]) -> tuple[list[int], list[str], list[Any]]:
+        """The rows that have an answer, their completions' text and their answers."""
         answers = self._answers(completions, columns)
         rows = [i for i, answer in enumerate(answers) if answer is not None]
-        verdicts = self.verify_batch([completion_text(completions[i]) for i in rows], [answers[i] for i in rows])
-        rewards: list[float | None] = [None] * len(completions)
+        return rows, [completion_text(completions[i]) for i in rows], [answers[i] for i in rows]
+
+    def _rewards(
+        self,
+        count: int,
+        rows: list[int],
+        verdicts: Sequence[Verdict],
+        log_metric: Callable[[str, float], None] | None,
+    ) -> list[float | None]:
+        rewards: list[float | None] = [None] * count
         for i, verdict in zip(rows, verdicts):
-            rewards[i] = verdict.score
+            rewards[i] = self.failure_reward if verdict.failed else verdict.score
         if log_metric is not None:
             counts = Counter(outcome(verdict) for verdict in verdicts)
             for name in OUTCOMES:

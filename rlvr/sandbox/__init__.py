@@ -6,8 +6,9 @@
     result.outcomes[0].stdout      # "cba\\n"
     result.isolation               # {"level": "namespaces", ...}
 
-See isolation.py for the levels, worker.py for the process layout and wire.py for how values
-cross from the program to the trusted side.
+See isolation.py for the levels, worker.py for the process layout, wire.py for how values
+cross from the program to the trusted side, cgroups.py and meter.py for each job's own budget,
+and guarantees.py for what holds on this machine (`python -m rlvr` prints it).
 """
 
 from rlvr.sandbox.isolation import Isolation, SandboxUnavailable, detect

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import ctypes
 import fcntl
 import io
 import os
@@ -25,11 +26,26 @@ import resource
 import sys
 import traceback
 
+import meter
+import seccomp
 import wire
 
 PROGRAM_FD, RPC_IN_FD, RPC_OUT_FD = 3, 4, 5
 EXIT_EXCEPTION, EXIT_SYNTAX, EXIT_MEMORY = 1, 2, 3
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+_CLONE_NEWIPC = 0x08000000
+_LIBC = ctypes.CDLL(None, use_errno=True)
+# SysV IPC limits of each child's own IPC namespace (RLIMIT_AS does not count shared memory):
+# 64 MiB of shared memory in at most 64 segments, 16 message queues of the default 16 KiB,
+# 16 semaphore sets, 16 POSIX message queues.
+IPC_LIMITS = {
+    "kernel/shmmax": str(64 << 20),
+    "kernel/shmall": str((64 << 20) // 4096),
+    "kernel/shmmni": "64",
+    "kernel/msgmni": "16",
+    "kernel/sem": "250 4000 32 16",
+    "fs/mqueue/queues_max": "16",
+}
 
 
 def enter_sandbox(fds: list[int], spec: dict) -> None:
@@ -53,12 +69,26 @@ def enter_sandbox(fds: list[int], spec: dict) -> None:
     ):
         hard = soft + 1 if name == "RLIMIT_CPU" else soft
         resource.setrlimit(getattr(resource, name), (soft, hard))
+    group = meter.JobGroup(spec["cgroup"])
+    denied = seccomp.KEYRING_CALLS + seccomp.PRIORITY_CALLS
+    # The out-of-memory killer's first choice, in the job's group (not the zygote) and on the
+    # host (not the trainer). Born in the worker's group (worker.serve_zygote), if there is one,
+    # so everything the program starts counts there.
+    with open("/proc/self/oom_score_adj", "w") as setting:
+        setting.write("1000")
+    if not group:
+        # Nothing would count memfd pages, and each new session would be a scheduling entity of
+        # its own (autogroup): the program keeps to its one session and its ordinary memory.
+        denied += seccomp.MEMFD_CALLS + ("setsid",)
+    if not _fresh_ipc():
+        denied += ("mq_open",)  # POSIX queues would outlive the job; SysV objects are removed after it
     uid = spec.get("uid")
     if uid is not None:
         # All three ids change, so the kernel also clears every capability.
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
+    seccomp.install(denied)
     os.environ.clear()
     os.environ.update(CHILD_ENV, HOME=spec["cwd"], TMPDIR=spec["cwd"])
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="replace")
@@ -70,6 +100,18 @@ def enter_sandbox(fds: list[int], spec: dict) -> None:
         setattr(sys, f"__{stream}__", getattr(sys, stream))
     sys.argv = ["program.py"]
     sys.path[:0] = [spec["cwd"]]
+
+
+def _fresh_ipc() -> bool:
+    """Move this child into an IPC namespace of its own (SysV objects and POSIX message queues
+    that no earlier job touched, all freed by the kernel when the child's last process ends) with
+    IPC_LIMITS in force. False where the worker lacks the privilege (an unprivileged bubblewrap)."""
+    if _LIBC.unshare(_CLONE_NEWIPC) != 0:
+        return False
+    for name, value in IPC_LIMITS.items():
+        with open(f"/proc/sys/{name}", "w") as setting:
+            setting.write(value)
+    return True
 
 
 def run(mode: str) -> None:

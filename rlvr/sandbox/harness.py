@@ -25,17 +25,22 @@ import time
 from typing import Any
 
 import child
+import meter
 import reaper
 import wire
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Names a program never redefines for trusted test code: the builtins and the standard library's modules.
 _TRUSTED_NAMES = _BUILTIN_NAMES | sys.stdlib_module_names
-# What a child's output may add to one test's outcome: stdio tests keep their stdout (it is the
-# answer, up to Limits.output_bytes), logs keep a tail. JOB_OUTPUT_CHARS bounds the stdout of all
-# tests of a job together: at most 3 bytes a character in the reply, far below wire.MAX_FRAME.
-LOG_TAIL_CHARS = 4096
-JOB_OUTPUT_CHARS = 16 * 1024 * 1024
+# What a child's output may add to one test's outcome, counted in bytes as the reply sends them
+# (a NUL byte the program prints is 6 bytes of JSON): stdio tests keep their stdout (it is the
+# answer), call tests their value, logs a tail of LOG_TAIL_BYTES. JOB_OUTPUT_BYTES bounds the
+# stdout and values of all tests of a job together, far below wire.MAX_FRAME with every log.
+LOG_TAIL_BYTES = 4096
+JOB_OUTPUT_BYTES = 32 * 1024 * 1024
+# Seconds a child that no test needs any more may take to end by itself before it is killed.
+END_WAIT = 0.5
+MIB = 1024 * 1024
 
 
 class TestTimeout(Exception):
@@ -47,11 +52,11 @@ class ProgramError(Exception):
 
 
 class Channel:
-    """Requests to the child's rpc loop, each answered by one frame before `deadline` (monotonic)."""
+    """Requests to the child's rpc loop, each answered by one frame within the test's `clock`."""
 
-    def __init__(self, request_fd: int, answer_fd: int, deadline: float, answer_limit: int) -> None:
+    def __init__(self, request_fd: int, answer_fd: int, clock: meter.Clock, answer_limit: int) -> None:
         self.request_fd, self.answer_fd = request_fd, answer_fd
-        self.deadline, self.answer_limit = deadline, answer_limit
+        self.clock, self.answer_limit = clock, answer_limit
         # Set once a request went unanswered (exit, timeout, oversized or malformed answer) or the
         # child wrote more than its answer: it cannot serve another test, even if the test code
         # caught the error.
@@ -67,9 +72,11 @@ class Channel:
         except BrokenPipeError:
             raise ProgramError("the program exited before answering") from None
         try:
-            answer = wire.loads(wire.read_frame_until(self.answer_fd, self.deadline, self.answer_limit))
+            if not self.clock.wait(self.answer_fd):
+                raise TimeoutError
+            answer = wire.loads(wire.read_frame_until(self.answer_fd, self.clock.wall_deadline, self.answer_limit))
         except TimeoutError:
-            raise TestTimeout("the program did not answer in time") from None
+            raise TestTimeout(_timeout_message(self.clock.spent or self.clock.expire())) from None
         except EOFError:
             raise ProgramError("the program exited before answering") from None
         except (wire.WireError, ValueError) as exc:
@@ -154,55 +161,82 @@ def run_job(job: dict, zygote: socket.socket, slot: int, out) -> None:
     unusable (a timeout, a crash or exit, too much output, a malformed answer) retires it, and
     the next test gets a fresh one, so no test is charged for another's damage."""
     deadline = time.monotonic() + job["budget"]
+    test_timeout = job["limits"]["test_timeout"]
     shared: Child | None = None
-    output_left = JOB_OUTPUT_CHARS
+    output_left = JOB_OUTPUT_BYTES
     for index, test in enumerate(job["tests"]):
         remaining = deadline - time.monotonic()
-        time_limit = min(job["limits"]["test_timeout"], remaining)
+        wall_cap = min(test_timeout * meter.WALL_FACTOR + 1, remaining)
         if remaining <= 0.05:
             outcome = {"passed": False, "ran": False, "timed_out": True, "error": "the total time budget ran out"}
         elif test["kind"] == "stdio":
             if shared is not None:
-                shared.finish(time_limit)
+                shared.finish(None)
                 shared = None
             started = time.monotonic()
             fresh = Child(job, zygote, slot, "stdio", test.get("stdin", ""), serves=1)
             outcome = _ended(
-                {"passed": None, "value": None, "error": None, "timed_out": False}, fresh.finish(time_limit)
+                {"passed": None, "value": None, "error": None, "timed_out": False},
+                fresh.finish(fresh.clock(test_timeout, wall_cap)),
             )
             outcome["seconds"] = round(time.monotonic() - started, 6)
         else:
             shared = shared or Child(job, zygote, slot, "rpc", "", serves=len(job["tests"]) - index)
-            outcome = shared.drive(test, time_limit)
+            outcome = shared.drive(test, shared.clock(test_timeout, wall_cap))
             if not shared.healthy:
-                outcome = _ended(outcome, shared.finish(time_limit))
+                outcome = _ended(outcome, shared.finish(None))
                 shared = None
         output_left -= _bound_output(outcome, test["kind"], output_left)
         out.write(json.dumps(outcome, ensure_ascii=False) + "\n")
         out.flush()
     if shared is not None:
-        shared.finish(max(deadline - time.monotonic(), 0.05))
+        shared.finish(None)
 
 
 def _bound_output(outcome: dict, kind: str, room: int) -> int:
-    """Trim the captured output an outcome carries: a stdio test's stdout to the `room` left of
-    the job's share (cut there, it is an output limit, which fails the test), every log to its
-    tail. Returns how much of the share it used."""
+    """Trim what an outcome carries to the `room` (bytes) left of the job's share: a stdio test's
+    stdout and a call test's value (past the room it is an output limit, which fails the test),
+    every log to its tail. Returns how many bytes of the share it used."""
     for name in ("stdout", "stderr"):
         text = outcome.get(name) or ""
         if name == "stdout" and kind == "stdio":
-            if len(text) > room:
-                outcome.update(stdout=text[:room], output_limit=True, stdout_truncated=True)
-        elif len(text) > LOG_TAIL_CHARS:
-            outcome[name] = text[-LOG_TAIL_CHARS:]
-    return len(outcome.get("stdout") or "") if kind == "stdio" else 0
+            if _sent(text) > room:
+                outcome.update(stdout=text[: _fitting(text, room)], output_limit=True, stdout_truncated=True)
+        elif _sent(text) > LOG_TAIL_BYTES:
+            outcome[name] = text[len(text) - _fitting(text[::-1], LOG_TAIL_BYTES) :]
+    used = _sent(outcome.get("stdout") or "") if kind == "stdio" else 0
+    value = _sent(outcome.get("value"))
+    if value > room - used:
+        error = outcome.get("error") or "the program's answer is larger than a job's reply may carry"
+        outcome.update(value=None, passed=False, output_limit=True, error=error)
+        value = 0
+    return used + value
+
+
+def _sent(value) -> int:
+    """Bytes `value` takes in the reply."""
+    return len(wire.dumps(value))
+
+
+def _fitting(text: str, room: int) -> int:
+    """The most leading characters of `text` that take at most `room` bytes in the reply (the
+    same count of trailing characters of the reversed text: each character's size is its own)."""
+    low, high = 0, min(len(text), room)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _sent(text[:middle]) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _ended(outcome: dict, end: dict) -> dict:
     """A test's outcome with how its child ended added: a timeout or an error at the end adds to
     what the test itself saw, never replaces it."""
-    timed_out, error = end.pop("timed_out"), end.pop("error")
+    timed_out, error, starved = end.pop("timed_out"), end.pop("error"), end.pop("starved")
     outcome.update(timed_out=outcome["timed_out"] or timed_out, error=outcome["error"] or error)
+    outcome["starved"] = outcome.get("starved", False) or starved
     outcome.update(end, memory_exceeded=end["memory_exceeded"] or "MemoryError" in (outcome["error"] or ""))
     return outcome
 
@@ -215,6 +249,10 @@ class Child:
     def __init__(self, job: dict, zygote: socket.socket, slot: int, mode: str, stdin: str, serves: int) -> None:
         limits = job["limits"]
         self.uid, self.limits, self.started = job.get("uid"), limits, time.monotonic()
+        self.group, self.zygote = meter.JobGroup(job["cgroup"]), job["zygote"]
+        if self.group:
+            self.group.prepare(limits["memory_mb"] * MIB, limits["max_processes"])
+        self.oom_kills = self.group.oom_kills() if self.group else 0
         self.cwd = os.path.join(job["tmp_root"], f"run-{os.getpid()}-{slot}")
         os.mkdir(self.cwd, 0o700)
         if self.uid is not None:
@@ -226,6 +264,7 @@ class Child:
             "limits": {**limits, "cpu_seconds": limits["cpu_seconds"] * serves},
             "uid": self.uid,
             "mode": mode,
+            "cgroup": job["cgroup"],
         }
         child_fds = [
             self.pipes["stdin"][0],
@@ -241,6 +280,7 @@ class Child:
             os.close(fd)
         self.replies = Replies(self.reply)
         self.pid = (self.replies.next(self.started + limits["test_timeout"]) or {}).get("pid")
+        self.tree = meter.Tree(self.group, self.uid, self.pid)
         self.overflow = threading.Event()
         self.drains = [
             Drain(self.pipes[name][0], limits["output_bytes"], self._on_overflow) for name in ("stdout", "stderr")
@@ -252,14 +292,22 @@ class Child:
 
     def _on_overflow(self) -> None:
         self.overflow.set()
+        self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the child's whole tree: its group, its uid's processes (or its process group)."""
+        if self.group:
+            self.group.kill(spare=self.zygote)
         reaper.kill_tree(self.uid, self.pid)
 
-    def drive(self, test: dict, time_limit: float) -> dict:
-        """Run one call or assert test against the program within `time_limit` seconds."""
+    def clock(self, cpu_limit: float, wall_cap: float) -> meter.Clock:
+        """A test's budget: `cpu_limit` seconds of this child's tree's CPU time, `wall_cap` of wall clock."""
+        return meter.Clock(self.tree, cpu_limit, wall_cap)
+
+    def drive(self, test: dict, clock: meter.Clock) -> dict:
+        """Run one call or assert test against the program within `clock`."""
         started = time.monotonic()
-        channel = Channel(
-            self.pipes["request"][1], self.pipes["answer"][0], started + time_limit, self.limits["output_bytes"]
-        )
+        channel = Channel(self.pipes["request"][1], self.pipes["answer"][0], clock, self.limits["output_bytes"])
         outcome: dict[str, Any] = {"passed": None, "value": None, "error": None, "timed_out": False}
         try:
             _drive(test, channel, outcome)
@@ -269,18 +317,19 @@ class Child:
             outcome.update(passed=False, error=f"{type(exc).__name__}: {_describe(exc)}")
         self.healthy = not (channel.broken or self.overflow.is_set())
         outcome["memory_exceeded"] = "MemoryError" in (outcome["error"] or "")
+        outcome["starved"] = clock.spent == "starved"
         outcome["seconds"] = round(time.monotonic() - started, 6)
         return outcome
 
-    def finish(self, time_limit: float) -> dict:
-        """End the child within `time_limit` (an rpc child's loop ends when its request pipe
-        closes; a script ends by itself), kill whatever is left of its tree, and say how it ended."""
-        deadline = time.monotonic() + time_limit
+    def finish(self, clock: meter.Clock | None) -> dict:
+        """End the child within `clock` (a script's test), or END_WAIT seconds when no test needs
+        it any more (an rpc child's loop ends when its request pipe closes); kill whatever is left
+        of its tree, and say how it ended."""
         os.close(self.pipes["request"][1])
-        status = self.replies.next(deadline)
+        status = self.replies.wait(clock.wait) if clock else self.replies.next(time.monotonic() + END_WAIT)
         if status is None or reaper.has_processes(self.uid) or any(map(reaper.ipc_ids, reaper.IPC_KINDS)):
-            reaper.kill_tree(self.uid, self.pid)
-        timed_out = status is None
+            self.kill()
+        timed_out = status is None and clock is not None
         status = status or self.replies.next(time.monotonic() + 5) or {}
         for drain in self.drains:
             drain.join(timeout=1)
@@ -290,13 +339,16 @@ class Child:
         self.reply.close()
         shutil.rmtree(self.cwd, ignore_errors=True)
         code, sig = status.get("exit_code"), status.get("signal")
+        spent = clock.spent if clock and timed_out else None
         return {
             "timed_out": timed_out or sig == signal.SIGXCPU,
-            "error": "time limit exceeded" if timed_out else None,
+            "starved": spent == "starved",
+            "error": _timeout_message(spent) if spent else None,
             "exit_code": code,
             "signal": sig,
             "output_limit": self.overflow.is_set(),
-            "memory_exceeded": code == child.EXIT_MEMORY,
+            "memory_exceeded": code == child.EXIT_MEMORY
+            or (bool(self.group) and self.group.oom_kills() > self.oom_kills),
             "stdout": self.drains[0].text(),
             "stderr": self.drains[1].text(),
             "stdout_truncated": self.drains[0].truncated,
@@ -388,9 +440,12 @@ class Replies:
 
     def next(self, deadline: float) -> dict | None:
         """The next message; None when `deadline` passes first, {} when the zygote hung up."""
+        return self.wait(lambda sock: select.select([sock], [], [], max(deadline - time.monotonic(), 0))[0] != [])
+
+    def wait(self, readable) -> dict | None:
+        """The next message; None when `readable(sock)` says False first, {} when the zygote hung up."""
         while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
+            if not readable(self.sock):
                 return None
             chunk = self.sock.recv(4096)
             if not chunk:
@@ -402,3 +457,11 @@ class Replies:
 
 def _describe(exc: BaseException) -> str:
     return str(exc)[:500]
+
+
+def _timeout_message(spent: str) -> str:
+    return {
+        "cpu": "time limit exceeded (CPU time of the program's processes)",
+        "slept": "time limit exceeded (the program waited past the wall-clock cap)",
+        "starved": "the machine gave the program too little CPU before the wall-clock cap",
+    }[spent]

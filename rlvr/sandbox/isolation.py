@@ -15,6 +15,7 @@ Levels, strongest first:
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import stat
@@ -24,6 +25,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from rlvr.sandbox.cgroups import SANDBOX_ROOT
 from rlvr.sandbox.mounts import mount_args
 
 # Host uids the sandboxed children run as: unprivileged, owned by nobody on the host, and one per
@@ -31,7 +33,8 @@ from rlvr.sandbox.mounts import mount_args
 UID_BASE = 620000
 UID_RANGE = 1 << 20
 TMPFS_BYTES = 256 * 1024 * 1024
-WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+# CAP_SYS_ADMIN lets each child unshare an IPC namespace of its own before it drops every capability.
+WORKER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
 SCRIPTS = Path(__file__).parent  # worker.py and the sibling modules it imports
 WORKER_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
 
@@ -150,10 +153,16 @@ def sandbox_uid() -> int:
     return UID_BASE + (os.getpid() * 64 + next(_uid_counter)) % UID_RANGE
 
 
-def worker_command(isolation: Isolation, python: str, script: str, slot: int, tmp_root: str, uid: int) -> list[str]:
-    """The command that starts worker `slot`, whose children run as `uid`, under `isolation`.
+def worker_command(
+    isolation: Isolation, python: str, script: str, slot: int, tmp_root: str, uid: int, cgroup: dict[str, str]
+) -> list[str]:
+    """The command that starts worker `slot`, whose children run as `uid`, under `isolation`, in
+    the control group `cgroup` ({controller: host folder}, bound into the sandbox at SANDBOX_ROOT).
     Under bubblewrap the worker is told that its IPC namespace is its own (it bounds SysV IPC there)."""
-    worker = [python, "-s", "-B", script, str(slot), str(uid) if isolation.uid_switch else "-", tmp_root]
+    uid_arg = str(uid) if isolation.uid_switch else "-"
     if isolation.level != "namespaces":
-        return worker
-    return [*bwrap_args(os.geteuid() == 0, python), *worker, "private-ipc"]
+        return [python, "-s", "-B", script, str(slot), uid_arg, tmp_root, json.dumps(cgroup)]
+    inside = {name: f"{SANDBOX_ROOT}/{name}" for name in cgroup}
+    binds = [arg for name, folder in cgroup.items() for arg in ("--bind", folder, inside[name])]
+    worker = [python, "-s", "-B", script, str(slot), uid_arg, tmp_root, json.dumps(inside), "private-ipc"]
+    return [*bwrap_args(os.geteuid() == 0, python), *binds, *worker]

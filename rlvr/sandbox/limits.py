@@ -10,8 +10,10 @@ from dataclasses import asdict, dataclass
 class Limits:
     """Limits applied to every test's child process (and everything it starts).
 
-    test_timeout: wall-clock seconds per test (CPU time is capped at the next whole second + 1).
-    memory_mb: address space. max_processes: processes and threads of the sandbox uid.
+    test_timeout: CPU seconds of the program's process tree per test, with a wall-clock cap of
+    twice that plus a second (meter.py; each process's own CPU time is also capped at the next
+    whole second + 1). memory_mb: the job's memory with a cgroup (cgroups.py), and each process's
+    address space. max_processes: processes and threads of the job (its cgroup, or the sandbox uid).
     max_open_files: descriptors. max_file_mb: size of any file written.
     output_bytes: stdout and stderr are each kept up to this; past it the test is killed.
     """

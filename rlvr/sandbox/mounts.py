@@ -10,7 +10,10 @@ read-only, at the same paths as on the host (docs/sandbox.md has the list and th
               standard library and that installation's site-packages) and, for a virtual
               environment, its pyvenv.cfg
     packages  PROGRAM_PACKAGES (numpy, ...) from wherever the running interpreter imports them
-    scripts   the worker's own folder (worker.py, harness.py, child.py, wire.py, reaper.py)
+    scripts   the worker's own folder (worker.py, harness.py, child.py, wire.py, reaper.py,
+              meter.py, seccomp.py)
+    cgroup    with a control group, the worker's own group at /sys/fs/cgroup/<controller>
+              (isolation.worker_command binds it; cgroups.py)
 
 Private to each worker: /tmp (a tmpfs; each child's working directory in it is its own and is
 removed after the child), /proc (of the worker's pid namespace) and /dev (bubblewrap's minimal

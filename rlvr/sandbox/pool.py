@@ -12,9 +12,10 @@ What the pool guarantees (docs/reliability.md has the whole list):
   bounds live worker processes: a killed or retired worker keeps its slot until its whole
   sandbox has ended (see `Worker.terminate`);
 - the wait for a free worker is not charged to the program: its budget starts when it starts;
-  no worker within the wait gives the failure "busy";
+  no worker within the wait gives the failure "busy". A new worker is handed out only once it
+  says it is ready, so its start (the interpreter, the zygote) is part of the wait, not the job;
 - a worker that dies is replaced and the job retried once; a second death is "sandbox_error";
-- after `close()` it refuses work (SandboxClosed);
+- after `close()` it refuses work (SandboxClosed); `shared_pool()` then starts a new one;
 - in a forked child it forgets the parent's workers without touching them (the parent still
   uses them) and starts its own on demand, so replies never reach the wrong process.
 """
@@ -36,7 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, cast
 
-from rlvr.sandbox import spawner, wire
+from rlvr.sandbox import cgroups, spawner, wire
 from rlvr.sandbox.isolation import WORKER_ENV, Isolation, SandboxUnavailable, detect, sandbox_uid, worker_command
 from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, TestOutcome
@@ -53,8 +54,15 @@ HOST_GRACE = 0.5
 EXIT_WAIT = 2.0
 IDLE_TIMEOUT = 60.0
 SELF_CHECK_TIMEOUT = 30.0
+# Most seconds a new worker may take to start (the interpreter, its imports, the zygote): charged
+# to nobody's job, only to the wait for a free worker.
+START_TIMEOUT = 30.0
 STDERR_TAIL = 2000
 DEFAULT_LIMITS = Limits()
+
+
+# Worker groups are named by process and a process-wide count: pools and forked children never share one.
+_group_names = itertools.count()
 
 
 class SandboxClosed(RuntimeError):
@@ -80,21 +88,39 @@ class Worker:
         self.tmp_root = "/tmp" if isolation.level == "namespaces" else tempfile.mkdtemp(prefix="rlvr-sandbox-")
         if isolation.level != "namespaces":
             os.chmod(self.tmp_root, 0o711)
-        command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid)
+        self.cgroup = cgroups.make_worker_group(f"rlvr-worker-{os.getpid()}-{next(_group_names)}")
+        command = worker_command(isolation, sys.executable, WORKER_SCRIPT, slot, self.tmp_root, self.uid, self.cgroup)
         self.stderr = tempfile.TemporaryFile()
-        self.process = spawner.spawn(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env=WORKER_ENV,
-            start_new_session=True,
-            cwd="/",
-        )
+        try:
+            self.process = spawner.spawn(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                env=WORKER_ENV,
+                start_new_session=True,
+                cwd="/",
+            )
+        except OSError:
+            cgroups.remove_group(self.cgroup)
+            raise
         # Popen with PIPE always sets both; typed here once for the rest of the class.
         self.stdin = cast(IO[bytes], self.process.stdin)
         self.stdout = cast(IO[bytes], self.process.stdout)
         self.idle_since = time.monotonic()
+
+    def wait_ready(self) -> None:
+        """Wait (up to START_TIMEOUT) until the worker says it is ready, so that its start is
+        never charged to a job's budget; OSError (the worker killed) when it does not."""
+        try:
+            if wire.loads(self._read_frame(time.monotonic() + START_TIMEOUT)) == {"ready": True}:
+                return
+            problem = "an unexpected first message"
+        except (OSError, ValueError, TimeoutError, wire.WireError) as exc:
+            problem = str(exc) or type(exc).__name__
+        tail = self.stderr_tail()  # read before the file closes
+        self.kill()
+        raise OSError(f"the sandbox worker did not start: {problem}{tail}")
 
     def run(self, job: dict, deadline: float) -> dict:
         """Send one job and wait for its reply until `deadline` (monotonic)."""
@@ -148,6 +174,7 @@ class Worker:
         wire.wait_closed(self.stdout.fileno(), time.monotonic() + EXIT_WAIT)
         if self.tmp_root != "/tmp":  # weak isolation: this worker's own folder on the host
             shutil.rmtree(self.tmp_root, ignore_errors=True)
+        cgroups.remove_group(self.cgroup, wait=EXIT_WAIT)
 
     def close_files(self) -> None:
         """Close this process's ends of the pipes (in a forked child: only its copies)."""
@@ -215,8 +242,9 @@ class SandboxPool:
         lost = None
         for _attempt in range(2):  # a worker that dies gets one fresh replacement
             worker = self._acquire(wait_until)
-            if isinstance(worker, str):
-                return self._failed(tests, started, BUSY if lost is None else SANDBOX_ERROR, lost or worker)
+            if isinstance(worker, tuple):
+                failure, why = worker
+                return self._failed(tests, started, failure if lost is None else SANDBOX_ERROR, lost or why)
             job_started = time.monotonic()
             job = {
                 "program": program,
@@ -237,8 +265,9 @@ class SandboxPool:
             return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started)
         return self._failed(tests, started, SANDBOX_ERROR, f"the sandbox worker died twice: {lost}")
 
-    def _acquire(self, wait_until: float) -> Worker | str:
-        """An idle worker, a newly started one, or (a str) why none could be had in time."""
+    def _acquire(self, wait_until: float) -> Worker | tuple[str, str]:
+        """An idle worker, a newly started one (ready: its start is charged to no job), or the
+        failure and why none could be had: "busy" (none free in time) or "sandbox_error"."""
         with self._cond:
             self._check_owner()
             while True:
@@ -251,16 +280,17 @@ class SandboxPool:
                     break
                 remaining = wait_until - time.monotonic()
                 if remaining <= 0:
-                    return f"no sandbox worker became free within the wait ({self.size} busy)"
+                    return BUSY, f"no sandbox worker became free within the wait ({self.size} busy)"
                 self._cond.wait(remaining)
         # Started outside the lock: the spawner thread also retires workers, which takes it.
         try:
             worker = Worker(next(self._slots), self.isolation)
+            worker.wait_ready()
         except OSError as exc:
             with self._cond:
                 self._starting -= 1
                 self._cond.notify()
-            return f"a sandbox worker could not start: {exc}"
+            return SANDBOX_ERROR, f"a sandbox worker could not start: {exc}"
         spawner.register(self)
         with self._cond:
             self._starting -= 1
@@ -331,6 +361,11 @@ class SandboxPool:
         for worker in inherited:
             worker.close_files()
 
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called (`shared_pool` then starts a new pool)."""
+        return self._closed
+
     def uids(self) -> list[int]:
         """The uids the live workers' children run as (meaningful when isolation.uid_switch)."""
         with self._cond:
@@ -354,15 +389,15 @@ _shared_lock = threading.Lock()
 
 
 def shared_pool(allow_weak_isolation: bool = False) -> SandboxPool:
-    """The process-wide pool (started on first use, closed at exit). Raises SandboxUnavailable
-    when the sandbox cannot run programs here.
+    """The process-wide pool (started on first use, closed at exit, a new one after `close()`).
+    Raises SandboxUnavailable when the sandbox cannot run programs here.
 
     >>> shared_pool() is shared_pool()
     True
     """
     with _shared_lock:
         pool = _shared.get(allow_weak_isolation)
-        if pool is None:
+        if pool is None or pool.closed:
             pool = _shared[allow_weak_isolation] = SandboxPool(allow_weak_isolation=allow_weak_isolation)
         return pool
 

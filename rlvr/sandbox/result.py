@@ -63,7 +63,9 @@ class Opaque:
 @dataclass(frozen=True)
 class TestOutcome:
     """One test. `passed` is None for stdio and call tests (the caller compares `stdout` or
-    `value`). `ran` is False when the total budget ran out before the test started."""
+    `value`). `ran` is False when the total budget ran out before the test started. `timed_out`:
+    the program spent its CPU time or slept past the wall-clock cap; `starved` (with `timed_out`):
+    it was runnable but the machine gave it too little CPU before the cap, so nothing was judged."""
 
     passed: bool | None
     ran: bool = True
@@ -72,6 +74,7 @@ class TestOutcome:
     exit_code: int | None = None
     signal: int | None = None
     timed_out: bool = False
+    starved: bool = False
     memory_exceeded: bool = False
     output_limit: bool = False
     stdout: str = ""
@@ -84,7 +87,10 @@ class TestOutcome:
     def from_wire(cls, data: dict) -> TestOutcome:
         value = data.get("value")
         if value is not None:
-            value = wire.decode(value, lambda index, name: Opaque(name))
+            try:
+                value = wire.decode(value, lambda index, name: Opaque(name))
+            except wire.WireError as exc:  # the harness checked it already; never the caller's crash
+                return cls(passed=False, error=f"malformed value: {exc}", output_limit=True)
         fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data and key != "value"}
         return cls(**{**fields, "value": value})
 

@@ -14,7 +14,9 @@ equality the program cannot override, whatever the program claimed while it was 
                    an instance of a subclass arrives as the base type, read through the base
                    type's own C methods (an `int` subclass with a forged `__eq__` is a plain int)
     numbers        numpy scalars and arrays as the plain data of `.item()` / `.tolist()`;
-                   fractions.Fraction and decimal.Decimal as the same type, rebuilt here
+                   fractions.Fraction (reduced by the sender) and decimal.Decimal as the same
+                   type, rebuilt here; ints up to MAX_INT_BITS, fraction parts up to
+                   MAX_FRACTION_BITS (a larger one is a WireError: the value is too large)
     collections    collections.deque as a deque; range, dict keys / values / items views as such
     iterators      a generator, map, filter, zip or any other iterator is run to its end in the
                    child (at most MAX_ITEMS items) and arrives as an iterator over those items
@@ -29,6 +31,7 @@ import collections
 import decimal
 import fractions
 import json
+import math
 import os
 import select
 import struct
@@ -37,6 +40,11 @@ import time
 
 MAX_FRAME = 64 * 1024 * 1024
 MAX_ITEMS = 1_000_000
+# The largest int a value may hold, and the largest numerator or denominator of a Fraction: a
+# decoder checks the size before it rebuilds anything, and rebuilds a Fraction without a gcd
+# (the program's side reduced it, on the program's time), so decoding stays linear in the frame.
+MAX_INT_BITS = 1 << 17
+MAX_FRACTION_BITS = 1 << 15
 _HEADER = struct.Struct(">I")
 # Ints beyond this travel as hex text: json's decimal conversion is capped at 4300 digits.
 _JSON_INT_LIMIT = 2**53
@@ -133,7 +141,7 @@ def encode(value, handles: list, depth: int = 0):
     if value is None or kind is bool or kind is str:
         return value
     if kind is int:
-        return value if -_JSON_INT_LIMIT < value < _JSON_INT_LIMIT else ["i", hex(value)]
+        return value if -_JSON_INT_LIMIT < value < _JSON_INT_LIMIT else ["i", hex(_sized(value, MAX_INT_BITS))]
     if kind is float:
         return ["f", value.hex()]
     if kind is complex:
@@ -165,7 +173,9 @@ def _known_kind(value, handles: list, depth: int):
     trusted type."""
     kind = type(value)
     if kind is fractions.Fraction:
-        return ["q", _exact_int(value.numerator), _exact_int(value.denominator)]
+        numerator, denominator = _exact_int(value.numerator), _exact_int(value.denominator)
+        common = math.gcd(_sized(numerator, MAX_FRACTION_BITS), _sized(denominator, MAX_FRACTION_BITS))
+        return ["q", hex(numerator // common), hex(denominator // common)]
     if kind is decimal.Decimal:
         return ["D", decimal.Decimal.__str__(value)]
     if kind is collections.deque:
@@ -190,10 +200,34 @@ def _known_kind(value, handles: list, depth: int):
     return None
 
 
-def _exact_int(value) -> str:
+def _exact_int(value) -> int:
     if type(value) is not int:
         raise WireError("not an int")
-    return hex(value)
+    return value
+
+
+def _sized(value: int, bits: int) -> int:
+    if value.bit_length() > bits:
+        raise WireError(f"an integer of {value.bit_length()} bits is larger than the {bits} allowed")
+    return value
+
+
+def _hex_int(text, bits: int) -> int:
+    """The int written as `text` (hex), its size checked before it is converted."""
+    if type(text) is not str or len(text) > bits // 4 + 4:
+        raise WireError(f"an integer larger than the {bits} bits allowed")
+    return _sized(int(text, 16), bits)
+
+
+def _coprime_fraction(numerator: int, denominator: int) -> fractions.Fraction:
+    """A Fraction of parts the sender reduced, built without a gcd (quadratic in their size); parts
+    that were not reduced only make a Fraction equal to nothing it should equal."""
+    if denominator <= 0:
+        raise WireError("a fraction's denominator must be positive")
+    build = getattr(fractions.Fraction, "_from_coprime_ints", None)  # Python 3.12+
+    if build is not None:
+        return build(numerator, denominator)
+    return fractions.Fraction(numerator, denominator, _normalize=False)  # type: ignore[call-overload]
 
 
 def _builtin_base(value):
@@ -246,7 +280,7 @@ def decode(tree, make_handle, depth: int = 0):
     tag, body = tree[0], tree[1:]
     try:
         if tag == "i":
-            return int(body[0], 16)
+            return _hex_int(body[0], MAX_INT_BITS)
         if tag == "f":
             return float.fromhex(body[0])
         if tag == "c":
@@ -259,9 +293,12 @@ def decode(tree, make_handle, depth: int = 0):
         if tag == "d":
             return {decode(k, make_handle, depth + 1): decode(v, make_handle, depth + 1) for k, v in body[0]}
         if tag == "q":
-            return fractions.Fraction(int(body[0], 16), int(body[1], 16))
+            return _coprime_fraction(_hex_int(body[0], MAX_FRACTION_BITS), _hex_int(body[1], MAX_FRACTION_BITS))
         if tag == "D":
-            return decimal.Decimal(_text(body[0]))
+            text = _text(body[0])
+            if len(text) > MAX_INT_BITS // 3:  # decimal digits of an int of MAX_INT_BITS, roughly
+                raise WireError("a Decimal larger than allowed")
+            return decimal.Decimal(text)
         if tag == "Q":
             items = [decode(item, make_handle, depth + 1) for item in body[0]]
             return collections.deque(items, None if body[1] is None else int(body[1]))

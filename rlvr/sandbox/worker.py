@@ -1,7 +1,8 @@
 """The sandbox worker: a long-lived process (inside bubblewrap where available) serving jobs.
 
-Run as a script by the pool: `python -s -B worker.py SLOT UID TMP_ROOT [private-ipc]` (UID "-"
-for no uid switch; private-ipc under bubblewrap, where the IPC namespace is the worker's own).
+Run as a script by the pool: `python -s -B worker.py SLOT UID TMP_ROOT CGROUP [private-ipc]` (UID
+"-" for no uid switch; CGROUP the JSON {controller: folder} of the worker's control group, {}
+for none; private-ipc under bubblewrap, where the IPC namespace is the worker's own).
 Standard library only; the sibling modules `wire`, `child`, `harness` and `reaper` are imported
 as plain modules. Processes inside one worker:
 
@@ -30,6 +31,7 @@ import time
 
 import child
 import harness
+import meter
 import reaper
 import wire
 
@@ -64,22 +66,15 @@ del sys.path[0]  # this folder: programs must not import the worker's modules by
 HARNESS_GRACE = 0.25
 # Address space of the worker, its zygote and its harnesses (a child sets its own, Limits.memory_mb).
 WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
-# SysV IPC limits of the worker's own IPC namespace (RLIMIT_AS does not count detached shared
-# memory): 64 MiB of shared memory in at most 64 segments, 16 message queues of the default 16 KiB,
-# 16 semaphore sets. Everything is removed after each child (reaper.py).
-IPC_LIMITS = {
-    "kernel/shmmax": str(64 << 20),
-    "kernel/shmall": str((64 << 20) // 4096),
-    "kernel/shmmni": "64",
-    "kernel/msgmni": "16",
-    "kernel/sem": "250 4000 32 16",
-}
 
 
 def main(argv: list[str]) -> None:
     slot, uid, tmp_root = int(argv[1]), None if argv[2] == "-" else int(argv[2]), argv[3]
-    if argv[4:] == ["private-ipc"]:  # never the host's: these limits hold in this IPC namespace only
-        for name, value in IPC_LIMITS.items():
+    cgroup = json.loads(argv[4])  # {controller: folder} of this worker's control group, or {}
+    # Each child gets an IPC namespace of its own where the worker may create one (child.py); where
+    # not, these limits of the worker's bound what a child may leave until it is removed after it.
+    if argv[5:] == ["private-ipc"]:  # never the host's: these limits hold in this IPC namespace only
+        for name, value in child.IPC_LIMITS.items():
             try:
                 with open(f"/proc/sys/{name}", "w") as setting:
                     setting.write(value)
@@ -92,13 +87,15 @@ def main(argv: list[str]) -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # a stray print must never corrupt the protocol
     zygote_sock, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    if os.fork() == 0:
+    zygote = os.fork()
+    if zygote == 0:
         os.close(proto_in)
         os.close(proto_out)
         zygote_sock.close()
-        serve_zygote(zygote_end)
+        serve_zygote(zygote_end, meter.JobGroup(cgroup))
     zygote_end.close()
-    settings = {"uid": uid, "tmp_root": tmp_root}
+    wire.write_frame(proto_out, wire.dumps({"ready": True}))  # the pool hands this worker out from now on
+    settings = {"uid": uid, "tmp_root": tmp_root, "cgroup": cgroup, "zygote": zygote}
     while True:
         payload = wire.read_frame(proto_in)
         if payload is None:
@@ -153,8 +150,15 @@ def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
         chunks.append(chunk)
 
 
-def serve_zygote(sock: socket.socket) -> None:
-    """Fork one sandboxed child per request, report its pid, then its exit status."""
+def serve_zygote(sock: socket.socket, group: meter.JobGroup) -> None:
+    """Fork one sandboxed child per request, report its pid, then its exit status.
+
+    With a control group, the zygote joins it once and its children are born in it: moving each
+    child in (a cgroup v1 migration waits for an RCU grace period) cost up to 15 ms a child on a
+    busy machine. The zygote is spared when the group is killed and counts as one of its
+    processes; the out-of-memory killer picks the program's processes first (child.py)."""
+    if group:
+        group.join()
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(sock, 1 << 16, 16)

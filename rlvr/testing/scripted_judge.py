@@ -8,6 +8,8 @@ tokens. A script of actions, consumed one per request, plays the faults a real e
 
     valid        the verdict as bare JSON (the action once the script is used up, by default)
     fenced       the verdict in a ```json block after a sentence of prose
+    quote_first  the response quoted in a ```json block, then the verdict
+    quote_last   the verdict, then the response quoted inline
     malformed    truncated JSON
     missing      a verdict without the last criterion
     429:S        HTTP 429 with "Retry-After: S"
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from rlvr.verifiers.rubric.judge_format import read_task
+from rlvr.verifiers.rubric.judge_format import read_nonce, read_task
 
 _QUOTED = re.compile(r'"([^"]+)"')
 
@@ -134,16 +136,22 @@ class ScriptedJudge:
         if self.latency:
             self._stopping.wait(self.latency)
         messages = payload.get("messages", [])
-        response, criteria = read_judge_prompt(messages[-1]["content"] if messages else "")
+        user_message = messages[-1]["content"] if messages else ""
+        response, criteria = read_judge_prompt(user_message)
+        nonce = read_nonce(user_message)
         entries = [
             {"index": i, "met": met, "reason": "all quoted phrases present" if met else "a quoted phrase is missing"}
             for i, met in enumerate(judge_by_quotes(response, criteria), start=1)
         ]
         if name == "missing":
             entries = entries[:-1]
-        content = json.dumps({"rubrics": entries})
+        content = json.dumps({"nonce": nonce, "rubrics": entries} if nonce else {"rubrics": entries})
         if name == "fenced":
             content = f"Here is my verdict.\n```json\n{content}\n```"
+        elif name == "quote_first":
+            content = f"The response reads:\n```json\n{response}\n```\nMy verdict:\n{content}"
+        elif name == "quote_last":
+            content = f"{content}\nFor the record, the response said: {response}"
         elif name == "malformed":
             content = content[: len(content) // 2]
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in messages)

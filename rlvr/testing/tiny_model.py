@@ -5,11 +5,18 @@ build one: a Llama-architecture transformer (the architecture HF transformers an
 load) of a few layers, and a byte-level BPE tokenizer trained on the given texts with
 `tokenizers`. Everything is saved to a directory that loads like any hub checkpoint.
 Needs the `hf` extra (torch, transformers, tokenizers).
+
+From the shell, a model to try rlvr-eval with, offline (its answers are noise: accuracy near 0):
+
+    python -m rlvr.tiny_model runs/tiny-model
+    rlvr-eval greedy --backend hf --model runs/tiny-model --task gsm8k --data test.jsonl --limit 5 --output runs/tiny
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +95,25 @@ def build_tiny_model(
     )
     LlamaForCausalLM(model_config).save_pretrained(directory)
     return directory
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m rlvr.tiny_model DIR`: build the default tiny model into DIR and say how to use it."""
+    parser = argparse.ArgumentParser(
+        prog="python -m rlvr.tiny_model",
+        description="Build a tiny random-weight model and tokenizer offline (for trying rlvr-eval and tests).",
+    )
+    parser.add_argument("directory", help="folder to save the model in (created; files in it are replaced)")
+    args = parser.parse_args(argv)
+    try:
+        path = build_tiny_model(args.directory)
+    except ImportError as exc:
+        print(f"python -m rlvr.tiny_model: {exc.name or exc} is missing: pip install 'rlvr[hf]'", file=sys.stderr)
+        return 2
+    print(f"tiny model saved to {path} (random weights: its answers are noise)")
+    print(f"try: rlvr-eval greedy --backend hf --model {path} --task gsm8k --data PATH/TO/test.jsonl --limit 5")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

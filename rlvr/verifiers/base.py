@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 from rlvr.verdict import BAD_GROUND_TRUTH, BUSY, ERROR, FAILURE_REASONS, NO_ANSWER, TIMEOUT, Verdict
 from rlvr.verifiers.reasoning import answer_text, check_policy
 from rlvr.workers.budget import worker_budget
+from rlvr.workers.errors import JobTimeout
 
 
 class VerificationTimeout(Exception):
@@ -37,6 +38,26 @@ class VerifierBusy(Exception):
 
 class BadGroundTruth(ValueError):
     """Raised inside a verifier when the ground truth cannot be used; reason "bad_ground_truth"."""
+
+
+class PastBound(Exception):
+    """Raised inside a verifier when the completion drove it past a bound (a value too large, a
+    nesting too deep, a check that used its whole CPU budget): the answer is judged wrong, score 0
+    with `reason` ("too_complex", "too_deep", "output_limit"), never a failure (the blame rule)."""
+
+    def __init__(self, reason: str, why: str) -> None:
+        super().__init__(why)
+        self.reason = reason
+
+
+# A job killed after using this share of its limit in CPU time was expensive, not starved.
+CPU_SHARE_EXPENSIVE = 0.8
+
+
+def spent_its_cpu(exc: JobTimeout, limit: float) -> bool:
+    """Whether a job killed at `limit` seconds had used most of them in CPU time: its work was
+    expensive (the completion's doing), where a job that got little CPU was starved by the machine."""
+    return exc.cpu_seconds is not None and exc.cpu_seconds >= CPU_SHARE_EXPENSIVE * limit
 
 
 @dataclass(frozen=True)
@@ -88,6 +109,9 @@ class Verifier(Generic[OptionsT]):
 
     task: ClassVar[str] = ""
     Options: ClassVar[type[VerifierOptions]] = VerifierOptions
+    # Environment variables that give option defaults: rlvr.api keys its shared verifiers by
+    # their values too, so changing one takes effect on the next call.
+    environment: ClassVar[tuple[str, ...]] = ()
     # How many calls verify_batch runs at once. 1 for cheap in-process work; verifiers whose
     # heavy work runs in worker processes (sympy, sandboxes, HTTP) raise it so that
     # threads keep those workers busy.
@@ -126,6 +150,8 @@ class Verifier(Generic[OptionsT]):
             return Verdict.failure(TIMEOUT, _describe(exc))
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
+        except PastBound as exc:
+            return Verdict(score=0.0, correct=False, reason=exc.reason, detail=_describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
             return Verdict.failure(_reason(exc), f"{type(exc).__name__}: {_describe(exc)}")
         if not isinstance(verdict, Verdict):
@@ -149,6 +175,25 @@ class Verifier(Generic[OptionsT]):
             return [self.verify(c, g) for c, g in zip(completions, ground_truths)]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"rlvr-{self.task}") as pool:
             return list(pool.map(self.verify, completions, ground_truths))
+
+    async def averify(self, completion: str, ground_truth: Any) -> Verdict:
+        """`verify` for asyncio code: the same Verdict, awaited on this verifier's thread lane so
+        the event loop never blocks (see rlvr.aio). Never raises."""
+        from rlvr.aio import verify_in_lane  # rlvr.aio imports this module
+
+        return await verify_in_lane(self, completion, ground_truth)
+
+    async def averify_batch(self, completions: Sequence[str], ground_truths: Sequence[Any]) -> list[Verdict]:
+        """`verify_batch` for asyncio code: the same verdicts in input order, awaited without
+        blocking the event loop. Raises ValueError when the lengths differ, as `verify_batch` does.
+
+        >>> import asyncio, rlvr
+        >>> [v.reason for v in asyncio.run(rlvr.get_verifier("gsm8k").averify_batch(["#### 4"], ["4"]))]
+        ['ok']
+        """
+        from rlvr.aio import averify_batch
+
+        return await averify_batch(self, completions, ground_truths)
 
     def describe_options(self) -> dict[str, Any]:
         """The options in force, for logs and run summaries."""

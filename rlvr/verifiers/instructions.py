@@ -20,10 +20,11 @@ or bad argument gives reason "bad_ground_truth", never a random threshold. The d
 every instruction id with followed true/false.
 
 Time bound: a response longer than `IN_PROCESS_CHARS` is checked in a killable worker of the
-shared instruction pool (reason "timeout" past the deadline, "busy" when no worker is free in
-time), because NLTK's tokenizers, which many checks use, cost about a millisecond per token on
-adversarial text: a 1 MB response would hold the caller for minutes. Shorter ones are checked in
-this process, where the slowest check takes a small fraction of a second.
+shared instruction pool (past the deadline: "too_complex", judged, when the checks used the
+time in CPU, else "timeout"; "busy" when no worker is free in time), because NLTK's tokenizers,
+which many checks use, cost about a millisecond per token on adversarial text: a 1 MB response
+would hold the caller for minutes. Shorter ones are checked in this process, where the slowest
+check takes a small fraction of a second.
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ from rlvr.ifeval_checks import (
     follow_all,
     follows,
 )
-from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
+from rlvr.verdict import MISMATCH, NO_ANSWER, OK, TOO_COMPLEX, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
+    PastBound,
     VerificationTimeout,
     Verifier,
     VerifierBusy,
     VerifierOptions,
+    spent_its_cpu,
 )
 from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool
 from rlvr.workers.shared import shared_pool
@@ -171,17 +174,20 @@ class InstructionVerifier(Verifier[InstructionOptions]):
 
     def _in_worker(self, checks: list[Check], response: str, deadline: Deadline) -> list[Outcome]:
         options = self.options
+        limit = max(deadline.remaining(), 1e-3)
         try:
             return self.pool().call(
                 follow_all,
                 checks,
                 response,
                 options.loose,
-                timeout=max(deadline.remaining(), 1e-3),
+                timeout=limit,
                 memory_limit_mb=WORKER_MEMORY_MB,
                 deadline=deadline.expires_at,
             )
         except JobTimeout as exc:
+            if spent_its_cpu(exc, limit):  # the checks used the whole budget on this response
+                raise PastBound(TOO_COMPLEX, f"checking a {len(response)}-character response: {exc}") from None
             raise VerificationTimeout(f"checking a {len(response)}-character response: {exc}") from None
         except PoolBusy as exc:
             raise VerifierBusy(str(exc)) from None

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class JobTimeout(Exception):
-    """The job ran past its own time limit (or the caller's deadline); its worker was killed."""
+    """The job ran past its own time limit (or the caller's deadline); its worker was killed.
+
+    cpu_seconds: CPU time the worker had used when it was killed (None where unknown). A job
+    that used most of its limit was expensive; one that got little was starved by the machine.
+    """
+
+    def __init__(self, message: str, cpu_seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.cpu_seconds = cpu_seconds
 
 
 class PoolBusy(Exception):

@@ -341,13 +341,20 @@ class WatchdogPool:
             self._available.notify()
 
     def _run(self, worker: _Worker, payload: bytes, limit: float) -> Any:
+        cpu_before = _cpu_seconds(worker.pid)  # a persistent worker's CPU counts its earlier jobs too
         try:
             worker.channel.settimeout(limit)
             send_payload(worker.channel, payload)
             status, value, retire = receive_message(worker.channel)
         except TimeoutError:
+            cpu_after = _cpu_seconds(worker.pid)
+            cpu = None if cpu_before is None or cpu_after is None else round(cpu_after - cpu_before, 3)
             self._discard(worker)
-            raise JobTimeout(f"job ran past its {limit:.3f} s limit; worker {worker.pid} killed") from None
+            raise JobTimeout(
+                f"job ran past its {limit:.3f} s limit (CPU {cpu if cpu is not None else '?'} s); "
+                f"worker {worker.pid} killed",
+                cpu_seconds=cpu,
+            ) from None
         except (EOFError, OSError) as exc:
             self._discard(worker)
             raise _Gone(f"worker {worker.pid} died during the job ({type(exc).__name__})") from None
@@ -427,6 +434,16 @@ def _has_exited(worker: _Worker) -> bool:
     except OSError:  # ECONNRESET: it exited with part of our job unread
         return True
     return True
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds of a live process (Linux /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 3)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _kill(pid: int) -> None:

@@ -2,6 +2,7 @@
 families, on real problems (MATH-500, OlympiadBench) and on Omni-MATH-style answers.
 
     PYTHONPATH=. python tests/math_corpus/make_completions.py   (needs math-verify: it records its verdicts)
+    PYTHONPATH=. python tests/math_corpus/record.py rlvr        (then: rlvr's verdicts for the per-row gate)
 
 Each row: `source` (cot-math500, cot-olympiadbench, cot-omni), `case` (the style, below), `gold`,
 `completion`, `label`, `math_verify` and `note` (the variant: what makes it right or wrong).
@@ -17,8 +18,11 @@ concluding sentence dropped, dressed as the model family writes; the ending stat
     partial        one answer of a problem that has several
     truncated      cut off mid-solution: no final answer
 
-Labels hold by construction: an equal form is equal by how it is made, and a wrong value is
-kept only when rlvr (mode `answer`) and math-verify both find it unequal to the gold.
+Labels hold by construction, with no grader in the loop: an equal form is equal by how it is made,
+and a wrong value (a digit changed, another problem's answer) is kept only when the construction's
+truth can be checked: each side's items parse (sympy's latex2sympy, called directly), and their
+values at a fixed point differ as multisets. A wrong value that cannot be checked is not used, so
+rlvr's would-be false positives enter the corpus like any other row.
 """
 
 from __future__ import annotations
@@ -42,8 +46,6 @@ from math_data import (  # noqa: E402
 )
 from omni_style import OMNI_PROBLEMS  # noqa: E402
 from shared_data import data_file  # noqa: E402
-
-import rlvr  # noqa: E402
 
 OUT = HERE / "completions.jsonl"
 SEED = 13
@@ -93,16 +95,43 @@ def near_miss(gold: str, rng: random.Random) -> str | None:
     return gold[:at] + str((int(gold[at]) + rng.choice((1, 2, 9))) % 10) + gold[at + 1 :]
 
 
-_ANSWER_MODE = None
+_POINT = 0.3183  # where expressions with letters are evaluated (no special value of any usual function)
+
+
+def item_values(answer: str) -> list[complex] | None:
+    """The value of each item of `answer` (letters set to one fixed point), by latex2sympy
+    directly; None when an item does not parse to a number there."""
+    import sympy
+    from latex2sympy2_extended import latex2sympy
+
+    values = []
+    for item in items_of(answer.replace("$", "")):
+        try:
+            expression = latex2sympy(item)
+            if not isinstance(expression, sympy.Expr):
+                return None
+            value = complex(expression.subs({symbol: _POINT for symbol in expression.free_symbols}).evalf(30))
+        except Exception:  # any parse or evaluation failure: the construction cannot be checked
+            return None
+        values.append(value)
+    return values
 
 
 def unequal(gold: str, value: str) -> bool:
-    """Both rlvr (mode answer) and math-verify find `value` unequal to `gold`."""
-    global _ANSWER_MODE
-    _ANSWER_MODE = _ANSWER_MODE or rlvr.get_verifier("math", mode="answer")
-    if _ANSWER_MODE.verify(value, gold).correct:
+    """Whether `value` is checkably a different answer from `gold`: every item of both evaluates,
+    and the multisets of item values differ (beyond 1e-9 relative)."""
+    ours, theirs = item_values(gold), item_values(value)
+    if ours is None or theirs is None:
         return False
-    return not math_verify_verdict(LabelledCase("bare", "bare", gold, value, False))
+    if len(ours) != len(theirs):
+        return True
+    unmatched = list(theirs)
+    for x in ours:
+        match = next((y for y in unmatched if abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1)), None)
+        if match is None:
+            return True
+        unmatched.remove(match)
+    return False
 
 
 def math(value: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
+from rlvr.sandbox.guarantees import warn_if_weaker
 from rlvr.sandbox.pool import Test
 from rlvr.verdict import MISMATCH, OK, PROGRAM_TIMEOUT, TIMEOUT, Verdict
 from rlvr.verifiers.base import (
@@ -28,9 +29,11 @@ from rlvr.verifiers.code.extract import extract_program
 
 @dataclass(frozen=True)
 class CodeOptions(VerifierOptions):
-    """timeout: seconds for all tests of one completion together. test_timeout: seconds per test.
-    all_or_nothing: score 1 only when every test passes (else the fraction passed).
-    memory_mb: address-space limit of the program. allow_weak_isolation: run programs with
+    """timeout: wall-clock seconds for all tests of one completion together. test_timeout: CPU
+    seconds of the program's process tree per test (a wall-clock cap of twice that plus a second
+    backs it up; see docs/sandbox.md). all_or_nothing: score 1 only when every test passes (else
+    the fraction passed). memory_mb: memory of the whole job where cgroups are available (else
+    the address space of each process; `python -m rlvr` says which). allow_weak_isolation: run programs with
     rlimits only when bubblewrap is unavailable (otherwise building the verifier raises
     SandboxUnavailable, saying so)."""
 
@@ -62,7 +65,7 @@ class CodeVerifier(Verifier[CodeOptionsT]):
         super().__init__(**options)
         # The pool checks itself when it starts: a sandbox that cannot run programs raises
         # SandboxUnavailable here, as configuration, instead of scoring every sample 0.
-        shared_pool(self.options.allow_weak_isolation)
+        warn_if_weaker(shared_pool(self.options.allow_weak_isolation).isolation)
 
     def ground_truth(self, ground_truth: Any) -> dict:
         """The ground truth as a dict (decoded from JSON when it arrives as a string)."""
@@ -104,6 +107,8 @@ class CodeVerifier(Verifier[CodeOptionsT]):
         ran = [(ok, o) for ok, o in zip(passed, result.outcomes) if o.ran]
         if result.failure:
             reason = result.failure  # the pool could not run the program: no judgement
+        elif any(o.starved for ok, o in ran if not ok) and not any(not ok and not o.starved for ok, o in ran):
+            reason = TIMEOUT  # the only failures are tests the machine starved of CPU: the machine's fault
         elif all(passed):
             reason = OK
         elif all(ok for ok, _ in ran):
@@ -135,6 +140,7 @@ def _summary(passed: bool, outcome: TestOutcome) -> dict:
             "exit_code",
             "signal",
             "timed_out",
+            "starved",
             "memory_exceeded",
             "output_limit",
             "stdout_truncated",

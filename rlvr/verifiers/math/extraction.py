@@ -22,7 +22,7 @@ import re
 from collections import deque
 
 from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
-from rlvr.verifiers.math.normalise import GLUED_CONJUNCTION
+from rlvr.verifiers.math.normalise import GLUED_CONJUNCTION, normalise, top_level_split
 
 # lm-eval minerva_math finds r"Final Answer: The final answer is(.*?). I hope it is correct."
 # in the text with "I hope it is correct." appended. That regex is quadratic on a line full of
@@ -39,9 +39,11 @@ _ANSWER_PHRASE = re.compile(r"(?:final answer|the answer) is", re.IGNORECASE)
 _ANSWER_WORD = re.compile("answer", re.IGNORECASE)
 _FINAL = re.compile(r"final\W+answer", re.IGNORECASE)
 _PHRASE_TRIES = 5
+# The value follows on the same line, or, after "is" ends the line, on the next line or display.
 _FINAL_ANSWER_IS = re.compile(
-    r"(?:final answer|the answer) is:?[ \t]*([^\n]{1,500}?)(?:\.?[ \t]*(?:I hope|$)|\.\s)",
-    re.IGNORECASE | re.MULTILINE,
+    r"(?:final answer|the answer) is:?(?:[ \t]*([^\n]{1,500}?)(?:\.?[ \t]*(?:I hope|$)|\.\s)"
+    r"|[ \t]*\n\s*(\$\$[^$]{1,500}\$\$|\\\[(?:(?!\\\]).){1,500}?\\\]|[^\n]{1,500}))",
+    re.IGNORECASE | re.MULTILINE | re.S,
 )
 _ANSWER_COLON = re.compile(r"answer[ \t]*\**:\**[ \t]*([^\n]{1,500}?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 # "So $x = 33$ is the answer.", "we get 8 as the answer": the value is what the clause before states.
@@ -67,6 +69,28 @@ _CUT_OFF = re.compile(
     r"(?:\b(?:is|are|was|be|of|the|a|an|and|or|to|for|by|with|that|we|as|in|on|at|from|then|get|gives)|[,;:(=+\-])\s*$",
     re.IGNORECASE,
 )
+# A sentence after the answer sentence that justifies or comments on it.
+_REMARK_SENTENCE = re.compile(
+    r"[\W_]*(?:this (?:uses|used|follows|is because|works|holds|is consistent|matches|agrees|checks|confirms)"
+    r"|indeed|here we|we (?:can |could )?(?:verify|check|used|confirm)|note that|because|since|recall|as a check"
+    r"|for example|in particular)\b",
+    re.IGNORECASE,
+)
+# A part label opening a paragraph: "(2)", "**(b)**", "Part (1):", "Part 2.", "2. ".
+_PART_LABEL = re.compile(
+    r"[\W_]*(?:part\s*)?\(?(?:\d{1,2}|[a-h]|i{1,3}|iv|vi?)\)[\W_]*|[\W_]*part\s*\d{1,2}\b[\W_]*|\s*\d{1,2}\.\s",
+    re.IGNORECASE,
+)
+# Before a sentence's subject value only punctuation and marks; after its copula, what it is.
+_OPENING = re.compile(r"[\W_]*")
+_DESCRIBED = re.compile(r"\s+(?:the|a|an|our)\s+[A-Za-z]", re.IGNORECASE)
+_VERDICT = re.compile(
+    r"(?:\b(?:is|are)\s+(?:\*\*)?(true|false)|\banswer is:?\s+(?:\*\*)?(yes|no))\b\W*$", re.IGNORECASE
+)
+# Words that take back a value stated before them.
+_TAKEN_BACK = re.compile(r"\b(?:but|wait|wrong|incorrect|however|instead|fails?|mistake|not)\b", re.IGNORECASE)
+# A line that gives one name's value: "- $p = 3$", "$A = 30^\\circ$".
+_NAMED_VALUE_LINE = re.compile(r"[\s\-*•]*\$?\s*[A-Za-z](?:_\{?\w+\}?)?\s*=\s*[^=\n]{1,200}?\$?\s*\.?\s*")
 _ANSWER_HEADING = re.compile(r"^[\W_]*(?:final )?answer[\W_]*$", re.IGNORECASE)
 _LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and|or)?|and|or)\s*")
 _LIST_WORDS = re.compile(r"\b(?:and|or)\b")
@@ -189,7 +213,7 @@ def find_announced(text: str) -> str | None:
     """
     tail = text[-LENIENT_TAIL:]
     found = [
-        (match.start(), match.end(), _value_of(match.group(1)))
+        (match.start(), match.end(), _value_of(match.group(1) or match.group(2) or ""))
         for match in (
             _last_announcement(_ANSWER_PHRASE, _FINAL_ANSWER_IS, tail),
             _last_announcement(_ANSWER_WORD, _ANSWER_COLON, tail),
@@ -298,43 +322,78 @@ def find_bold(text: str) -> str | None:
 def find_final_statement(text: str) -> str | None:
     """The value the last sentence that holds one states: the first value after its last
     copula ("is", "are", "equals", "="), else its last value, with the values that commas, "and"
-    or "or" join to it (one list). Lines that check or comment on the
-    answer at the end are passed over; a text that ends mid-sentence ("... the conjugate of
-    $1+2i$ is") was cut off and states nothing.
+    or "or" join to it (one list); the value a sentence opens with when it is the subject ("$8$
+    is the number of sides"). Lines that check or comment on the answer at the end are passed
+    over, and so are remark sentences after the answer sentence ("This uses ...", "Indeed, ...");
+    a text that ends mid-sentence ("... the conjugate of $1+2i$ is") or in a new part that states
+    nothing yet ("(2) Next we ...") was cut off and states nothing; a part label is not a value.
 
     >>> find_final_statement("With $n = 6$ people, there are 720 orders.\\nThat is all.")
     '720'
     >>> find_final_statement("So the roots are $2$ and $5$."), find_final_statement("When $x = 2$, $y = 5$.")
     ('2, 5', 'y = 5')
+    >>> find_final_statement("So the area is $36$. This uses $AB = 4$."), find_final_statement("(1) $a = 9$.\\n\\n(2)")
+    ('36', None)
     """
     text = drop_remarks(text[-LENIENT_TAIL:])
     if _cut_off(text):
         return None
+    paragraphs = text.split("\n\n")
+    if _PART_LABEL.match(paragraphs[-1]) and _statement_of(paragraphs[-1]) is None:
+        return None  # a new part begun and cut off before it states anything
     # Paragraph by paragraph from the end: a stray "$" earlier in the text cannot pair the
     # dollars of the last paragraph wrongly.
-    for paragraph in reversed(text.split("\n\n")):
+    for paragraph in reversed(paragraphs):
         value = _statement_of(paragraph)
         if value is not None:
             return value
     return None
 
 
-def _statement_of(text: str) -> str | None:
-    """find_final_statement within one paragraph."""
+def _sentences(text: str) -> list[tuple[int, list[re.Match[str]]]]:
+    """The sentences (and clauses after "so", "thus", ...) of one paragraph that hold a value:
+    (where the sentence starts, its value and copula tokens). A part label opening the
+    paragraph ("(2)", "**Part 1:**") is not a value."""
+    label = _PART_LABEL.match(text)
+    label_end = label.end() if label else 0
+    sentences: list[tuple[int, list[re.Match[str]]]] = []
     sentence: list[re.Match[str]] = []
-    stated: list[re.Match[str]] = []
+    start = 0
     for token in _STATEMENT_TOKEN.finditer(text):
         kind = token.lastgroup or ""
         if kind == "end":
             if any(t.lastgroup != "copula" for t in sentence):
-                stated = sentence
-            sentence = []
-        elif kind != "bold" or _is_value(token.group()[2:-2]):
+                sentences.append((start, sentence))
+            sentence, start = [], token.end()
+        elif token.start() >= label_end and (kind != "bold" or _is_value(token.group()[2:-2])):
             sentence.append(token)
     if any(t.lastgroup != "copula" for t in sentence):
-        stated = sentence
-    if not stated:
+        sentences.append((start, sentence))
+    return sentences
+
+
+def _statement_of(text: str) -> str | None:
+    """find_final_statement within one paragraph."""
+    sentences = _sentences(text)
+    if not sentences:
         return None
+    start, stated = next(
+        ((start, tokens) for start, tokens in reversed(sentences) if not _REMARK_SENTENCE.match(text, start)),
+        sentences[-1],
+    )
+    return _value_stated(text, start, stated)
+
+
+def _value_stated(text: str, start: int, stated: list[re.Match[str]]) -> str:
+    """The value one sentence states (see find_final_statement)."""
+    if (
+        len(stated) > 1
+        and stated[0].lastgroup != "copula"
+        and stated[1].lastgroup == "copula"
+        and _OPENING.fullmatch(text, start, stated[0].start())
+        and _DESCRIBED.match(text, stated[1].end())
+    ):
+        return strip_delimiters(stated[0].group().strip("*"))  # "$8$ is the number of sides of ..."
     values = [k for k, token in enumerate(stated) if token.lastgroup != "copula"]
     copulas = [k for k, token in enumerate(stated) if token.lastgroup == "copula" and k + 1 < len(stated)]
     after = [k for k in values if copulas and k > copulas[-1]]
@@ -351,6 +410,54 @@ def _statement_of(text: str) -> str | None:
         # Without a copula only "and" / "or" make a list: "when $x = 2$, $y = 5$" is not one.
         first = first if any(_LIST_WORDS.search(join) for join in joins) else last
     return ", ".join(strip_delimiters(token.group().strip("*")) for token in stated[first : last + 1])
+
+
+def find_verdict(text: str) -> str | None:
+    """A Yes/No/True/False verdict that the last line states in words ("Therefore the statement
+    is true.", "so the answer is no"), capitalised; None otherwise.
+
+    >>> find_verdict("Both sides agree.\\n\\nTherefore the statement is true."), find_verdict("It is 5.")
+    ('True', None)
+    """
+    lines = drop_remarks(text[-LENIENT_TAIL:]).rsplit("\n", 1)
+    match = _VERDICT.search(lines[-1])
+    return None if match is None else (match.group(1) or match.group(2)).capitalize()
+
+
+def find_parts(text: str, count: int) -> str | None:
+    """The answers of a question in `count` parts, each stated on its own, as one list: the last
+    `count` boxes ("The width is $\\boxed{3}$. ... The length is $\\boxed{12}$."), the last
+    `count` lines that each give a name's value ("- $p = 3$"), or the last `count` sentences of the
+    final paragraph that each state a value ("The minimum value is $2$. The maximum value is
+    $10$."). None when there are fewer, or words between them take a value back ("but", "wait").
+
+    >>> find_parts("The minimum is $2$. The maximum is $10$.", 2), find_parts("So $x = \\boxed{5}$.", 2)
+    ('2, 10', None)
+    """
+    tail = drop_remarks(text[-LENIENT_TAIL:])
+    boxes = boxed_spans(tail)
+    if boxes:
+        chosen = boxes[-count:]
+        if len(chosen) < count or _TAKEN_BACK.search(tail, chosen[0][1], chosen[-1][0]):
+            return None
+        return _one_each([content for _, _, content in chosen])
+    lines = [line for line in tail.split("\n") if line.strip()][-count:]
+    if len(lines) == count and all(_NAMED_VALUE_LINE.fullmatch(line) for line in lines):
+        return _one_each([strip_delimiters(line.strip().lstrip("-*•").strip()) for line in lines])
+    paragraph = tail.rsplit("\n\n", 1)[-1]
+    sentences = _sentences(paragraph)[-count:]
+    stating = [tokens for _, tokens in sentences if any(token.lastgroup == "copula" for token in tokens)]
+    if len(stating) < count or _TAKEN_BACK.search(paragraph, sentences[0][0]):
+        return None
+    return _one_each([_value_stated(paragraph, start, tokens) for start, tokens in sentences])
+
+
+def _one_each(values: list[str]) -> str | None:
+    """The parts joined as one list, when each part is one value: "The roots are 2 and 3. The
+    answer is 2." states a list and a choice from it, not two parts."""
+    if any(len(top_level_split(normalise(value), ",")) != 1 for value in values):
+        return None
+    return ", ".join(values)
 
 
 def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
@@ -400,6 +507,7 @@ MODE_FINDERS: dict[str, tuple[tuple[str, Finder], ...]] = {
         ("boxed", find_boxed_group),
         ("bare", find_bare),
         ("bold", find_bold),
+        ("verdict", find_verdict),
         ("final_statement", find_final_statement),
     ),
     "answer": (("answer", find_given_answer),),

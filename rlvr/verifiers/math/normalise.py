@@ -20,12 +20,12 @@ _NOISE = re.compile(
 )
 _LEFT_RIGHT_DOT = re.compile(r"\\(?:left|right)\.")
 _TEXT_MACRO = re.compile(r"\\(?:mbox|textrm|textnormal|textbf|textit|mathrm|mathbf|mathit|operatorname)(?![A-Za-z])")
-_FRAC_MACRO = re.compile(r"\\[dt]frac(?![A-Za-z])")
+FRAC_MACRO = re.compile(r"\\[dt]frac(?![A-Za-z])")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![A-Za-z])|\\circ(?![A-Za-z])")
 _PERCENT = re.compile(r"\\?%")
 _DOLLAR = re.compile(r"\\\$|\$")
-# A trailing unit in \text{...} after a value: "5\text{ cm}", "3\text{ inches}^2", "\text{ km/h}".
-_TEXT_UNIT = re.compile(r"(?<=[0-9}).)])\s*\\text\{\s*[A-Za-z][A-Za-z /.\-]*\}(?:\^\{?[23]\}?)?\s*$")
+# A trailing unit in \text{...} after a value: "5\text{ cm}", "3\text{ inches}^2", "\text{ km/h}", "4\pi\text{ cm}".
+_TEXT_UNIT = re.compile(r"(?:(?<=[0-9}).)])|(?<=\\pi))\s*\\text\{\s*[A-Za-z][A-Za-z /.\-]*\}(?:\^\{?[23]\}?)?\s*$")
 _TEXT_GROUP = re.compile(r"\\text\{([^{}]*)\}")
 # A plain unit word after a number: "18 eggs", "4 cm^2". One letter is a variable, not a unit:
 # "3 n" is 3n (stripping it would make the gold 3 and reward a wrong answer).
@@ -67,8 +67,8 @@ _SPACES = re.compile(r"(\\[A-Za-z]+)?\s+(?=([A-Za-z0-9])?)")
 _THOUSANDS_GLUE = re.compile(r",\s*\\!\s*")
 _SPACED_COMMA = re.compile(r",\s")
 # A name ("x", "a_1", "f(n)", "BC", "Area") or a tuple of names ("(p,q)", "(f(n),g(n))") before "=" or "\\in".
-_NAME = r"(?:[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?'*|[A-Z]{2,3}|[A-Z][a-z]{2,})(?:\([A-Za-z](?:,[A-Za-z])*\))?"
-_VARIABLE_PREFIX = re.compile(rf"^(?:{_NAME}|\({_NAME}(?:,{_NAME})+\))(?:=(?!=)|\\in(?![A-Za-z]))")
+NAME_PATTERN = r"(?:[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?'*|[A-Z]{2,3}|[A-Z][a-z]{2,})(?:\([A-Za-z](?:,[A-Za-z])*\))?"
+_VARIABLE_PREFIX = re.compile(rf"^(?:{NAME_PATTERN}|\({NAME_PATTERN}(?:,{NAME_PATTERN})+\))(?:=(?!=)|\\in(?![A-Za-z]))")
 # Thousands grouped by spaces or thin spaces: "1 000", "7\\,425\\,000".
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:\\[,! ]|\\thinspace|[ \u2009\u202f~])\d{3})+(?![\d])")
 # What a left-hand side that names a quantity is made of, once subscripts are gone: letters,
@@ -82,6 +82,7 @@ _FUNCTION = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc|log|ln|exp)(?![A-Za-z])")
 _CHOICE = re.compile(r"^\(?([A-E])\)?$")
 _PM = re.compile(r"\\pm(?![A-Za-z])")
 _CHAIN = re.compile(r"(<|\\leq(?![A-Za-z]))")
+_RAY = re.compile(r"([^<>=\\]+?)(<|>|\\leq(?![A-Za-z])|\\geq(?![A-Za-z]))(.+)")
 _BRACKETED_MATRIX = re.compile(r"^[\[(](\\begin\{(array|[pbvB]?matrix)\}.*\\end\{\2\})[\])]$", re.S)
 # "and"/"or" between answers; glued ones too, in text that lost its spaces ("(1,2)or(3,4)", "W(x)=1orW(x)=-1").
 GLUED_CONJUNCTION = r"(?<=[)\]\d])(?:and|or)(?=[A-Z(\[\d\\-])"
@@ -91,6 +92,21 @@ _AND = re.compile(rf",?\\text\{{\s*(?:and|or)\s*\}}|,?\s+(?:and|or)\s+|{GLUED_CO
 _ESCAPED_COMMAND = re.compile(r"(?<!\\)\\\\(?=[A-Za-z]{2})")
 
 
+# "\text { cm}": a space between a text command and its brace, as some golds write it.
+_SPACED_TEXT_BRACE = re.compile(r"(\\(?:text|mbox|textrm|textnormal|textbf|textit|mathrm|operatorname))\s+\{")
+# A qualifier after the answer ("\text{ for all } n \geq 1", ", \text{ where } k \in \mathbb{Z}", "for every n"):
+# it restricts where the answer holds, it is not part of the value.
+_QUALIFIER = re.compile(
+    r"(?<=\S)\s*,?\s*(?:\\text\{\s*\(?\s*|\(\s*|\s)"
+    r"(?:for (?:all|every|each|any)|where|with|when)\b(?:(?!\\text\{\s*(?:and|or)\b).)*$"
+    # The parameter of a family named at its end: ", k \in \mathbb{Z}", "(n \in \mathbb{N})".
+    r"|(?<=\S)\s*(?:,|\(|\\text\{\s*,?\s*\})\s*[kmn]\s*\\in\s*\\mathbb\s*\{?[ZN]\}?\s*\)?\s*$",
+    re.IGNORECASE | re.S,
+)
+# A time of day in a text command: "\text{4:30 PM}".
+_TEXT_WRAPPED = re.compile(r"^\\(?:text|mathrm|mbox)\{([^{}]*)\}$")
+
+
 def normalise(answer: str, keep_equation: bool = False) -> str:
     r"""The canonical string of one answer; equal strings mean equal answers. A leading "x="
     goes unless `keep_equation` (the answer is compared with an equation).
@@ -98,7 +114,8 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     >>> normalise("\\dfrac{1}{2}\\text{ cm}"), normalise("y = 2x"), normalise("y = 2x", keep_equation=True)
     ('\\frac{1}{2}', '2x', 'y=2x')
     """
-    text = _time_of_day(_unicode_as_latex(answer.strip()))
+    text = _SPACED_TEXT_BRACE.sub(r"\1{", answer.strip())
+    text = _time_of_day(_unicode_as_latex(_QUALIFIER.sub("", text)))
     text = _SPACED_THOUSANDS.sub(lambda m: _THOUSANDS_SPACE.sub("", m.group()), text)
     text = _SPACED_MIXED.sub(r"\1\\frac{\2}{\3}", text)
     text = _SPACED_POWERS.sub(r"\1\\cdot", text)
@@ -113,7 +130,7 @@ def normalise(answer: str, keep_equation: bool = False) -> str:
     text = _named_solutions(text)
     text = text.replace(";", ",")  # "(0;1)", "-12;-11": what is left of ";" after "\\;" went is a separator
     text = _TEXT_MACRO.sub(r"\\text", text)
-    text = _FRAC_MACRO.sub(r"\\frac", text)
+    text = FRAC_MACRO.sub(r"\\frac", text)
     text = _RELATION_MACRO.sub(lambda m: "\\" + m.group(1)[0] + "eq", text)
     text = text.replace("{,}", "")
     text = _AND.sub(",", text)
@@ -165,7 +182,8 @@ def _without_open_box(text: str) -> str:
 
 def _time_of_day(text: str) -> str:
     """ "08:34 \\text{P.M.}" -> "20:34", "20:34:00" -> "20:34": a time of day, on the 24-hour clock."""
-    match = _TIME.match(text)
+    wrapped = _TEXT_WRAPPED.match(text)
+    match = _TIME.match(wrapped.group(1).strip() if wrapped else text)
     if match is None:
         return text
     hour, minute, half = int(match.group(1)), match.group(2), (match.group(3) or match.group(4) or "").lower()
@@ -177,14 +195,14 @@ def _time_of_day(text: str) -> str:
 def _named_solutions(text: str) -> str:
     """ "p=5,q=2;p=7,q=2" -> "(5,2),(7,2)": solutions that name their values, one per ";"-part,
     with the same names in the same order."""
-    groups = _top_level_split(text, ";")
+    groups = top_level_split(text, ";")
     if len(groups) < 2:
         return text
     names: list[str] | None = None
     solutions = []
     for group in groups:
-        sides = [[side.strip() for side in item.split("=")] for item in _top_level_split(group, ",")]
-        if any(len(pair) != 2 or not re.fullmatch(_NAME, pair[0]) for pair in sides):
+        sides = [[side.strip() for side in item.split("=")] for item in top_level_split(group, ",")]
+        if any(len(pair) != 2 or not re.fullmatch(NAME_PATTERN, pair[0]) for pair in sides):
             return text
         if names is None:
             names = [name for name, _ in sides]
@@ -198,14 +216,14 @@ def _named_solutions(text: str) -> str:
 def _without_outer_braces(text: str) -> str:
     """ "{\\binom{2n}{n}}" -> "\\binom{2n}{n}": braces around one item only group it. Around a list
     ("{1,2}") they are a set that lost its backslash, and stay."""
-    while text.startswith("{") and _encloses(text) and len(_top_level_split(text[1:-1], ",")) == 1:
+    while text.startswith("{") and encloses(text) and len(top_level_split(text[1:-1], ",")) == 1:
         text = text[1:-1]
     return text
 
 
 def _plus_minus(text: str) -> str:
     """ "\\pm2021" -> "-2021,2021" and "1\\pm\\sqrt{2}" -> "1-\\sqrt{2},1+\\sqrt{2}": the two values."""
-    parts = [part.strip() for part in _top_level_split(_PM.sub("\x00", text), "\x00")]
+    parts = [part.strip() for part in top_level_split(_PM.sub("\x00", text), "\x00")]
     if len(parts) != 2 or "," in text:
         return text
     return f"{parts[0]}-{parts[1]},{parts[0]}+{parts[1]}" if parts[0] else f"-{parts[1]},{parts[1]}"
@@ -217,7 +235,7 @@ def _exact_before_approximation(text: str) -> str:
     parts = text.split("\\approx")
     if len(parts) != 2:
         return text
-    return parts[1].strip() if re.fullmatch(_NAME, parts[0].strip()) else parts[0].strip()
+    return parts[1].strip() if re.fullmatch(NAME_PATTERN, parts[0].strip()) else parts[0].strip()
 
 
 def _as_interval(text: str) -> str:
@@ -230,14 +248,38 @@ def _as_interval(text: str) -> str:
         return text
     opening = "(" if parts[1] == "<" else "["
     closing = ")" if parts[3] == "<" else "]"
-    if re.fullmatch(_NAME, parts[2]):
+    if re.fullmatch(NAME_PATTERN, parts[2]):
         return f"{opening}{parts[0]},{parts[4]}{closing}"
     low = evaluate(parts[0])
-    if re.fullmatch(rf"\|{_NAME}\|", parts[2]) and low is not None and low > 0:
+    if re.fullmatch(rf"\|{NAME_PATTERN}\|", parts[2]) and low is not None and low > 0:
         mirrored = {"(": ")", "[": "]"}[opening]
         reversed_closing = {")": "(", "]": "["}[closing]
         return f"{reversed_closing}-{parts[4]},-{parts[0]}{mirrored}\\cup{opening}{parts[0]},{parts[4]}{closing}"
     return text
+
+
+_FLIPPED = {"<": ">", ">": "<", "\\leq": "\\geq", "\\geq": "\\leq"}
+
+
+def ray(text: str) -> str | None:
+    """The interval a one-sided condition on a variable describes ("t>3" -> "(3,\\infty)",
+    "5\\geq x" -> "(-\\infty,5]"), or None. Used only against an interval: elsewhere a
+    condition stays a relation, compared as one.
+
+    >>> ray("t>3"), ray("x\\\\leq-1"), ray("a>b")
+    ('(3,\\\\infty)', '(-\\\\infty,-1]', None)
+    """
+    match = _RAY.fullmatch(text.replace(">=", "\\geq").replace("<=", "\\leq"))
+    if match is None:
+        return None
+    name, relation, bound = match.group(1).strip(), match.group(2), match.group(3).strip()
+    if re.fullmatch(NAME_PATTERN, bound) and not re.fullmatch(NAME_PATTERN, name):
+        name, relation, bound = bound, _FLIPPED[relation], name
+    if not re.fullmatch(NAME_PATTERN, name) or re.fullmatch(NAME_PATTERN, bound) or _RELATION.search(bound):
+        return None
+    if relation in (">", "\\geq"):
+        return ("[" if relation == "\\geq" else "(") + bound + ",\\infty)"
+    return "(-\\infty," + bound + ("]" if relation == "\\leq" else ")")
 
 
 def _braced_frac(match: re.Match[str]) -> str:
@@ -263,7 +305,7 @@ def strip_variable_prefix(text: str) -> str:
     match = _VARIABLE_PREFIX.match(text)
     rest = text[match.end() :] if match else ""
     # "a=b" names nothing: it is a relation between two names, compared as an equation.
-    if match and "=" not in rest and not re.fullmatch(_NAME, rest):
+    if match and "=" not in rest and not re.fullmatch(NAME_PATTERN, rest):
         return rest
     return text
 
@@ -280,10 +322,10 @@ def final_values(text: str) -> str:
     >>> final_values("\\frac{36}{4}=9"), final_values("x=-3,x=1"), final_values("(p,q)=(4,7)")
     ('9', '-3,1', '(4,7)')
     """
-    items = _top_level_split(text, ",")
-    if len(items) > 1 and all(len(_top_level_split(item, "=")) > 1 for item in items):
-        return ",".join(_top_level_split(item, "=")[-1] for item in items)
-    return _top_level_split(text, "=")[-1]
+    items = top_level_split(text, ",")
+    if len(items) > 1 and all(len(top_level_split(item, "=")) > 1 for item in items):
+        return ",".join(top_level_split(item, "=")[-1] for item in items)
+    return top_level_split(text, "=")[-1]
 
 
 def stated_values(text: str) -> str | None:
@@ -295,13 +337,13 @@ def stated_values(text: str) -> str | None:
     ('\\frac{1}{\\sqrt{6}}', None)
     """
     values = []
-    for item in _top_level_split(text, ","):
-        sides = _top_level_split(item, "=")
+    for item in top_level_split(text, ","):
+        sides = top_level_split(item, "=")
         # A chain of equalities ("1=\\zzz=x=0") ends in the value it works out.
         named = len(sides) > 2 or _NAMED.fullmatch(_SUBSCRIPT.sub("", sides[0])) is not None
         if len(sides) < 2 or not named or not sides[-1]:
             return None
-        if re.fullmatch(_NAME, sides[-1]):
+        if re.fullmatch(NAME_PATTERN, sides[-1]):
             return None  # "a=b" relates two names
         values.append(sides[-1])
     return ",".join(values)
@@ -310,12 +352,12 @@ def stated_values(text: str) -> str | None:
 def different_functions(gold: str, predicted: str) -> bool:
     """Whether two equations name values of different functions ("\\sin(x)=a" and "\\cos(x)=a"):
     then they are not two names for one value."""
-    names = [_top_level_split(text, "=")[0] for text in (gold, predicted)]
+    names = [top_level_split(text, "=")[0] for text in (gold, predicted)]
     functions = [_FUNCTION.findall(name) for name in names]
     return all(functions) and names[0] != names[1]
 
 
-def _top_level_split(text: str, separator: str) -> list[str]:
+def top_level_split(text: str, separator: str) -> list[str]:
     """`text` split at the `separator` characters outside brackets and braces."""
     parts, depth, start = [], 0, 0
     for position, char in enumerate(text):
@@ -359,21 +401,45 @@ def split_structure(text: str) -> Answer:
         if cells and all(len(row) == width for row in cells):
             flat = tuple(strip_variable_prefix(cell) for row in cells for cell in row)
             return Answer("matrix", flat, shape=(len(cells), width))
+    if "\\cup" in text and all(_singleton(part) for part in text.split("\\cup")):
+        text = ",".join(_singleton(part) or "" for part in text.split("\\cup"))  # {2}\cup{3} is 2, 3
     if "\\cup" in text:
         parts = tuple(part for part in text.split("\\cup"))
         return Answer("set", parts, brackets="cup")
-    if text.startswith("\\{") and text.endswith("\\}"):
-        return Answer("set", _distinct(_split_commas(text[2:-2])))
-    if text.startswith("{") and text.endswith("}") and _encloses(text) and "," in text:
-        return Answer("set", _distinct(_split_commas(text[1:-1])))  # "{1,2,3}": braces that lost their backslash
-    if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and _encloses(text):
+    if text.startswith("\\{") and text.endswith("\\}") and encloses(text[1:]):
+        return Answer("set", _set_items(text[2:-2]))
+    if text.startswith("{") and text.endswith("}") and encloses(text) and "," in text:
+        return Answer("set", _set_items(text[1:-1]))  # "{1,2,3}": braces that lost their backslash
+    if len(text) >= 2 and text[0] in "([" and text[-1] in ")]" and encloses(text):
         items = _split_commas(text[1:-1])
         if len(items) > 1:
             return Answer("ordered", items, brackets=text[0] + text[-1])
     items = _split_commas(text)
     if len(items) > 1:
-        return Answer("set", _distinct(items))
+        return Answer("set", _set_items(text))
     return Answer("scalar", (strip_variable_prefix(text),))
+
+
+def _set_items(text: str) -> tuple[str, ...]:
+    """The members of a set or list of solutions: "\\pm a" is a and -a ("\\pm1,\\pm2" has four
+    members), a one-member set "\\{(0,0)\\}" is its member, repeats count once."""
+    items: list[str] = []
+    for item in _split_commas(text):
+        item = _singleton(item) or item
+        if _PM.search(item):
+            items.extend(_plus_minus(item).split(","))
+        else:
+            items.append(item)
+    return _distinct(tuple(items))
+
+
+def _singleton(text: str) -> str | None:
+    """X of the one-member set "\\{X\\}", else None."""
+    text = text.strip()
+    if text.startswith("\\{") and text.endswith("\\}") and encloses(text[1:]):
+        inner = _split_commas(text[2:-2])
+        return inner[0] if len(inner) == 1 else None
+    return None
 
 
 def _distinct(items: tuple[str, ...]) -> tuple[str, ...]:
@@ -381,7 +447,7 @@ def _distinct(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _encloses(text: str) -> bool:
+def encloses(text: str) -> bool:
     """Whether the first bracket of `text` closes only at its last character: "(1,2)" yes, "(1)(2)" no."""
     depth = 0
     for position, char in enumerate(text):
@@ -396,4 +462,4 @@ def _encloses(text: str) -> bool:
 
 def _split_commas(text: str) -> tuple[str, ...]:
     """Top-level comma-separated items (commas inside brackets or braces do not split)."""
-    return tuple(strip_variable_prefix(item.strip()) for item in _top_level_split(text, ",") if item.strip())
+    return tuple(strip_variable_prefix(item.strip()) for item in top_level_split(text, ",") if item.strip())

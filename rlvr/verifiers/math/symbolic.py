@@ -22,9 +22,12 @@ from latex2sympy2_extended import latex2sympy
 from sympy.core.relational import Relational
 
 # Parse failures in latex2sympy2_extended are plain `Exception`s with a message; comparison
-# failures are sympy's ordinary errors. Either means "not shown equal".
+# failures are sympy's ordinary errors. Either means "not shown equal". Running out of memory or
+# stack is not a property of the answer: MemoryError and RecursionError propagate (the verdict
+# is a failure, and a failed parse of a gold is never cached).
 _PARSE_ERRORS = (Exception,)
-_COMPARE_ERRORS = (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError, ZeroDivisionError)
+_RESOURCE_ERRORS = (MemoryError, RecursionError)
+_COMPARE_ERRORS = (TypeError, ValueError, AttributeError, NotImplementedError, ZeroDivisionError)
 _PRECISION = 30
 MAX_STR_CHARS = 200
 MAX_STR_NODES = 500
@@ -35,6 +38,8 @@ def parse(latex: str) -> Any:
     """The sympy object of a normalised LaTeX answer, or None when it does not parse."""
     try:
         return latex2sympy(latex)
+    except _RESOURCE_ERRORS:
+        raise
     except _PARSE_ERRORS:
         return None
 
@@ -44,12 +49,20 @@ def parse(latex: str) -> Any:
 parse_gold = lru_cache(maxsize=4096)(parse)
 
 
+GOLD_UNPARSED = "gold does not parse"
+
+
 def equal_pairs(pairs: list[tuple[str, str]], rel_tol: float) -> list[tuple[bool, str]]:
-    """For each (gold, predicted) pair: (equal?, how it was decided, with the parsed prediction)."""
+    """For each (gold, predicted) pair: (equal?, how it was decided, with the parsed prediction);
+    how is GOLD_UNPARSED when the gold item does not parse."""
     results = []
     for gold_text, predicted_text in pairs:
-        gold, predicted = parse_gold(gold_text), parse(predicted_text)
-        if gold is None or predicted is None:
+        gold = parse_gold(gold_text)
+        if gold is None:
+            results.append((False, GOLD_UNPARSED))
+            continue
+        predicted = parse(predicted_text)
+        if predicted is None:
             results.append((False, "unparsed"))
             continue
         equal, how = _equal(gold, predicted, rel_tol)

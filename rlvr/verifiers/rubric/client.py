@@ -163,10 +163,13 @@ class ChatJudge:
     backoff: float = 1.0
     backoff_max: float = 30.0
 
-    def judge(self, messages: list[dict[str, str]], n_rubrics: int, deadline: Deadline) -> JudgeCall:
+    def judge(
+        self, messages: list[dict[str, str]], n_rubrics: int, deadline: Deadline, nonce: str | None = None
+    ) -> JudgeCall:
         """Up to 1 + max_retries calls until the judge returns a valid verdict for `n_rubrics`
-        rubrics. Each call gets min(request_timeout, time left); a wait that would outlast the
-        deadline is not started. Never raises for judge or network failures."""
+        rubrics (carrying `nonce`, the one `messages` asks for, when given). Each call gets
+        min(request_timeout, time left); a wait that would outlast the deadline is not started.
+        Never raises for judge or network failures."""
         call = JudgeCall()
         url = chat_completions_url(self.base_url)
         for attempt in range(self.max_retries + 1):
@@ -175,7 +178,7 @@ class ChatJudge:
                 call.outcome = TIMEOUT
                 return call
             try:
-                wait = self._attempt(call, url, messages, n_rubrics, budget, attempt)
+                wait = self._attempt(call, url, messages, n_rubrics, nonce, budget, attempt)
             except _Fatal:
                 return call
             if call.judgements is not None:
@@ -192,15 +195,28 @@ class ChatJudge:
         return call
 
     def _attempt(
-        self, call: JudgeCall, url: str, messages: list[dict[str, str]], n_rubrics: int, budget: float, attempt: int
+        self,
+        call: JudgeCall,
+        url: str,
+        messages: list[dict[str, str]],
+        n_rubrics: int,
+        nonce: str | None,
+        budget: float,
+        attempt: int,
     ) -> float:
         """One call; sets call.judgements on success, else returns the wait before the next one."""
         call.calls += 1
         backoff = min(self.backoff * 2**attempt, self.backoff_max)
         try:
             reply = post_json(url, self._payload(messages), self._headers(), budget)
-        except (OSError, http.client.HTTPException) as exc:
+        except TimeoutError as exc:
             call.note(f"{type(exc).__name__}: {str(exc)[:200]}")
+            return backoff
+        except (OSError, http.client.HTTPException) as exc:
+            call.note(
+                f"cannot reach the judge at {url}: {type(exc).__name__}: {str(exc)[:200]} (start the judge server, "
+                "or point judge_base_url / RLVR_JUDGE_BASE_URL at a running one)"
+            )
             return backoff
         if reply.status == 429:
             call.rate_limited += 1
@@ -214,7 +230,7 @@ class ChatJudge:
             raise _Fatal
         try:
             content = self._read_completion(call, reply.body)
-            call.judgements = parse_verdict(content, n_rubrics)
+            call.judgements = parse_verdict(content, n_rubrics, nonce)
         except JudgeOutputError as exc:
             call.note(f"malformed judge output: {exc}")
         # The model answered; a malformed answer is asked again at once, without backing off.

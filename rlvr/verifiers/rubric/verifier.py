@@ -41,7 +41,7 @@ from rlvr.verifiers.base import Deadline, Verifier, VerifierOptions
 from rlvr.verifiers.rubric.cache import VerdictCache, cache_key
 from rlvr.verifiers.rubric.client import ChatJudge, JudgeCall, chat_completions_url
 from rlvr.verifiers.rubric.data import rubric_ground_truth
-from rlvr.verifiers.rubric.judge_format import build_messages
+from rlvr.verifiers.rubric.judge_format import build_messages, new_nonce
 
 COST_FIELDS = ("calls", "retries", "rate_limited", "prompt_tokens", "completion_tokens")
 
@@ -95,6 +95,10 @@ class RubricVerifier(Verifier[RubricOptions]):
 
     task = "rubric"
     Options = RubricOptions
+    environment = tuple(
+        f"RLVR_JUDGE_{name}"
+        for name in ("BASE_URL", "MODEL", "API_KEY_ENV", "TEMPERATURE", "MAX_RETRIES", "TIMEOUT", "CONCURRENCY")
+    )
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -122,9 +126,12 @@ class RubricVerifier(Verifier[RubricOptions]):
             self._account(detail)
             return Verdict(score=0.0, correct=False, reason=NO_ANSWER, detail=detail)
         key = cache_key(self.judge.model, prompt, completion, rubrics)
+        nonce = new_nonce()  # unknown to the response: a verdict it quotes cannot carry it
         call, cache_hit = self.cache.fetch(
             key,
-            compute=lambda: self.judge.judge(build_messages(prompt, completion, rubrics), len(rubrics), deadline),
+            compute=lambda: self.judge.judge(
+                build_messages(prompt, completion, rubrics, nonce), len(rubrics), deadline, nonce
+            ),
             keep=lambda result: result.judgements is not None,
             wait=deadline.remaining,
         )
