@@ -280,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict"
     )
     score.add_argument(
+        "--compare",
+        action="append",
+        metavar="KEY=VALUE",
+        help="also score with this verifier option changed (repeatable, e.g. --compare mode=strict "
+        "--compare mode=flexible): accuracy per extraction config, side by side, in one pass",
+    )
+    score.add_argument(
         "--k", type=parse_ks, default=",".join(map(str, DEFAULT_KS)), help="comma-separated k for pass@k"
     )
     score.add_argument("--output", help="write the rescored completions, summary.json and per_prompt.jsonl here")
@@ -388,8 +395,13 @@ def _score(args: argparse.Namespace) -> None:
 
     task = custom_task(args) or args.task
     options = parse_options(args.verifier_option, "--verifier-option")
-    summary = score_file(args.completions, task, options, args.k, args.output, args.response_field, args.overwrite)
+    compare = [parse_options([item], "--compare") for item in args.compare or []]
+    summary = score_file(
+        args.completions, task, options, args.k, args.output, args.response_field, args.overwrite, compare
+    )
     print(format_table([(args.completions, summary)]))
+    for name, rates in summary["rescoring"].get("extractions", {}).items():
+        print(f"{name:>24}  " + "  ".join(f"{key} {value:.3f}" for key, value in rates.items()))
 
 
 def _report(args: argparse.Namespace) -> None:

@@ -115,8 +115,12 @@ def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list
     task = config.eval_task()
     fmt = prompt_format(config.prompt_format or task.prompt_format)
     pool = read_records(config.fewshot_data) if config.fewshot_data else None
-    shots = fewshot_examples(fmt, config.shots, pool)
     stops = tuple(config.stop) if config.stop is not None else fmt.stops
+    if fmt.shots_for is not None and config.shots:
+        if pool is None:
+            raise ValueError(f"prompt format {fmt.name!r} needs --fewshot-data for {config.shots} shots")
+        return [fmt.render(e.doc, fmt.shots_for(e.doc, pool, config.shots)) for e in examples], stops
+    shots = fewshot_examples(fmt, config.shots, pool)
     return [fmt.render(e.doc, shots) for e in examples], stops
 
 

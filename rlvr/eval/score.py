@@ -120,6 +120,36 @@ def rescore(
     return rescored
 
 
+def compare_extractions(
+    records: Sequence[Record],
+    task: str | CustomTask,
+    verifier_options: dict[str, Any] | None,
+    configs: Sequence[dict[str, Any]],
+) -> dict[str, dict[str, float]]:
+    """Every response scored under each config (verifier options laid over `verifier_options`),
+    side by side as lm-eval's filter lists are: {"mode=strict": {"accuracy", "no_answer",
+    "failed"}, ...}, rates over all responses. A config that is not valid raises ValueError.
+
+    >>> compare_extractions(records, "gsm8k", {}, [{"mode": "strict"}, {"mode": "flexible"}])  # doctest: +SKIP
+    {'mode=strict': {'accuracy': 0.71, 'no_answer': 0.2, 'failed': 0.0}, 'mode=flexible': {...}}
+    """
+    verifier_task, default_options, _ = _task_settings(task)
+    texts = [response["text"] for record in records for response in record["responses"]]
+    truths = [record["ground_truth"] for record in records for _ in record["responses"]]
+    compared = {}
+    for config in configs:
+        verifier = rlvr.get_verifier(verifier_task, **{**default_options, **(verifier_options or {}), **config})
+        verdicts = verifier.verify_batch(texts, truths)
+        total = max(1, len(verdicts))
+        name = ",".join(f"{key}={value}" for key, value in config.items()) or "default"
+        compared[name] = {
+            "accuracy": sum(v.correct for v in verdicts) / total,
+            "no_answer": sum(v.reason == "no_answer" for v in verdicts) / total,
+            "failed": sum(v.failed for v in verdicts) / total,
+        }
+    return compared
+
+
 def score_file(
     completions: str | Path,
     task: str | CustomTask,
@@ -128,6 +158,7 @@ def score_file(
     output: str | Path | None = None,
     response_field: str | None = None,
     overwrite: bool = False,
+    compare: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Rescore a completions file; write completions.jsonl, summary.json and per_prompt.jsonl to
     `output` when given. Returns the summary. With `response_field`, `completions` is any
@@ -136,7 +167,9 @@ def score_file(
     The summary keeps the generating run's config, versions and timing (from the summary.json
     beside `completions`, when there is one) and adds a `rescoring` section, so rescoring never
     loses how the completions were made. An `output` that already holds a run is refused unless
-    `overwrite`.
+    `overwrite`. Each config in `compare` (verifier options over `verifier_options`, e.g.
+    {"mode": "strict"}) scores the same responses too: the summary's "extractions" has their
+    accuracy side by side (see compare_extractions).
 
     >>> score_file("runs/base/completions.jsonl", "gsm8k", {"mode": "strict"})["metrics"]["pass@1"]  # doctest: +SKIP
     """
@@ -168,6 +201,8 @@ def score_file(
         "versions": {"rlvr": rlvr.__version__},
         "timing": {"scoring_s": seconds, "responses_per_s": responses / seconds if seconds else None},
     }
+    if compare:
+        rescoring["extractions"] = compare_extractions(records, task, verifier_options, [{}, *compare])
     header = {**generating_run(Path(completions)), "rescoring": rescoring}
     if out is None:
         return summarize_run(rescored, ks, header, strata_fields)

@@ -1,10 +1,12 @@
-"""Pure text helpers shared by the answer-extracting verifiers (gsm8k, math)."""
+"""Pure text helpers shared by the answer-extracting verifiers (gsm8k, math), and `Extraction`:
+a mode as public configuration (finders in priority order)."""
 
 from __future__ import annotations
 
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 # A finder reads one form of answer out of a text ("\\boxed{5}" -> "5") or returns None.
 Finder = Callable[[str], "str | None"]
@@ -71,6 +73,39 @@ def closing_braces(text: str) -> dict[int, int]:
         elif open_stack:
             closing[open_stack.pop()] = brace.start()
     return closing
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A mode as configuration: (form, finder) pairs in priority order. The first finder that
+    finds an answer gives it, named by its form; `formatted` are the forms that count as
+    answering in the mode's format (format bonus, format rates). A task's built-in modes are
+    Extractions (gsm8k.MODES), and a user makes one from its finders (gsm8k.FINDERS) or any
+    function text -> answer or None, then passes it as the `mode` option:
+
+    >>> from rlvr.verifiers.gsm8k import FINDERS
+    >>> hash_then_box = Extraction("hash_then_box", (("hash", FINDERS["hash"]), ("boxed", FINDERS["boxed"])))
+    >>> hash_then_box.find("#### 4 or \\boxed{5}")
+    ('4', 'hash')
+    """
+
+    name: str
+    finders: tuple[tuple[str, Finder], ...]
+    formatted: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"an Extraction needs a name, got {self.name!r}")
+        if not self.finders or not all(
+            isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str) and callable(pair[1])
+            for pair in self.finders
+        ):
+            raise ValueError(f"Extraction {self.name!r}: finders must be (form, function) pairs, got {self.finders!r}")
+        object.__setattr__(self, "formatted", frozenset(self.formatted))
+
+    def find(self, text: str) -> tuple[str | None, str | None]:
+        """(answer, form) from the first finder that finds one; (None, None) when none does."""
+        return find_first(self.finders, text)
 
 
 def find_first(finders: Sequence[tuple[str, Finder]], text: str) -> tuple[str | None, str | None]:
