@@ -7,8 +7,9 @@ is:\\nC. <option text>"). Extraction therefore finds every letter *mention* in a
 on the line ending in ":" above it; "is the correct answer" after it; never a ruled-out one), and
 takes the last: a response that revises itself commits to its final choice.
 
-The final commitment is no answer when it names several letters ("(D) and (H)", "(C, G, D)") or a
-letter that is not an option, or when the response disowns it ("The closest option is (F), but it
+The final commitment is no answer when it names several letters ("(D) and (H)", "(C, G, D)"; letters
+before a turn such as "but" in its sentence are set aside, not named with it) or a letter that is
+not an option, or when the response disowns it ("The closest option is (F), but it
 is not the correct answer"). A hedge ("this is not exact") keeps it. Where no letter is committed
 to, an answer statement ("the answer is 2.5 V") whose text is one option's text gives that option.
 """
