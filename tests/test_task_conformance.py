@@ -5,7 +5,8 @@ Per task: the fixture's verdicts (right, wrong, no answer, bad ground truth); te
 blocks is never read (an unclosed one is no answer); content never
 raises (fuzzed completions and ground truths); long and adversarial completions come back within
 the time limit; configuration mistakes raise ValueError; a forked process gives the same
-verdicts; the TRL and verl adapters and an rlvr-eval scoring run agree with `verify`.
+verdicts; the TRL and verl adapters agree with `verify`; an `rlvr-eval score` run and an
+rlvr-eval run with an oracle backend score the right and the wrong completion as such.
 """
 
 from __future__ import annotations
@@ -201,3 +202,32 @@ def test_an_eval_scoring_run_of_oracle_and_wrong_responses(task, judge, tmp_path
     assert scored["oracle"]["responses"][0]["correct"] is True
     assert scored["wrong"]["responses"][0]["correct"] is False
     assert summary["metrics"]["pass@1"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_an_rlvr_eval_run_with_an_oracle_backend(task, judge, tmp_path):
+    """The runner's whole path (data file, prompts, generation, verification, summary) with a
+    backend that answers the fixture's right completion to one prompt and its wrong one to the other."""
+    from scripted_backend import ScriptedBackend
+
+    from rlvr.eval.custom import CustomTask
+    from rlvr.eval.runner import EvalConfig, run_eval
+
+    fixture = fixture_of(task)
+    data = tmp_path / "data.jsonl"
+    rows = [{"id": name, "prompt": f"question {name}", "answer": fixture.ground_truth} for name in ("right", "wrong")]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    custom = CustomTask(str(data), "answer", task, prompt_field="prompt", id_field="id")
+    config = EvalConfig(
+        "scripted",
+        "custom",
+        str(tmp_path / "run"),
+        n=1,
+        k=(1,),
+        custom=custom,
+        verifier_options=options_for(task, judge),
+    )
+    backend = ScriptedBackend(lambda prompt_id: fixture.right if prompt_id == "right" else fixture.wrong)
+    summary = run_eval(config, backend=backend)
+    assert summary["metrics"]["pass@1"] == pytest.approx(0.5)
+    assert summary["metrics"]["failure_rate"] == 0.0
