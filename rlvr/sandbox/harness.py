@@ -395,8 +395,8 @@ class Child:
 
 
 def _drive(test: dict, channel: Channel, outcome: dict) -> None:
-    program_names = _program_names(channel.request(("names",)))
     if test["kind"] == "call":
+        program_names = _program_names(channel.request(("names",)))
         name = test["function"]
         ref = (
             ("method", ("Solution", name)) if "Solution" in program_names and name not in program_names else ("g", name)
@@ -406,8 +406,13 @@ def _drive(test: dict, channel: Channel, outcome: dict) -> None:
         return
     (setup, setup_names), (code, code_names) = _trusted(test["setup"], "<setup>"), _trusted(test["code"], "<test>")
     entry_points = set(test["entry_points"])
+    free = setup_names | code_names
+    # The program's names matter only for a name that is neither an entry point nor trusted (a
+    # helper of the solution): only then are they asked for (a round trip to the child).
+    helpers = any(name not in entry_points and name not in _TRUSTED_NAMES for name in free)
+    program_names = _program_names(channel.request(("names",))) if helpers else frozenset()
     namespace = {"__name__": "__test__", "__builtins__": builtins}
-    for name in sorted(setup_names | code_names):
+    for name in sorted(free):
         namespace.update(_resolve(name, entry_points, program_names, channel))
     exec(setup, namespace)
     # HumanEval's prompt defines a stub of the entry point: the program's replaces it.
