@@ -641,3 +641,20 @@ def test_the_wait_of_a_jobs_threads_behind_each_other_is_not_the_machines(cpu, w
     clock.started -= 1.0  # one second of wall clock has passed
     tree.cpu, tree.waited, tree.threads = cpu, waited, threads
     assert clock.machine_wait() == pytest.approx(credited)
+
+
+@pytest.mark.parametrize(
+    ("deadline_passed", "waited", "spent"),
+    [(True, 0.8, "starved"), (True, 0.1, "slept"), (False, 0.8, "slept")],
+    ids=["the call's deadline while starved", "the call's deadline while asleep", "an answer that never finished"],
+)
+def test_only_the_calls_deadline_reached_while_starved_is_the_machines(deadline_passed, waited, spent):
+    """Starved is a failure only at the call's deadline: before it (a reply begun and never
+    finished, the clock gave up waiting), the program's own doing is judged."""
+    tree = _Tree()
+    started = time.monotonic()
+    clock = meter.Clock(tree, cpu_limit=4.0, wall_cap=9.0, deadline=started + (0.0 if deadline_passed else 60))  # type: ignore[arg-type]
+    clock.machine_wait()  # the first poll reads the baseline
+    clock.started -= 1.0
+    tree.cpu, tree.waited = 0.1, waited
+    assert clock.expire() == spent

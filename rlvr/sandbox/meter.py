@@ -35,7 +35,7 @@ import time
 
 # The wall-clock cap of a test: this many times its CPU-time limit, plus a second.
 WALL_FACTOR = 2.0
-# Past the cap, a tree whose threads waited for a CPU at least this share of the time was starved.
+# At the job's deadline, a test whose tree the machine kept waiting this share of its time was starved.
 STARVED_SHARE = 0.25
 POLL = 0.05
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -203,16 +203,17 @@ class Clock:
             self.machine_wait()
 
     def expire(self) -> str:
-        """Why the budget is gone now (set as `spent`): the CPU time was used, the program's own
-        time reached the cap, or the job's deadline came while the machine kept it waiting."""
+        """Why the budget is gone now (set as `spent`): the CPU time was used; the job's deadline
+        came while the machine kept the program waiting (`starved`); else the program's own time
+        ran out (`slept`: sleeping, or an answer begun and never finished)."""
         now = time.monotonic()
         elapsed = now - self.started
         if self.cpu_used() >= self.cpu_limit:
             self.spent = "cpu"
         else:
             machine = self.machine_wait()
-            starved = elapsed - machine < self.wall_cap and machine >= STARVED_SHARE * elapsed
-            self.spent = "starved" if starved else "slept"
+            waiting = elapsed - machine < self.wall_cap and machine >= STARVED_SHARE * elapsed
+            self.spent = "starved" if now >= self.deadline and waiting else "slept"
         return self.spent
 
 
