@@ -166,3 +166,32 @@ def test_rlvr_eval_scores_several_extraction_configs_in_one_pass(tmp_path, capsy
     assert extractions["mode=strict"]["no_answer"] > 0.15 > extractions["default"]["no_answer"]
     assert extractions["default"]["accuracy"] > strict and extractions["mode=reference"]["accuracy"] > strict
     assert "mode=strict" in capsys.readouterr().out
+
+
+def test_a_generating_run_scores_several_extraction_configs_too(tmp_path):
+    """greedy / pass-at-k take --compare as `score` does: the run's summary holds each config's
+    rates side by side; a config that is not valid fails before anything is generated."""
+    from scripted_backend import ScriptedBackend
+
+    from rlvr.eval.custom import CustomTask
+    from rlvr.eval.runner import EvalConfig, run_eval
+
+    truth = {"answer": "A", "options": ["1", "2", "3"]}
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "prompt": f"q {i}", "answer": truth}) + "\n" for i in ("one", "two")))
+    custom = CustomTask(str(data), "answer", "mcq", prompt_field="prompt", id_field="id")
+    responses = {"one": "The answer is (A).", "two": "The answer is (A) and (B)."}
+
+    def config(output: str, compare: tuple) -> EvalConfig:
+        return EvalConfig("scripted", "custom", str(tmp_path / output), n=1, k=(1,), custom=custom, compare=compare)
+
+    backend = ScriptedBackend(responses.__getitem__)
+    with pytest.raises(ValueError, match="mode"):
+        run_eval(config("bad", ({"mode": "loose"},)), backend=backend)
+    assert backend.requests == []
+    summary = run_eval(config("run", ({"mode": "strict"},)), backend=backend)
+    extractions = summary["extractions"]
+    assert extractions["default"] == {"accuracy": 0.5, "no_answer": 0.5, "failed": 0.0}
+    assert extractions["mode=strict"] == {"accuracy": 1.0, "no_answer": 0.0, "failed": 0.0}
+    assert summary["metrics"]["pass@1"] == extractions["default"]["accuracy"]
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["extractions"] == extractions

@@ -39,3 +39,44 @@ def test_a_malformed_extraction_is_a_configuration_error(finders):
 def test_an_unknown_mode_name_still_raises():
     with pytest.raises(ValueError, match="Extraction"):
         rlvr.get_verifier("gsm8k", mode="loose")
+
+
+def test_math_modes_are_extractions_and_a_user_mode_composes_their_finders():
+    from rlvr.verifiers.math.extraction import FINDERS as MATH_FINDERS
+    from rlvr.verifiers.math.extraction import MODES as MATH_MODES
+
+    text = "So the total is **7**. A check: \\boxed{8}"
+    assert MATH_MODES["lenient"].find(text) == ("8", "boxed")
+    bold_first = Extraction("bold_first", (("bold", MATH_FINDERS["bold"]), ("boxed", MATH_FINDERS["boxed"])))
+    verdict = rlvr.verify(text, "7", task="math", mode=bold_first)
+    assert (verdict.reason, verdict.extracted, verdict.detail["mode"]) == ("ok", "7", "bold_first")
+    assert rlvr.verify(text, "7", task="math", mode="lenient").reason == "mismatch"
+
+
+def test_mcq_modes_are_extractions_and_a_declined_commitment_ends_the_search():
+    from rlvr.verifiers.mcq import FINDERS as MCQ_FINDERS
+    from rlvr.verifiers.mcq import MODES as MCQ_MODES
+
+    truth = {"answer": "B", "options": ["1", "2", "3", "4"]}
+    flexible_or_last = Extraction(
+        "flexible_or_last", (("flexible", MCQ_FINDERS["flexible"]), ("last_letter", MCQ_FINDERS["last_letter"]))
+    )
+    assert MCQ_MODES["reference"].finders[-1][0] == "last_letter"
+    # No commitment at all: the fallback reads the last letter.
+    assert rlvr.verify("Between A and B, B", truth, task="mcq", mode=flexible_or_last).extracted == "B"
+    assert rlvr.verify("Between A and B, B", truth, task="mcq").reason == "no_answer"
+    # A commitment to several options is no answer; the fallback is not consulted.
+    several = rlvr.verify("The answer is (A) and (B).", truth, task="mcq", mode=flexible_or_last)
+    assert (several.reason, several.detail["form"]) == ("no_answer", "several")
+
+
+@pytest.mark.parametrize("task", ["gsm8k", "math", "mcq"])
+def test_a_user_mode_cannot_take_a_builtin_name_and_an_unknown_name_raises(task):
+    from rlvr.verifiers.gsm8k import FINDERS as GSM8K_FINDERS
+
+    with pytest.raises(ValueError, match="built-in mode name"):
+        rlvr.get_verifier(
+            task, mode=Extraction("boxed" if task != "mcq" else "strict", (("b", GSM8K_FINDERS["boxed"]),))
+        )
+    with pytest.raises(ValueError, match="mode must be one of"):
+        rlvr.get_verifier(task, mode="loose")

@@ -24,6 +24,7 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.custom import CustomTask
+from rlvr.eval.extractions import compare_extractions
 from rlvr.eval.records import canonical_answer, read_records
 from rlvr.eval.runner import summarize_run, write_results
 from rlvr.eval.tasks import check_fields, eval_tasks, missing_field
@@ -120,36 +121,6 @@ def rescore(
     return rescored
 
 
-def compare_extractions(
-    records: Sequence[Record],
-    task: str | CustomTask,
-    verifier_options: dict[str, Any] | None,
-    configs: Sequence[dict[str, Any]],
-) -> dict[str, dict[str, float]]:
-    """Every response scored under each config (verifier options laid over `verifier_options`),
-    side by side as lm-eval's filter lists are: {"mode=strict": {"accuracy", "no_answer",
-    "failed"}, ...}, rates over all responses. A config that is not valid raises ValueError.
-
-    >>> compare_extractions(records, "gsm8k", {}, [{"mode": "strict"}, {"mode": "flexible"}])  # doctest: +SKIP
-    {'mode=strict': {'accuracy': 0.71, 'no_answer': 0.2, 'failed': 0.0}, 'mode=flexible': {...}}
-    """
-    verifier_task, default_options, _ = _task_settings(task)
-    texts = [response["text"] for record in records for response in record["responses"]]
-    truths = [record["ground_truth"] for record in records for _ in record["responses"]]
-    compared = {}
-    for config in configs:
-        verifier = rlvr.get_verifier(verifier_task, **{**default_options, **(verifier_options or {}), **config})
-        verdicts = verifier.verify_batch(texts, truths)
-        total = max(1, len(verdicts))
-        name = ",".join(f"{key}={value}" for key, value in config.items()) or "default"
-        compared[name] = {
-            "accuracy": sum(v.correct for v in verdicts) / total,
-            "no_answer": sum(v.reason == "no_answer" for v in verdicts) / total,
-            "failed": sum(v.failed for v in verdicts) / total,
-        }
-    return compared
-
-
 def score_file(
     completions: str | Path,
     task: str | CustomTask,
@@ -169,7 +140,7 @@ def score_file(
     loses how the completions were made. An `output` that already holds a run is refused unless
     `overwrite`. Each config in `compare` (verifier options over `verifier_options`, e.g.
     {"mode": "strict"}) scores the same responses too: the summary's "extractions" has their
-    accuracy side by side (see compare_extractions).
+    accuracy side by side (rlvr.eval.extractions).
 
     >>> score_file("runs/base/completions.jsonl", "gsm8k", {"mode": "strict"})["metrics"]["pass@1"]  # doctest: +SKIP
     """
@@ -202,7 +173,9 @@ def score_file(
         "timing": {"scoring_s": seconds, "responses_per_s": responses / seconds if seconds else None},
     }
     if compare:
-        rescoring["extractions"] = compare_extractions(records, task, verifier_options, [{}, *compare])
+        verifier_task, default_options, _ = _task_settings(task)
+        options = {**default_options, **(verifier_options or {})}
+        rescoring["extractions"] = compare_extractions(records, verifier_task, options, [{}, *compare])
     header = {**generating_run(Path(completions)), "rescoring": rescoring}
     if out is None:
         return summarize_run(rescored, ks, header, strata_fields)

@@ -108,7 +108,7 @@ class RubricVerifier(Verifier[RubricOptions]):
         self.judge = ChatJudge(
             base_url=opts.judge_base_url,
             model=opts.judge_model,
-            api_key=os.environ.get(opts.judge_api_key_env) or None,
+            api_key_env=opts.judge_api_key_env,
             temperature=opts.judge_temperature,
             max_tokens=opts.judge_max_tokens,
             max_retries=opts.judge_max_retries,
