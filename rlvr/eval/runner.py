@@ -148,7 +148,7 @@ def make_record(
             "extracted": verdict.extracted,
             "detail": verdict.detail,
         }
-        if isinstance(verdict.detail, dict) and "form" in verdict.detail:
+        if "form" in verdict.detail:
             meta["form"] = verdict.detail["form"] or "none"
         responses.append(
             {

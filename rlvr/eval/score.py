@@ -111,7 +111,7 @@ def rescore(
                     "detail": verdict.detail,
                 }
                 meta.pop("form", None)
-                if isinstance(verdict.detail, dict) and "form" in verdict.detail:
+                if "form" in verdict.detail:
                     meta["form"] = verdict.detail["form"] or "none"
                 response.update(score=verdict.score, correct=verdict.correct, metadata=meta)
                 correct += verdict.correct

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
 from rlvr.sandbox.guarantees import warn_if_weaker
 from rlvr.sandbox.pool import Test
-from rlvr.verdict import MISMATCH, OK, PROGRAM_TIMEOUT, TIMEOUT, Verdict
+from rlvr.verdict import MESSAGE, MISMATCH, OK, PROGRAM_TIMEOUT, TIMEOUT, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
@@ -107,12 +107,14 @@ class CodeVerifier(Verifier[CodeOptionsT]):
         # Failing tests the machine starved of CPU (sandbox meter: run-queue wait) are no judgement;
         # the others are the program's: its time spent (running or sleeping) or a wrong answer.
         judged = [o for ok, o in zip(passed, result.outcomes) if not ok and not o.starved]
+        message = result.error  # why it could not judge, when it could not
         if result.failure:
             reason = result.failure  # the pool could not run the program: no judgement
         elif all(passed):
             reason = OK
         elif not judged:
             reason = TIMEOUT  # the only failures are tests the machine starved: the machine's fault
+            message = "the machine kept every failing test waiting for a CPU until the call's time ran out"
         elif all(o.timed_out for o in judged):
             reason = PROGRAM_TIMEOUT
         else:
@@ -124,8 +126,8 @@ class CodeVerifier(Verifier[CodeOptionsT]):
             "isolation": result.isolation,
             "tests": [_summary(ok, outcome) for ok, outcome in zip(passed, result.outcomes)],
         }
-        if result.error:
-            detail["error"] = result.error
+        if message:
+            detail[MESSAGE] = message
         if result.failure:
             score = 0.0
         return Verdict(score=score, correct=all(passed), extracted=program, reason=reason, detail=detail)

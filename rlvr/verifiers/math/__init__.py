@@ -140,8 +140,7 @@ class MathVerifier(Verifier[MathOptions]):
                     if parts_equal:
                         extracted, correct, settled_by, detail["form"] = parts, True, parts_settled_by, "parts"
         except PastBound as exc:
-            detail["bound"] = str(exc)
-            return Verdict(score=0.0, correct=False, extracted=extracted, reason=exc.reason, detail=detail)
+            return Verdict.failure(exc.reason, str(exc), detail, extracted)
         detail["settled_by"] = settled_by
         return Verdict(
             score=float(correct),
