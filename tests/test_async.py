@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 from service_data import judgement, math_samples, mbpp_samples, mixed_samples
@@ -62,6 +63,8 @@ def test_timeouts_are_those_of_verify():
 def test_the_event_loop_stays_free_while_math_and_code_verify():
     """A 10 ms heartbeat shows no gap over 100 ms while 40 math and 6 code verifications run."""
     maths, codes = math_samples(40), mbpp_samples(6)
+    # Each program first sleeps 0.2 s, so the work outlasts the gap bound: a blocked loop could not hide.
+    codes = [replace(s, completion="import time\ntime.sleep(0.2)\n" + s.completion) for s in codes]
     code_verifier = rlvr.get_verifier("mbpp")
     rlvr.verify(maths[0].completion, maths[0].ground_truth, task="math")  # build the verifiers and pools first
 
