@@ -21,7 +21,7 @@ PROCESSES = 4
 def test_budget_comes_from_rlvr_workers_then_cores_per_local_process(monkeypatch):
     monkeypatch.setenv("RLVR_WORKERS", "3")
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "64")
-    assert worker_budget() == 3 and describe_budget() == "worker budget: 3 per pool (RLVR_WORKERS=3)"
+    assert worker_budget() == 3 and describe_budget() == "worker budget: 3 per process (RLVR_WORKERS=3)"
     monkeypatch.delenv("RLVR_WORKERS")
     assert worker_budget() == max(1, usable_cores() // 64)
     assert "LOCAL_WORLD_SIZE=64 processes" in describe_budget()
