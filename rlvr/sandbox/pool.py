@@ -110,6 +110,7 @@ class Worker:
         self.stdin = cast(IO[bytes], self.process.stdin)
         self.stdout = cast(IO[bytes], self.process.stdout)
         self.idle_since = time.monotonic()
+        self.killed_at: float | None = None
 
     def wait_ready(self) -> None:
         """Wait (up to START_TIMEOUT) until the worker says it is ready, so that its start is
@@ -160,6 +161,8 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the worker's process group (the worker and every sandboxed process); never waits."""
+        if self.killed_at is None:
+            self.killed_at = time.monotonic()
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except OSError:
@@ -171,7 +174,9 @@ class Worker:
         Under bubblewrap the reaped process is only the outer bwrap: the worker lives in a pid
         namespace that the kernel tears down a moment later. The worker and the namespace's init
         hold the write end of its stdout, so its end of file says they have exited; the kernel
-        has SIGKILLed the rest of the namespace by then (its init's exit does that)."""
+        has SIGKILLed the rest of the namespace by then (its init's exit does that). A pipe
+        still open EXIT_WAIT seconds after the kill frees the slot all the same (the wait was
+        bounded before this core too); `close` then removes what is left."""
         if self.process.poll() is None:
             return False
         try:
@@ -180,7 +185,7 @@ class Worker:
                     return True
         except (OSError, ValueError):  # our end is closed already
             return True
-        return False
+        return self.killed_at is not None and time.monotonic() - self.killed_at > EXIT_WAIT
 
     def close(self) -> None:
         """Free what the host holds for an ended worker: its pipes, its folder, its cgroups."""

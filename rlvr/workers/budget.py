@@ -86,53 +86,60 @@ class Retiring(Protocol):
 class Budget:
     """The process's allotment of live workers, `worker_budget()` units, read at each draw so
     that the setting may change. A pool takes a unit before it starts a worker and gives it back
-    once that worker's process has ended.
+    once that worker's process has ended. Units are kept per pool: a pool that is garbage
+    collected unclosed (its zygote then ends its workers) holds none any more.
 
-    >>> budget = Budget()
-    >>> budget.take()
+    >>> class Pool:
+    ...     def offer_idle(self) -> None: ...
+    >>> budget, pool = Budget(), Pool()
+    >>> budget.take(pool)
     True
-    >>> budget.give_back()
+    >>> budget.give_back(pool)
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._used = 0
-        self._pools: weakref.WeakSet[Retiring] = weakref.WeakSet()
+        self._held: weakref.WeakKeyDictionary[Retiring, int] = weakref.WeakKeyDictionary()
 
     def register(self, pool: Retiring) -> None:
         """Let `reclaim` ask `pool` for an idle worker (for as long as the pool lives)."""
         with self._lock:
-            self._pools.add(pool)
+            self._held.setdefault(pool, 0)
 
-    def take(self) -> bool:
-        """One unit, if one is left; never waits."""
+    def take(self, pool: Retiring) -> bool:
+        """One unit for `pool`, if one is left; never waits."""
         with self._lock:
-            if self._used >= worker_budget():
+            if sum(self._held.values()) >= worker_budget():
                 return False
-            self._used += 1
+            self._held[pool] = self._held.get(pool, 0) + 1
             return True
 
-    def give_back(self) -> None:
+    def give_back(self, pool: Retiring, units: int = 1) -> None:
         with self._lock:
-            self._used = max(0, self._used - 1)
+            self._held[pool] = max(0, self._held.get(pool, 0) - units)
 
     def in_use(self) -> int:
-        """Units held now: workers starting, live or not yet ended."""
+        """Units held now, all pools together: workers starting, live or not yet ended."""
         with self._lock:
-            return self._used
+            return sum(self._held.values())
 
     def reclaim(self, wanting: Retiring) -> None:
-        """Ask every other pool to retire an idle worker, so that `wanting` can start one once
-        that worker has ended. Called without any pool's lock held (each pool takes its own)."""
+        """Ask every other pool holding units to retire an idle worker, so that `wanting` can
+        start one once that worker has ended. Called without any pool's lock held (each pool
+        takes its own)."""
         with self._lock:
-            others = [pool for pool in self._pools if pool is not wanting]
+            others = [pool for pool, held in self._held.items() if pool is not wanting and held]
         for pool in others:
             pool.offer_idle()
 
+    def forget(self, pool: Retiring) -> None:
+        """In a forked child: the pool forgot its inherited workers, so it holds no units."""
+        with self._lock:
+            self._held[pool] = 0
+
     def _after_fork_in_child(self) -> None:
-        # The child's pools forget their inherited workers: it holds none of the parent's units.
+        # A lock held by another thread at fork time would stay held forever in the child.
         self._lock = threading.Lock()
-        self._used = 0
 
 
 BUDGET = Budget()

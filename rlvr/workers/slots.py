@@ -34,7 +34,7 @@ import weakref
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
-from rlvr.workers.budget import BUDGET
+from rlvr.workers.budget import BUDGET, worker_budget
 from rlvr.workers.errors import PoolBusy, PoolClosed
 
 # Seconds between checks while a caller waits on something that sends no signal: a stopping
@@ -102,13 +102,16 @@ class Slots(Generic[H]):
                     break
                 starved = False
                 if self._held() < self.size:
-                    if BUDGET.take():
+                    if BUDGET.take(self):
                         self._starting += 1
                         break
                     starved = True
                 remaining = until - time.monotonic()
                 if remaining <= 0:
-                    raise PoolBusy(f"no worker became free in time ({self._held()} of {self.size} held)")
+                    raise PoolBusy(
+                        f"no worker became free in time ({self._held()} of the pool's {self.size} held, "
+                        f"{BUDGET.in_use()} of the process's {worker_budget()})"
+                    )
                 # Nothing signals a stopping worker's end, nor another pool's: look again soon.
                 if not starved:
                     self._cond.wait(min(remaining, POLL) if self._stopping else remaining)
@@ -128,7 +131,7 @@ class Slots(Generic[H]):
             if not self._closed and self._owner == os.getpid():
                 self._live.append(worker)
                 return worker
-            BUDGET.give_back()
+            BUDGET.give_back(self)
         worker.kill()
         worker.close()
         raise PoolClosed("the worker pool is closed")
@@ -137,7 +140,7 @@ class Slots(Generic[H]):
         """Give back the slot `take` charged when starting the worker failed."""
         with self._cond:
             self._starting -= 1
-            BUDGET.give_back()
+            BUDGET.give_back(self)
             self._cond.notify()
 
     def release(self, worker: H) -> None:
@@ -208,7 +211,7 @@ class Slots(Generic[H]):
         ended = [worker for worker in self._stopping if worker.ended()]
         for worker in ended:
             self._stopping.remove(worker)
-            BUDGET.give_back()
+            BUDGET.give_back(self)
         return ended
 
     def _held(self) -> int:
@@ -246,8 +249,7 @@ class Slots(Generic[H]):
         try:
             end(resting)
         finally:
-            for _ in running + resting:
-                BUDGET.give_back()
+            BUDGET.give_back(self, len(running + resting))
 
     def forget(self) -> None:
         """In a forked child: drop the parent's workers (closing only our copies of their pipes)
@@ -255,6 +257,7 @@ class Slots(Generic[H]):
         inherited = self._live + self._stopping
         closed = self._closed
         self._reset()
+        BUDGET.forget(self)
         self._closed = closed
         for worker in inherited:
             worker.forget()
