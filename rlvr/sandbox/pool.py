@@ -367,8 +367,10 @@ class SandboxPool:
         self._slots.close(_end_all)
 
 
-def _end_all(workers: list[Worker]) -> None:
-    for worker in workers:
+def _end_all(running: list[Worker], resting: list[Worker]) -> None:
+    # A running worker too: its caller's wait for a reply ends at once, and a job's end after
+    # close never closes anything twice (closing is idempotent).
+    for worker in running + resting:
         worker.end()
 
 

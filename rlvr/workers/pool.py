@@ -243,8 +243,10 @@ class WatchdogPool:
         self._check_owner()
         self._slots.close(self._end)
 
-    def _end(self, workers: list[_Worker]) -> None:
-        for worker in workers:
+    def _end(self, running: list[_Worker], resting: list[_Worker]) -> None:
+        # A running worker's channel is its caller's to close: the zygote's end kills the worker,
+        # and the caller's wait for a reply ends at once.
+        for worker in resting:
             worker.close()
         with self._zygote_lock:
             self._stop_zygote()

@@ -233,10 +233,10 @@ class Slots(Generic[H]):
     def closed(self) -> bool:
         return self._closed
 
-    def close(self, end: Callable[[list[H]], None]) -> None:
-        """Refuse work from now on: kill the workers running a job (their callers close them when
-        the job ends), have `end(workers)` end the idle and stopping ones (the transport's way),
-        and give back every budget unit. Idempotent."""
+    def close(self, end: Callable[[list[H], list[H]], None]) -> None:
+        """Refuse work from now on: `end(running, resting)` ends the workers running a job and
+        the idle and stopping ones (the transport's way; a running worker's caller also closes
+        it when its job ends), then every budget unit is given back. Idempotent."""
         with self._cond:
             self._check_owner()
             self._closed = True
@@ -244,10 +244,8 @@ class Slots(Generic[H]):
             resting = self._idle + self._stopping
             self._live, self._idle, self._stopping = [], [], []
             self._cond.notify_all()
-        for worker in running:
-            worker.kill()
         try:
-            end(resting)
+            end(running, resting)
         finally:
             BUDGET.give_back(self, len(running + resting))
 
