@@ -92,34 +92,36 @@ class Slots(Generic[H]):
         PoolBusy when neither happens before `until` (monotonic); PoolClosed after `close`."""
         worker: H | None = None
         while True:
-            with self._cond:
-                self._check_owner()
-                ended = self._collect(retire=True)
-                if self._closed:
-                    raise PoolClosed("the worker pool is closed")
-                if self._idle:
-                    worker = self._idle.pop()
-                    break
-                starved = False
-                if self._held() < self.size:
-                    if BUDGET.take(self):
-                        self._starting += 1
+            ended: list[H] = []
+            try:
+                with self._cond:
+                    self._check_owner()
+                    ended = self._collect(retire=True)
+                    if self._closed:
+                        raise PoolClosed("the worker pool is closed")
+                    if self._idle:
+                        worker = self._idle.pop()
                         break
-                    starved = True
-                remaining = until - time.monotonic()
-                if remaining <= 0:
-                    raise PoolBusy(
-                        f"no worker became free in time ({self._held()} of the pool's {self.size} held, "
-                        f"{BUDGET.in_use()} of the process's {worker_budget()})"
-                    )
-                # Nothing signals a stopping worker's end, nor another pool's: look again soon.
-                if not starved:
-                    self._cond.wait(min(remaining, POLL) if self._stopping else remaining)
-            _close_all(ended)
+                    starved = False
+                    if self._held() < self.size:
+                        if BUDGET.take(self):
+                            self._starting += 1
+                            break
+                        starved = True
+                    remaining = until - time.monotonic()
+                    if remaining <= 0:
+                        raise PoolBusy(
+                            f"no worker became free in time ({self._held()} of the pool's {self.size} held, "
+                            f"{BUDGET.in_use()} of the process's {worker_budget()})"
+                        )
+                    # Nothing signals a stopping worker's end, nor another pool's: look again soon.
+                    if not starved:
+                        self._cond.wait(min(remaining, POLL) if self._stopping else remaining)
+            finally:
+                _close_all(ended)  # outside the lock: a sandbox worker's cgroups may take a moment
             if starved:
                 BUDGET.reclaim(self)
                 time.sleep(min(POLL, max(0.0, until - time.monotonic())))
-        _close_all(ended)
         return worker
 
     def started(self, worker: H) -> H:
