@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,11 @@ BUSY = "busy"
 
 JUDGED_REASONS = frozenset({OK, MISMATCH, NO_ANSWER, PROGRAM_TIMEOUT, TOO_COMPLEX, TOO_DEEP, OUTPUT_LIMIT})
 FAILURE_REASONS = frozenset({TIMEOUT, ERROR, BAD_GROUND_TRUTH, UNKNOWN_TASK, JUDGE_ERROR, SANDBOX_ERROR, BUSY})
+
+
+# The key of a verdict's human-readable message in its `detail`: why it could not judge, or the
+# bound a completion passed. Every verdict built by `Verdict.failure` has one.
+MESSAGE = "message"
 
 
 def is_failure(reason: str) -> bool:
@@ -106,17 +112,20 @@ class Verdict:
     correct:   whether the answer is right, independent of any bonus.
     extracted: the answer found in the completion, or None when none was found.
     reason:    a short machine-readable word ("ok", "mismatch", "no_answer", "timeout", "error", ...).
-    detail:    free-form facts for logs and reports (how the answer was found, what decided).
+    detail:    a dict of facts for logs and reports (how the answer was found, what decided);
+               `detail["message"]` (see MESSAGE, and the `message` property) is the human-readable
+               message of a failure or of a bound the completion passed.
 
     A verdict whose reason is a failure has score 0.0 and correct False, whatever it was built
     with; `extracted` and every string in `detail` are valid UTF-8 and at most MAX_TEXT_CHARS.
+    A detail that is not a dict raises ValueError, like a score outside [0, 1].
     """
 
     score: float
     correct: bool
     extracted: str | None = None
     reason: str = OK
-    detail: dict[str, Any] | str = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not (type(self.score) is float and 0.0 <= self.score <= 1.0):  # the common case, kept cheap
@@ -128,15 +137,26 @@ class Verdict:
             # score from the tests that ran before a failure would otherwise be trained on).
             object.__setattr__(self, "score", 0.0)
             object.__setattr__(self, "correct", False)
+        if not isinstance(self.detail, dict):
+            raise ValueError(f"Verdict detail must be a dict, got {type(self.detail).__name__}: {self.detail!r:.100}")
         # Programs and completions write into these: keep them valid UTF-8 and bounded, once, here.
         if self.extracted is not None:
             object.__setattr__(self, "extracted", safe_text(self.extracted))
         object.__setattr__(self, "detail", _safe_value(self.detail, 0))
 
     @classmethod
-    def failure(cls, reason: str, detail: dict[str, Any] | str = "", extracted: str | None = None) -> Verdict:
-        """A zero-score verdict for anything that stopped verification (timeout, error, bad input)."""
-        return cls(score=0.0, correct=False, extracted=extracted, reason=reason, detail=detail)
+    def failure(
+        cls, reason: str, message: str = "", detail: Mapping[str, Any] | None = None, extracted: str | None = None
+    ) -> Verdict:
+        """A zero-score verdict whose cause is a message: anything that stopped verification (a
+        failure reason: timeout, error, bad input), or a bound the completion passed (a judged
+        reason: too_complex, too_deep, output_limit). `message` goes in `detail["message"]`,
+        beside the facts in `detail`.
+
+        >>> Verdict.failure("timeout", "no verdict within 5 s", {"calls": 2}).detail
+        {'calls': 2, 'message': 'no verdict within 5 s'}
+        """
+        return cls(0.0, False, extracted, reason, {**(detail or {}), MESSAGE: message})
 
     @property
     def failed(self) -> bool:
@@ -146,6 +166,15 @@ class Verdict:
         (True, False)
         """
         return is_failure(self.reason)
+
+    @property
+    def message(self) -> str:
+        """The human-readable message in `detail` ("" when it has none: a judged answer's facts).
+
+        >>> Verdict.failure("bad_ground_truth", "empty gold answer").message
+        'empty gold answer'
+        """
+        return str(self.detail.get(MESSAGE, ""))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of all fields."""

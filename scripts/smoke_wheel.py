@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import rlvr
-from rlvr.eval.prompts import fewshot_examples, get_format
+from rlvr.eval.prompts import fewshot_examples
+from rlvr.tasks.registry import prompt_format
 from rlvr.testing.scripted_judge import ScriptedJudge
 
 ADD = "def add(a, b):\n    return a + b\n"
@@ -52,7 +53,7 @@ def main(example: str, output: str) -> None:
         verifier = rlvr.get_verifier("rubric", judge_base_url=judge.url, judge_model="scripted")
         verdict = verifier.verify("An apple, not a pear.", truth)
         check(verdict.score == 1.0, f"rubric against a local scripted judge: {verdict.reason}")
-    shots = fewshot_examples(get_format("gsm8k_cot"), 8, None)
+    shots = fewshot_examples(prompt_format("gsm8k_cot"), 8, None)
     check(len(shots) == 8, "gsm8k_cot few-shot prompt reads the shipped exemplars")
     score = [sys.executable, "-m", "rlvr.eval.cli", "score", "--task", "gsm8k", "--completions", example]
     subprocess.run([*score, "--output", output], check=True)

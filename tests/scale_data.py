@@ -54,7 +54,7 @@ def mbpp_batch(count: int) -> tuple[list[str], list[dict]]:
 def comparable(verdict: Verdict) -> tuple[Any, ...]:
     """A verdict without the measured test durations, which differ from run to run."""
     detail = verdict.detail
-    if isinstance(detail, dict) and "tests" in detail:
+    if "tests" in detail:
         detail = {**detail, "tests": [{k: v for k, v in t.items() if k != "seconds"} for t in detail["tests"]]}
     return (
         verdict.score,

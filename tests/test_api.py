@@ -124,7 +124,7 @@ class _Exploding(Verifier):
 )
 def test_boundary_turns_every_failure_into_a_zero_verdict(completion, reason):
     verdict = _Exploding().verify(completion, None)
-    assert verdict == Verdict.failure(reason, verdict.detail)
+    assert verdict == Verdict.failure(reason, verdict.message)
     assert verdict.score == 0.0 and not verdict.correct
 
 

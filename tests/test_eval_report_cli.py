@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rlvr.eval.cli import main
+from rlvr.eval.records import OFFLINE_SWITCHES, hub_unreachable
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gsm8k_completions.jsonl"
 # rlvr-eval's main with matplotlib unimportable, as on `pip install rlvr` without the eval extra.
@@ -81,12 +82,20 @@ def test_without_bubblewrap_the_hint_names_the_command_line_flag(tmp_path):
     assert "pass --verifier-option allow_weak_isolation=true to run programs" in done.stderr
 
 
+@pytest.fixture
+def direct(monkeypatch):
+    """An environment that reaches the network directly: no proxy, no offline switch."""
+    for name in [*OFFLINE_SWITCHES, *(f"{kind}_proxy" for kind in ("http", "https", "all"))]:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 @pytest.mark.parametrize(
     "env, reason",
     [({"HF_HUB_OFFLINE": "1"}, "offline mode is set"), ({"HF_ENDPOINT": "http://127.0.0.1:9"}, "cannot be reached")],
     ids=["offline mode", "hub unreachable"],
 )
-def test_without_data_and_offline_the_error_comes_at_once(monkeypatch, capsys, env, reason):
+def test_without_data_and_offline_the_error_comes_at_once(direct, monkeypatch, capsys, env, reason):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     started = time.monotonic()
@@ -94,3 +103,10 @@ def test_without_data_and_offline_the_error_comes_at_once(monkeypatch, capsys, e
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert time.monotonic() - started < 10 and reason in err and "pass --data FILE" in err, err
+
+
+def test_behind_a_proxy_the_hub_is_not_probed_directly(direct, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: a direct probe fails
+    assert "cannot be reached" in (hub_unreachable() or "")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # datasets would go through the proxy
+    assert hub_unreachable() is None

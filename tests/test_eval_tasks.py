@@ -10,8 +10,9 @@ import pytest
 import yaml
 from shared_data import data_file
 
+import rlvr
 from rlvr.eval.prompts import builtin_fewshot, fewshot_examples
-from rlvr.eval.tasks import load_examples, references
+from rlvr.eval.tasks import get_task, load_examples, references
 from rlvr.generation.chat import use_chat_template
 from rlvr.tasks.registry import prompt_format
 
@@ -62,7 +63,8 @@ def test_ground_truths_have_the_shapes_the_verifiers_take():
     assert {e.fields["level"] for e in math} == {f"Level {i}" for i in range(1, 6)}
     assert len({e.fields["subject"] for e in math}) == 7
     math500 = load_examples("math500", data_file(DATA["math500"]), limit=1)[0]
-    assert math500.fields["level"].startswith("Level ") and math500.ground_truth == math500.doc["answer"]
+    assert math500.fields["level"].startswith("Level ")
+    assert math500.ground_truth == {"answer": math500.doc["answer"], "question": math500.doc["problem"]}
     ifbench = load_examples("ifbench", data_file(DATA["ifbench"]), limit=1)[0]
     assert set(ifbench.ground_truth) == {"instruction_id_list", "kwargs", "prompt"}
     mbpp = load_examples("mbpp", data_file(DATA["mbpp"]))
@@ -180,18 +182,47 @@ def test_chat_template_only_for_chat_models():
 
 
 def test_competition_math_answers_reach_the_verifier_as_canonical_strings():
+    def answers(examples):
+        return [e.ground_truth["answer"] for e in examples]
+
     aime24 = load_examples("aime24", data_file(DATA["aime24"]))
-    assert aime24[0].ground_truth == "204" and aime24[7].ground_truth == "025"  # strings stay as written
+    assert answers(aime24)[0] == "204" and answers(aime24)[7] == "025"  # strings stay as written
     aime25 = load_examples("aime25", data_file(DATA["aime25"]))
-    assert aime25[0].doc["answer"] == 70.0 and aime25[0].ground_truth == "70"
+    assert aime25[0].doc["answer"] == 70.0 and answers(aime25)[0] == "70"
     amc23 = load_examples("amc23", data_file(DATA["amc23"]))
-    assert all(isinstance(e.ground_truth, str) and "." not in e.ground_truth for e in amc23)
-    assert "-1" in {e.ground_truth for e in amc23}
+    assert all(isinstance(answer, str) and "." not in answer for answer in answers(amc23))
+    assert "-1" in answers(amc23)
     olympiad = load_examples("olympiadbench", data_file(DATA["olympiadbench"]))
     several = next(e for e in olympiad if e.doc["is_multiple_answer"] and e.doc["final_answer"] == ["$69$,$84$"])
-    assert several.ground_truth == "$69$,$84$"
+    assert several.ground_truth["answer"] == "$69$,$84$"
     assert {e.fields["answer_type"] for e in olympiad} == {"Numerical", "Expression", "Tuple", "Interval"}
     assert len({e.fields["subfield"] for e in olympiad}) == 4
+
+
+@pytest.mark.parametrize("task", ["math", "math500", "aime24", "aime25", "amc23", "olympiadbench"])
+def test_math_ground_truths_carry_the_datasets_question(task):
+    """Every math eval task hands the verifier {"answer", "question"}, the question being the
+    record's problem text, so the rules that read the question (docs/math.md) work in evaluation."""
+    examples = load_examples(task, data_file(DATA[task]))
+    for example in examples:
+        doc = example.doc
+        assert example.ground_truth["question"] == (
+            doc["problem"] if doc.get("problem") is not None else doc["question"]
+        )
+        assert example.ground_truth["question"] in prompt_format(get_task(task).prompt_format).render(doc)
+
+
+def test_a_question_aware_rule_works_through_an_eval_task(tmp_path):
+    """MATH-500 in its schema: the question asks for m+n of a fraction m/n, and the response gives the
+    fraction. Only with the question in the ground truth does the verifier read 3/4 as m+n = 7."""
+    problem = "The probability is $\\frac{m}{n}$, where $m$ and $n$ are relatively prime positive integers. Find $m+n$."
+    record = {"problem": problem, "answer": "7", "level": 3, "subject": "Counting & Probability", "unique_id": "x"}
+    data = tmp_path / "math500.jsonl"
+    data.write_text(json.dumps(record) + "\n")
+    (example,) = load_examples("math500", str(data))
+    completion = "So the probability is $\\boxed{\\frac{3}{4}}$."
+    assert rlvr.verify(completion, example.ground_truth, task="math").correct
+    assert not rlvr.verify(completion, example.ground_truth["answer"], task="math").correct
 
 
 def test_competition_math_prompt_asks_for_a_boxed_answer():

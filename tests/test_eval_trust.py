@@ -44,7 +44,7 @@ def test_resume_judges_saved_failures_again_and_failures_count_as_wrong(data, tm
     for record in records[:2]:
         response = record["responses"][0]
         response.update(score=0.0, correct=False)
-        response["metadata"].update(reason="busy", detail="all 2 workers stayed busy")
+        response["metadata"].update(reason="busy", detail={"message": "all 2 workers stayed busy"})
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     broken = runner.summarize_run(records, (1,), {})
     assert broken["metrics"]["failures"] == 2 and broken["metrics"]["pass@1"] < 1.0  # wrong, and said so

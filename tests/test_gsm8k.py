@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from shared_data import data_file
 
 import rlvr
-from rlvr.verifiers.gsm8k import MODE_FINDERS, compute_reward, extract_answer, parse_number
+from rlvr.verifiers.gsm8k import MODES as MODE_TABLE
+from rlvr.verifiers.gsm8k import compute_reward, extract_answer, parse_number
 
-MODES = sorted(MODE_FINDERS)
+MODES = sorted(MODE_TABLE)
 
 
 def gsm8k_gold_answers() -> list[tuple[str, str]]:

@@ -45,6 +45,7 @@ def letter(response: str, truth: object = TRUTH, **options: object) -> str | Non
         "At first (A) looked right. On reflection the answer is (B).",
         "The answer is (A). However, this answer is incorrect; the correct answer should be (B).",
         "The closest option is (B), although this is not an exact match.",
+        "The answer is closest to option (A) 2.0 m/s, but since the value differs, the correct answer is (B).",
     ],
 )
 def test_every_form_of_commitment_reads_the_letter(response):
@@ -178,21 +179,45 @@ def test_reference_mode_is_the_benchmarks_three_steps_on_every_response():
         assert extract(row["response"], question(row), "reference").letter == benchmark_extract(row["response"])
 
 
-def test_flexible_agrees_with_the_strict_regex_where_both_read_a_letter():
-    """Where the benchmark's regex applies, flexible reads the same letter except where the
-    response revises its first "answer is" later; it reads none only where the response names
-    several letters, disowns its answer, or names a letter that is not an option."""
-    both = differ = 0
-    declined = collections.Counter()
+def strict_gaps() -> dict[int, tuple[str | None, str]]:
+    """tests/mcq_strict_gaps.tsv: each response where flexible and the strict regex differ, read by a
+    person: question id -> (what it commits to, kind)."""
+    gaps = {}
+    for line in (Path(__file__).parent / "mcq_strict_gaps.tsv").read_text().splitlines():
+        if line and not line.startswith("#"):
+            qid, _, reading, kind = line.split("\t")
+            gaps[int(qid)] = (None if reading == "-" else reading, kind)
+    return gaps
+
+
+def test_flexible_differs_from_the_strict_regex_only_where_the_regex_misreads():
+    """Where the benchmark's regex reads a letter, flexible reads the same one on >= 98% of responses. Every
+    difference has been read by a person (tests/mcq_strict_gaps.tsv); a new one fails until it is read and listed.
+    On those, flexible gives what the response commits to and the regex does not: mostly "The answer is (A) and
+    (E).", which commits to several options (the regex takes the first), then revisions and disowned answers."""
+    gaps = strict_gaps()
+    applies = agree = 0
+    differ = set()
     for row in dev_responses().values():
         if row["reference_pred"] is None:
             continue
-        found = extract(row["response"], question(row), "flexible")
-        if found.letter is None:
-            declined[found.form] += 1
+        applies += 1
+        found = extract(row["response"], question(row), "flexible").letter
+        if found == row["reference_pred"]:
+            agree += 1
         else:
-            both += 1
-            differ += found.letter != row["reference_pred"]
-    print(f"agree {both - differ}/{both}; no answer by form: {dict(declined)}")
-    assert (both - differ) / both >= 0.995
-    assert set(declined) <= {"several", "disowned", "not_an_option"}
+            differ.add(row["question_id"])
+    reads = {
+        qid: extract(row["response"], question(row), "flexible").letter
+        for qid in gaps
+        for row in [dev_responses()[qid]]
+    }
+    matches = sum(reads[qid] == reading for qid, (reading, _) in gaps.items())
+    kinds = collections.Counter(kind for _, kind in gaps.values())
+    print(f"agree {agree}/{applies}; differences by kind {dict(kinds)}; flexible = reading on {matches}/{len(gaps)}")
+    assert differ == gaps.keys(), (
+        f"unread differences: {sorted(differ - gaps.keys())}; gone: {sorted(gaps.keys() - differ)}"
+    )
+    assert agree / applies >= 0.98
+    assert all(dev_responses()[qid]["reference_pred"] != reading for qid, (reading, _) in gaps.items())
+    assert matches / len(gaps) >= 0.98

@@ -64,6 +64,15 @@ def test_request_follows_the_chat_completions_protocol(judge, monkeypatch):
     assert "sk-test-123" not in repr(make(judge, judge_api_key_env="MY_JUDGE_KEY").judge)
 
 
+def test_a_key_rotated_in_the_environment_reaches_the_next_call_of_a_built_verifier(judge, monkeypatch):
+    monkeypatch.setenv("MY_JUDGE_KEY", "sk-old")
+    verifier = make(judge, judge_api_key_env="MY_JUDGE_KEY")
+    verifier.verify(THREE_OF_FOUR, GROUND_TRUTH)
+    monkeypatch.setenv("MY_JUDGE_KEY", "sk-new")
+    verifier.verify("pear", GROUND_TRUTH)
+    assert judge.authorizations == ["Bearer sk-old", "Bearer sk-new"]
+
+
 def test_tokens_are_counted_from_the_reported_usage(judge):
     verifier = make(judge, judge_max_retries=1)
     judge.push("malformed")

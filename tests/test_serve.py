@@ -181,7 +181,7 @@ def test_full_queue_gets_429_and_queued_samples_past_the_deadline_come_back_busy
         six = {"task": "mbpp", "completions": [slow_program(1.5)] * 6, "ground_truths": [SLOW_TRUTH] * 6}
         verdicts = httpx.post(f"{server.url}/v1/verify_batch", json=six, timeout=60).json()["verdicts"]
         assert [v["reason"] for v in verdicts] == ["ok", "ok"] + ["busy"] * 4
-        assert all(v["failed"] for v in verdicts[2:]) and "deadline" in verdicts[2]["detail"]
+        assert all(v["failed"] for v in verdicts[2:]) and "deadline" in verdicts[2]["detail"]["message"]
 
 
 def test_sigterm_answers_every_accepted_request_and_exits_0():

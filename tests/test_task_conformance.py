@@ -5,11 +5,14 @@ Per task: the fixture's verdicts (right, wrong, no answer, bad ground truth); te
 blocks is never read (an unclosed one is no answer); content never
 raises (fuzzed completions and ground truths); long and adversarial completions come back within
 the time limit; configuration mistakes raise ValueError; a forked process gives the same
-verdicts; the TRL and verl adapters and an rlvr-eval scoring run agree with `verify`.
+verdicts; every verdict's detail is a dict, with a message when it could not judge; the TRL
+and verl adapters agree with `verify`; an `rlvr-eval score` run and an
+rlvr-eval run with an oracle backend score the right and the wrong completion as such.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import multiprocessing
 import random
@@ -19,6 +22,7 @@ from typing import Any
 import pytest
 
 import rlvr
+from rlvr.aio import verify_in_lane
 from rlvr.integrations import verl
 from rlvr.integrations.trl import reward_func
 from rlvr.tasks import Fixture, task_spec
@@ -155,6 +159,35 @@ def test_configuration_mistakes_raise(task):
         rlvr.verify("x", "y", task=task + "_misspelt")
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_every_verdict_detail_is_a_dict_and_a_failure_says_why(task, judge):
+    fixture = fixture_of(task)
+    verifier = rlvr.get_verifier(task, **options_for(task, judge))
+    hurried = rlvr.get_verifier(task, **options_for(task, judge, timeout=0.001))
+    truth = fixture.ground_truth
+    verdicts = [
+        verifier.verify(fixture.right, truth),  # ok
+        verifier.verify(fixture.wrong, truth),  # mismatch (or the task's judged zero)
+        verifier.verify(fixture.no_answer, truth),  # no_answer
+        verifier.verify(f"<think>{fixture.right}", truth),  # no_answer, cut off while thinking
+        verifier.verify(fixture.right, fixture.bad_ground_truth),  # bad_ground_truth
+        verifier.verify(None, truth),  # error: not a str
+        verifier.verify("(" * 100_000, truth),  # whatever a bound makes of it
+        hurried.verify(fixture.right, truth),  # timeout, or judged before the clock was read
+        asyncio.run(verify_in_lane(verifier, fixture.right, truth, start_by=0.0)),  # busy
+    ]
+    reasons = {v.reason for v in verdicts}
+    assert {"ok", "no_answer", "bad_ground_truth", "error", "busy"} <= reasons, reasons
+    for verdict in verdicts:
+        assert isinstance(verdict.detail, dict), verdict
+        json.dumps(verdict.detail, default=str)
+        says_why = verdict.failed or verdict.reason in {"too_complex", "too_deep", "output_limit"}
+        assert not says_why or (isinstance(verdict.message, str) and verdict.message), verdict
+    # verl's data_source naming no task: "unknown_task", its detail JSON text of a dict with the message.
+    unknown = verl.compute_score(f"{task}_unknown_source", fixture.right, truth)
+    assert unknown["reason"] == "unknown_task" and "no rlvr task" in json.loads(unknown["detail"])["message"]
+
+
 def _verify_in_child(task: str, options: dict[str, Any], completion: str, truth: Any) -> tuple:
     return outcome(rlvr.verify(completion, truth, task=task, **options))
 
@@ -201,3 +234,32 @@ def test_an_eval_scoring_run_of_oracle_and_wrong_responses(task, judge, tmp_path
     assert scored["oracle"]["responses"][0]["correct"] is True
     assert scored["wrong"]["responses"][0]["correct"] is False
     assert summary["metrics"]["pass@1"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_an_rlvr_eval_run_with_an_oracle_backend(task, judge, tmp_path):
+    """The runner's whole path (data file, prompts, generation, verification, summary) with a
+    backend that answers the fixture's right completion to one prompt and its wrong one to the other."""
+    from scripted_backend import ScriptedBackend
+
+    from rlvr.eval.custom import CustomTask
+    from rlvr.eval.runner import EvalConfig, run_eval
+
+    fixture = fixture_of(task)
+    data = tmp_path / "data.jsonl"
+    rows = [{"id": name, "prompt": f"question {name}", "answer": fixture.ground_truth} for name in ("right", "wrong")]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    custom = CustomTask(str(data), "answer", task, prompt_field="prompt", id_field="id")
+    config = EvalConfig(
+        "scripted",
+        "custom",
+        str(tmp_path / "run"),
+        n=1,
+        k=(1,),
+        custom=custom,
+        verifier_options=options_for(task, judge),
+    )
+    backend = ScriptedBackend(lambda prompt_id: fixture.right if prompt_id == "right" else fixture.wrong)
+    summary = run_eval(config, backend=backend)
+    assert summary["metrics"]["pass@1"] == pytest.approx(0.5)
+    assert summary["metrics"]["failure_rate"] == 0.0

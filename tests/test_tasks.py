@@ -157,3 +157,20 @@ def test_a_broken_plugin_is_skipped_with_a_warning(tmp_path):
 def test_fixture_is_a_plain_record():
     fixture = Fixture("g", "right", "wrong", "", None)
     assert (fixture.no_answer_reason, dict(fixture.options), fixture.service) == ("no_answer", {}, None)
+
+
+def test_spec_modules_do_not_import_verifiers():
+    """Listing tasks must stay cheap, and a verifier module's `reward_function` reads the registry."""
+    for path in (REPO / "rlvr" / "tasks").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                # rlvr.verifiers.base is the light base class (spec.py names it for type checkers).
+                assert not node.module.startswith("rlvr.verifiers") or node.module == "rlvr.verifiers.base", path
+
+
+def test_a_plugin_that_uses_the_registry_while_it_loads_is_skipped_not_deadlocked(tmp_path):
+    files = {"eager_task.py": "import rlvr\nrlvr.available_tasks()\n"}
+    install_plugin(tmp_path, "eager_task", files, {"eager": "eager_task:SPEC"})
+    result = run(tmp_path, "-c", "import rlvr; print(rlvr.available_tasks())")
+    assert result.returncode == 0 and "mcq" in result.stdout
+    assert "must not import its verifier" in result.stderr

@@ -57,4 +57,17 @@ def test_deep_detail_is_cut() -> None:
 
 def test_a_failing_program_message_reaches_the_writer_intact_except_the_surrogate() -> None:
     verdict = Verdict.failure("error", "ValueError('\ud800') and é ü 中")
-    assert verdict.detail == "ValueError('?') and é ü 中"
+    assert verdict.detail == {"message": "ValueError('?') and é ü 中"}
+
+
+@pytest.mark.parametrize("detail", ["a message", None, ["a", "list"]])
+def test_a_detail_that_is_not_a_dict_is_refused(detail) -> None:
+    with pytest.raises(ValueError, match="detail must be a dict"):
+        Verdict(0.0, False, reason="mismatch", detail=detail)
+
+
+def test_a_failure_keeps_its_facts_beside_its_message() -> None:
+    verdict = Verdict.failure("judge_error", "HTTP 500", {"calls": 3, "message": "overwritten"}, extracted="x")
+    assert verdict.detail == {"calls": 3, "message": "HTTP 500"} and verdict.message == "HTTP 500"
+    assert (verdict.score, verdict.correct, verdict.extracted, verdict.failed) == (0.0, False, "x", True)
+    assert Verdict(1.0, True, reason="ok", detail={"form": "boxed"}).message == ""

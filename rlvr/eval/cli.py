@@ -165,6 +165,21 @@ def custom_task(args: argparse.Namespace) -> CustomTask | None:
     )
 
 
+def _add_compare_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--compare",
+        action="append",
+        metavar="KEY=VALUE",
+        help="also score with this verifier option changed (repeatable, e.g. --compare mode=strict "
+        "--compare mode=flexible): accuracy per extraction config, side by side, in one pass",
+    )
+
+
+def _print_extractions(extractions: dict[str, dict[str, float]]) -> None:
+    for name, rates in extractions.items():
+        print(f"{name:>24}  " + "  ".join(f"{key} {value:.3f}" for key, value in rates.items()))
+
+
 def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> None:
     model = parser.add_argument_group("model and backend")
     model.add_argument(
@@ -245,6 +260,7 @@ def _add_generation_arguments(parser: argparse.ArgumentParser, greedy: bool) -> 
         default=32,
         help="prompts generated per chunk; a chunk is verified while the next one generates",
     )
+    _add_compare_argument(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--verifier-option", action="append", metavar="KEY=VALUE", help="verifier option, e.g. mode=strict"
     )
+    _add_compare_argument(score)
     score.add_argument(
         "--k", type=parse_ks, default=",".join(map(str, DEFAULT_KS)), help="comma-separated k for pass@k"
     )
@@ -376,10 +393,13 @@ def _run_generation(args: argparse.Namespace) -> None:
         chunk_size=args.chunk_size,
         verifier_options=parse_options(args.verifier_option, "--verifier-option"),
         backend_options=parse_options(args.backend_option, "--backend-option"),
+        compare=tuple(parse_options([item], "--compare") for item in args.compare or []),
         resume=args.resume,
         custom=custom,
     )
-    print(format_table([(args.output, run_eval(config))]))
+    summary = run_eval(config)
+    print(format_table([(args.output, summary)]))
+    _print_extractions(summary.get("extractions", {}))
 
 
 def _score(args: argparse.Namespace) -> None:
@@ -388,8 +408,12 @@ def _score(args: argparse.Namespace) -> None:
 
     task = custom_task(args) or args.task
     options = parse_options(args.verifier_option, "--verifier-option")
-    summary = score_file(args.completions, task, options, args.k, args.output, args.response_field, args.overwrite)
+    compare = [parse_options([item], "--compare") for item in args.compare or []]
+    summary = score_file(
+        args.completions, task, options, args.k, args.output, args.response_field, args.overwrite, compare
+    )
     print(format_table([(args.completions, summary)]))
+    _print_extractions(summary["rescoring"].get("extractions", {}))
 
 
 def _report(args: argparse.Namespace) -> None:

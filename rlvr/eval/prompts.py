@@ -75,13 +75,19 @@ class PromptFormat:
     stops: tuple[str, ...]
     target_delimiter: str = " "
     builtin_shots: str | None = None  # key in fewshot.json, when the format ships its exemplars
+    # Text before the shots (MMLU-Pro's instruction naming the record's subject).
+    header: Callable[[dict[str, Any]], str] | None = None
+    # Which exemplars of the pool a record gets (MMLU-Pro: the first N of its own category);
+    # None: the first N of the pool for every record.
+    shots_for: Callable[[dict[str, Any], Sequence[dict[str, Any]], int], list[dict[str, Any]]] | None = None
 
     def render(self, doc: dict[str, Any], shots: Sequence[dict[str, Any]] = ()) -> str:
         target = self.target
         if shots and target is None:
             raise ValueError(f"prompt format {self.name!r} takes no few-shot examples")
         parts = [self.text(s) + self.target_delimiter + target(s) + "\n\n" for s in shots if target is not None]
-        return "".join(parts) + self.text(doc)
+        header = self.header(doc) if self.header is not None else ""
+        return header + "".join(parts) + self.text(doc)
 
 
 FORMATS: dict[str, PromptFormat] = {

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,9 @@ def _read_json(path: Path, text: str) -> list[Any]:
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines would also split inside a string at U+2028 or U+0085,
+    # which JSON writers leave unescaped (MMLU-Pro's test split has such records).
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -147,9 +150,12 @@ OFFLINE_SWITCHES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 def hub_unreachable(timeout: float = 3.0) -> str | None:
     """Why the Hugging Face hub cannot be reached, or None when it answers a connection: offline
     mode set, or no TCP connection to HF_ENDPOINT's host within `timeout` (datasets itself would
-    retry for about half a minute before saying so)."""
+    retry for about half a minute before saying so). Behind a proxy a direct connection proves
+    nothing, so then only the offline switches are read."""
     if any(os.environ.get(name, "").lower() in ("1", "true", "yes") for name in OFFLINE_SWITCHES):
         return "offline mode is set (" + " / ".join(OFFLINE_SWITCHES) + ")"
+    if urllib.request.getproxies():
+        return None
     endpoint = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
     host, port = endpoint.hostname or "", endpoint.port or (443 if endpoint.scheme == "https" else 80)
     try:

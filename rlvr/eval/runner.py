@@ -28,6 +28,7 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.custom import CustomTask
+from rlvr.eval.extractions import compare_extractions
 from rlvr.eval.prompts import fewshot_examples
 from rlvr.eval.tasks import EvalTask, Example, get_task, load_examples, read_records
 from rlvr.generation import Completion, Engine, Request, Sampler, make_engine
@@ -42,8 +43,9 @@ COMPLETIONS = "completions.jsonl"
 TIMING = "timing.json"
 # Settings that may change between an interrupted run and its --resume: the limit (a resumed run
 # may cover more prompts) and the chunk size (each request has its own seed, so how many prompts
-# are generated at once never changes a completion). Any other change is refused.
-RESUMABLE_CHANGES = ("resume", "limit", "chunk_size")
+# are generated at once never changes a completion), and the extraction configs compared (they
+# only score). Any other change is refused.
+RESUMABLE_CHANGES = ("resume", "limit", "chunk_size", "compare")
 # Generated chunks that may wait for verification before generation waits for the verifier.
 MAX_PENDING_CHUNKS = 4
 
@@ -76,6 +78,9 @@ class EvalConfig:
     chunk_size: int = 32
     verifier_options: dict[str, Any] = field(default_factory=dict)
     backend_options: dict[str, Any] = field(default_factory=dict)
+    # Extraction configs scored side by side with the run's (e.g. ({"mode": "strict"},)): the
+    # summary's "extractions" (rlvr.eval.extractions).
+    compare: tuple[dict[str, Any], ...] = ()
     resume: bool = False
     custom: CustomTask | None = None  # a task defined by field names (`--task custom`, `--task-file`)
 
@@ -115,8 +120,12 @@ def build_prompts(config: EvalConfig, examples: Sequence[Example]) -> tuple[list
     task = config.eval_task()
     fmt = prompt_format(config.prompt_format or task.prompt_format)
     pool = read_records(config.fewshot_data) if config.fewshot_data else None
-    shots = fewshot_examples(fmt, config.shots, pool)
     stops = tuple(config.stop) if config.stop is not None else fmt.stops
+    if fmt.shots_for is not None and config.shots:
+        if pool is None:
+            raise ValueError(f"prompt format {fmt.name!r} needs --fewshot-data for {config.shots} shots")
+        return [fmt.render(e.doc, fmt.shots_for(e.doc, pool, config.shots)) for e in examples], stops
+    shots = fewshot_examples(fmt, config.shots, pool)
     return [fmt.render(e.doc, shots) for e in examples], stops
 
 
@@ -139,7 +148,7 @@ def make_record(
             "extracted": verdict.extracted,
             "detail": verdict.detail,
         }
-        if isinstance(verdict.detail, dict) and "form" in verdict.detail:
+        if "form" in verdict.detail:
             meta["form"] = verdict.detail["form"] or "none"
         responses.append(
             {
@@ -258,7 +267,10 @@ def run_eval(config: EvalConfig, backend: Engine | None = None) -> dict[str, Any
     raw_prompts, stops = build_prompts(config, examples)
     done = _prepare_output(config)
     todo = [(e, p) for e, p in zip(examples, raw_prompts) if e.id not in done]
-    verifier = rlvr.get_verifier(task.verifier, **{**task.verifier_options, **config.verifier_options})
+    options = {**task.verifier_options, **config.verifier_options}
+    verifier = rlvr.get_verifier(task.verifier, **options)
+    for compared in config.compare:  # a misspelt config fails now, not after the generation
+        rlvr.get_verifier(task.verifier, **{**options, **compared})
     if done:
         rejudged = rejudge_failures(Path(config.output) / COMPLETIONS, verifier)
         if rejudged:
@@ -351,13 +363,10 @@ def run_eval(config: EvalConfig, backend: Engine | None = None) -> dict[str, Any
     timing["generated_tokens"] = sum(r["metadata"]["num_tokens"] for record in records for r in record["responses"])
     timing["tokens_per_s"] = timing["generated_tokens"] / timing["generation_s"] if timing["generation_s"] else None
     _save_timing(Path(config.output), timing)
-    return write_results(
-        Path(config.output),
-        records,
-        config.k,
-        {"config": asdict(config), "versions": versions, "timing": timing},
-        task.strata or metrics.STRATA_FIELDS,
-    )
+    header = {"config": asdict(config), "versions": versions, "timing": timing}
+    if config.compare:
+        header["extractions"] = compare_extractions(records, task.verifier, options, [{}, *config.compare])
+    return write_results(Path(config.output), records, config.k, header, task.strata or metrics.STRATA_FIELDS)
 
 
 def _start_timing(out: Path, resumed: bool) -> dict[str, Any]:

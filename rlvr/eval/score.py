@@ -24,6 +24,7 @@ from tqdm import tqdm
 import rlvr
 from rlvr.eval import metrics
 from rlvr.eval.custom import CustomTask
+from rlvr.eval.extractions import compare_extractions
 from rlvr.eval.records import canonical_answer, read_records
 from rlvr.eval.runner import summarize_run, write_results
 from rlvr.eval.tasks import check_fields, eval_tasks, missing_field
@@ -110,7 +111,7 @@ def rescore(
                     "detail": verdict.detail,
                 }
                 meta.pop("form", None)
-                if isinstance(verdict.detail, dict) and "form" in verdict.detail:
+                if "form" in verdict.detail:
                     meta["form"] = verdict.detail["form"] or "none"
                 response.update(score=verdict.score, correct=verdict.correct, metadata=meta)
                 correct += verdict.correct
@@ -128,6 +129,7 @@ def score_file(
     output: str | Path | None = None,
     response_field: str | None = None,
     overwrite: bool = False,
+    compare: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Rescore a completions file; write completions.jsonl, summary.json and per_prompt.jsonl to
     `output` when given. Returns the summary. With `response_field`, `completions` is any
@@ -136,7 +138,9 @@ def score_file(
     The summary keeps the generating run's config, versions and timing (from the summary.json
     beside `completions`, when there is one) and adds a `rescoring` section, so rescoring never
     loses how the completions were made. An `output` that already holds a run is refused unless
-    `overwrite`.
+    `overwrite`. Each config in `compare` (verifier options over `verifier_options`, e.g.
+    {"mode": "strict"}) scores the same responses too: the summary's "extractions" has their
+    accuracy side by side (rlvr.eval.extractions).
 
     >>> score_file("runs/base/completions.jsonl", "gsm8k", {"mode": "strict"})["metrics"]["pass@1"]  # doctest: +SKIP
     """
@@ -168,6 +172,10 @@ def score_file(
         "versions": {"rlvr": rlvr.__version__},
         "timing": {"scoring_s": seconds, "responses_per_s": responses / seconds if seconds else None},
     }
+    if compare:
+        verifier_task, default_options, _ = _task_settings(task)
+        options = {**default_options, **(verifier_options or {})}
+        rescoring["extractions"] = compare_extractions(records, verifier_task, options, [{}, *compare])
     header = {**generating_run(Path(completions)), "rescoring": rescoring}
     if out is None:
         return summarize_run(rescored, ks, header, strata_fields)

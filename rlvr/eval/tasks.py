@@ -2,7 +2,7 @@
 
 The tasks are those the registered tasks declare (`TaskSpec.evals`, rlvr.tasks): rlvr's own in
 rlvr/tasks/builtin/, and any a package registers through the `rlvr.tasks` entry point group.
-`rlvr-eval list` prints them with their verifier, hub copy and strata.
+`python -m rlvr` lists them; `rlvr-eval --task` takes their names.
 
 Without `--data`, the data comes from the Hugging Face hub through `datasets` (`rlvr[hub]`,
 needs network). Each task has a default generation budget (`max_tokens`): 4096 for competition

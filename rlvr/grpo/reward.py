@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,8 +28,8 @@ class Score:
 
     @classmethod
     def from_verdict(cls, verdict: Verdict) -> Score:
-        """The score of a verifier's verdict (its detail kept, short, unless it was judged right)."""
-        detail = "" if verdict.reason == OK else str(verdict.detail)[:300]
+        """The score of a verifier's verdict (its detail kept as short JSON text, unless it was judged right)."""
+        detail = "" if verdict.reason == OK else json.dumps(verdict.detail, ensure_ascii=False, default=str)[:300]
         return cls(verdict.score, verdict.correct, verdict.reason, verdict.extracted, detail)
 
     @property

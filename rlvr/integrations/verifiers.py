@@ -51,4 +51,4 @@ def _warn_failure(task: str, verdict: Verdict) -> None:
     (once per task and reason) instead of passing for a wrong answer."""
     if (task, verdict.reason) not in _warned:
         _warned.add((task, verdict.reason))
-        logger.warning("rlvr %s could not judge a completion (%s): %.300s", task, verdict.reason, verdict.detail)
+        logger.warning("rlvr %s could not judge a completion (%s): %.300s", task, verdict.reason, verdict.message)

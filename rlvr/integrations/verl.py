@@ -231,7 +231,7 @@ def _result(verdict: Verdict) -> dict[str, Any]:
         "extracted": verdict.extracted,
         "reason": verdict.reason,
         "failed": float(verdict.failed),
-        "detail": verdict.detail if isinstance(verdict.detail, str) else json.dumps(verdict.detail, default=str),
+        "detail": json.dumps(verdict.detail, default=str),
     }
 
 

@@ -33,22 +33,34 @@ BUILTIN_MODULES = (
     "rlvr.tasks.builtin.mcq",
 )
 
-_lock = threading.Lock()
+# Re-entrant, so that a spec module that wrongly uses the registry while it loads gets a clear
+# error (below) instead of a deadlock.
+_lock = threading.RLock()
+_loading = False
 _specs: dict[str, TaskSpec] | None = None
 _registered: dict[str, TaskSpec] = {}
 
 
 def task_specs() -> dict[str, TaskSpec]:
     """Every registered task by name: rlvr's own, entry points', then `register_task`'s."""
-    global _specs
+    global _specs, _loading
     with _lock:
         if _specs is None:
-            specs: dict[str, TaskSpec] = {}
-            for module in BUILTIN_MODULES:
-                _add(specs, importlib.import_module(module).SPECS, module)
-            for point in entry_points(group=ENTRY_POINT_GROUP):
-                _add(specs, _load(point), f"entry point {point.name!r} ({point.value})")
-            _specs = specs
+            if _loading:
+                raise RuntimeError(
+                    "the task registry was used while it loads: a module that defines a TaskSpec must not "
+                    "import its verifier's module (name the verifier as 'module:Class' instead)"
+                )
+            _loading = True
+            try:
+                specs: dict[str, TaskSpec] = {}
+                for module in BUILTIN_MODULES:
+                    _add(specs, importlib.import_module(module).SPECS, module)
+                for point in entry_points(group=ENTRY_POINT_GROUP):
+                    _add(specs, _load(point), f"entry point {point.name!r} ({point.value})")
+                _specs = specs
+            finally:
+                _loading = False
         return {**_specs, **_registered}
 
 

@@ -151,7 +151,7 @@ class Verifier(Generic[OptionsT]):
         except BadGroundTruth as exc:
             return Verdict.failure(BAD_GROUND_TRUTH, _describe(exc))
         except PastBound as exc:
-            return Verdict(score=0.0, correct=False, reason=exc.reason, detail=_describe(exc))
+            return Verdict.failure(exc.reason, _describe(exc))
         except (Exception, SystemExit) as exc:  # the boundary: nothing escapes to the trainer
             return Verdict.failure(_reason(exc), f"{type(exc).__name__}: {_describe(exc)}")
         if not isinstance(verdict, Verdict):

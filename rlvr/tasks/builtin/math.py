@@ -17,19 +17,34 @@ def _math_level(level: Any) -> str:
     return level if isinstance(level, str) else f"Level {level}"
 
 
+def with_question(answer: Any, doc: dict[str, Any]) -> Any:
+    """The math ground truth of a record: {"answer": answer, "question": its problem} where the
+    record has the problem ("problem", else "question"), so that the rules that read the question
+    (docs/math.md) work in evaluation too; the answer alone where it has none.
+
+    >>> with_question("6", {"problem": "How many faces has a cube?"})
+    {'answer': '6', 'question': 'How many faces has a cube?'}
+    >>> with_question("6", {})
+    '6'
+    """
+    question = doc.get("problem") if doc.get("problem") is not None else doc.get("question")
+    if not isinstance(question, str) or not question.strip():
+        return answer
+    return {"answer": answer, "question": question}
+
+
 def _math(doc: dict[str, Any], index: int) -> Example:
-    return Example(
-        str(doc.get("idx", index)), doc, doc["solution"], {"level": _math_level(doc["level"]), "subject": doc["type"]}
-    )
+    fields = {"level": _math_level(doc["level"]), "subject": doc["type"]}
+    return Example(str(doc.get("idx", index)), doc, with_question(doc["solution"], doc), fields)
 
 
 def _math500(doc: dict[str, Any], index: int) -> Example:
     fields = {"level": _math_level(doc["level"]), "subject": doc["subject"]}
-    return Example(str(doc.get("unique_id", index)), doc, doc["answer"], fields)
+    return Example(str(doc.get("unique_id", index)), doc, with_question(doc["answer"], doc), fields)
 
 
 def _competition(doc: dict[str, Any], index: int) -> Example:
-    return Example(str(doc.get("id", index)), doc, canonical_answer(doc["answer"]))
+    return Example(str(doc.get("id", index)), doc, with_question(canonical_answer(doc["answer"]), doc))
 
 
 def _boxed_answer(doc: dict[str, Any]) -> str:
@@ -49,7 +64,7 @@ def _olympiad_answer(doc: dict[str, Any]) -> str:
 
 def _olympiadbench(doc: dict[str, Any], index: int) -> Example:
     fields = {"subfield": doc.get("subfield"), "answer_type": doc.get("answer_type")}
-    return Example(str(doc.get("id", index)), doc, _olympiad_answer(doc), fields)
+    return Example(str(doc.get("id", index)), doc, with_question(_olympiad_answer(doc), doc), fields)
 
 
 def _olympiad_reference(doc: dict[str, Any]) -> str:

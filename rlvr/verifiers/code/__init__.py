@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from rlvr.sandbox import Limits, RunResult, TestOutcome, shared_pool
 from rlvr.sandbox.guarantees import warn_if_weaker
 from rlvr.sandbox.pool import Test
-from rlvr.verdict import MISMATCH, OK, PROGRAM_TIMEOUT, TIMEOUT, Verdict
+from rlvr.verdict import MESSAGE, MISMATCH, OK, PROGRAM_TIMEOUT, TIMEOUT, Verdict
 from rlvr.verifiers.base import (
     BadGroundTruth,
     Deadline,
@@ -105,14 +105,17 @@ class CodeVerifier(Verifier[CodeOptionsT]):
         fraction = sum(passed) / len(passed)
         score = float(all(passed)) if options.all_or_nothing else fraction
         ran = [(ok, o) for ok, o in zip(passed, result.outcomes) if o.ran]
+        message = result.error  # why it could not judge, when it could not
         if result.failure:
             reason = result.failure  # the pool could not run the program: no judgement
         elif any(o.starved for ok, o in ran if not ok) and not any(not ok and not o.starved for ok, o in ran):
             reason = TIMEOUT  # the only failures are tests the machine starved of CPU: the machine's fault
+            message = "the machine starved every failing test of CPU"
         elif all(passed):
             reason = OK
         elif all(ok for ok, _ in ran):
             reason = TIMEOUT  # the tests that ran passed; the call's time ran out before the rest
+            message = "the verification's time ran out before every test ran"
         elif not any(passed) and all(o.timed_out for _, o in ran):
             reason = PROGRAM_TIMEOUT
         else:
@@ -124,8 +127,8 @@ class CodeVerifier(Verifier[CodeOptionsT]):
             "isolation": result.isolation,
             "tests": [_summary(ok, outcome) for ok, outcome in zip(passed, result.outcomes)],
         }
-        if result.error:
-            detail["error"] = result.error
+        if message:
+            detail[MESSAGE] = message
         if result.failure:
             score = 0.0
         return Verdict(score=score, correct=all(passed), extracted=program, reason=reason, detail=detail)

@@ -12,6 +12,10 @@ one too). The question is optional: rules that need it (docs/math.md) use it whe
     minerva  lm-eval minerva_math's exact_match: "Final Answer: The final answer is X. I hope it
              is correct.", Minerva normalisation, string equality then sympy's parse_latex check
 
+Each mode is an `Extraction` (extraction.MODES, made of the finders in extraction.FINDERS); a mode
+of one's own is an Extraction passed as `mode`. It is compared as lenient is (several boxes of the
+gold read as one answer, equivalence), without lenient's one-value-per-part rule.
+
 Equivalence (grader.py), cheapest first: answers in words as text (text.py), normalised
 strings, then plain numbers (relative tolerance `rel_tol` for irrational values, exact for
 rationals), then sympy in a `WatchdogPool` worker that is killed past `sympy_timeout` seconds.
@@ -50,9 +54,10 @@ from rlvr.verifiers.base import (
     default_concurrency,
     spent_its_cpu,
 )
+from rlvr.verifiers.extract import Extraction
 from rlvr.verifiers.math import grader, symbolic
 from rlvr.verifiers.math.bounds import answer_bound, malformed
-from rlvr.verifiers.math.extraction import MODE_FINDERS, extract_answer, find_parts, gold_answer
+from rlvr.verifiers.math.extraction import extraction_of, find_parts, gold_answer
 from rlvr.verifiers.math.minerva import normalize_final_answer
 from rlvr.verifiers.math.text import text_equal
 from rlvr.verifiers.reward import reward_function
@@ -66,20 +71,18 @@ MAX_EXTRACTED_CHARS = 2000
 
 @dataclass(frozen=True)
 class MathOptions(VerifierOptions):
-    """mode: boxed|lenient|answer|minerva. sympy_timeout: seconds one sympy job may run before its
-    worker is killed. rel_tol: relative tolerance for irrational numeric values.
+    """mode: boxed|lenient|answer|minerva, or an Extraction of one's own. sympy_timeout: seconds one
+    sympy job may run before its worker is killed. rel_tol: relative tolerance for irrational numeric values.
     memory_limit_mb: address-space limit of each sympy worker."""
 
-    mode: str = "boxed"
+    mode: str | Extraction = "boxed"
     sympy_timeout: float = 2.0
     rel_tol: float = 1e-6
     memory_limit_mb: int = 1024
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.mode not in MODE_FINDERS:
-            raise ValueError(f"math mode must be one of {sorted(MODE_FINDERS)}, got {self.mode!r}")
-        if self.mode == "minerva" and (problem := symbolic.minerva_unavailable()):
+        if extraction_of(self.mode).name == "minerva" and (problem := symbolic.minerva_unavailable()):
             raise ValueError(f"math mode 'minerva' cannot run here: {problem}")
         if not isinstance(self.sympy_timeout, (int, float)) or not self.sympy_timeout > 0:
             raise ValueError(f"sympy_timeout must be a positive number of seconds, got {self.sympy_timeout!r}")
@@ -117,27 +120,27 @@ class MathVerifier(Verifier[MathOptions]):
             ground_truth = str(ground_truth)
         if not isinstance(ground_truth, str) or not ground_truth.strip():
             raise BadGroundTruth(f"math ground truth must be a non-empty string, got {ground_truth!r:.80}")
-        answer, form = extract_answer(completion, options.mode)
-        detail: dict[str, Any] = {"mode": options.mode, "form": form}
+        mode = extraction_of(options.mode)
+        answer, form = mode.find(completion)
+        detail: dict[str, Any] = {"mode": mode.name, "form": form}
         if answer is None:
             return Verdict(score=0.0, correct=False, extracted=None, reason=NO_ANSWER, detail=detail)
         extracted = answer if len(answer) <= MAX_EXTRACTED_CHARS else answer[:MAX_EXTRACTED_CHARS] + "..."
         try:
-            if options.mode == "minerva":
+            if mode.name == "minerva":
                 correct, settled_by = self._minerva_equal(answer, ground_truth, deadline)
             else:
                 # Boxed keeps the dataset's convention (the last box); the others read several boxes as one answer.
-                gold = gold_answer(ground_truth, grouped=options.mode != "boxed")
+                gold = gold_answer(ground_truth, grouped=mode.name != "boxed")
                 correct, settled_by = self._equivalent(answer, gold, deadline, detail, question)
-                parts = None if correct or options.mode != "lenient" else _parts_for(completion, answer, gold)
+                parts = None if correct or mode.name != "lenient" else _parts_for(completion, answer, gold)
                 if parts is not None:
                     # One value per requested quantity, stated apart (a box or a sentence each).
                     parts_equal, parts_settled_by = self._equivalent(parts, gold, deadline, {}, question)
                     if parts_equal:
                         extracted, correct, settled_by, detail["form"] = parts, True, parts_settled_by, "parts"
         except PastBound as exc:
-            detail["bound"] = str(exc)
-            return Verdict(score=0.0, correct=False, extracted=extracted, reason=exc.reason, detail=detail)
+            return Verdict.failure(exc.reason, str(exc), detail, extracted)
         detail["settled_by"] = settled_by
         return Verdict(
             score=float(correct),

@@ -1,7 +1,9 @@
 """Finding the answer in a completion, by mode, and the gold answer in a ground truth.
 
-Each mode is one ordered list of (form, finder) pairs; the first finder that finds something
-gives the answer (`rlvr.verifiers.extract.find_first`, shared with gsm8k).
+Each mode is an `Extraction` (rlvr.verifiers.extract, shared with gsm8k and mcq): (form, finder)
+pairs in priority order; the first finder that finds something gives the answer. MODES holds the
+built-in modes, FINDERS the finders they are made of; a mode of one's own is an Extraction of
+those (or of any function text -> answer or None), passed as the `mode` option.
 
 boxed    only the rightmost \\boxed{...} / \\fbox{...} counts (no fallbacks)
 lenient  the last announced answer ("final answer is X", "the answer is X", "Answer: X",
@@ -21,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from rlvr.verifiers.extract import Finder, boxed_spans, find_first, last_boxed
+from rlvr.verifiers.extract import Extraction, Finder, boxed_spans, last_boxed, resolve_mode
 from rlvr.verifiers.math.normalise import GLUED_CONJUNCTION, normalise, top_level_split
 
 # lm-eval minerva_math finds r"Final Answer: The final answer is(.*?). I hope it is correct."
@@ -500,28 +502,47 @@ def find_given_answer(text: str) -> str | None:
     return answer or None
 
 
-MODE_FINDERS: dict[str, tuple[tuple[str, Finder], ...]] = {
-    "boxed": (("boxed", last_boxed),),
-    "lenient": (
-        ("announced", find_announced),
-        ("boxed", find_boxed_group),
-        ("bare", find_bare),
-        ("bold", find_bold),
-        ("verdict", find_verdict),
-        ("final_statement", find_final_statement),
-    ),
-    "answer": (("answer", find_given_answer),),
-    "minerva": (("minerva_final", find_minerva_final),),
+# The finders modes are made of (public: a user composes a mode of their own from them, or from
+# any function text -> answer or None; see rlvr.verifiers.extract.Extraction and docs/tasks.md).
+FINDERS: dict[str, Finder] = {
+    "announced": find_announced,
+    "boxed": find_boxed_group,
+    "last_boxed": last_boxed,
+    "bare": find_bare,
+    "bold": find_bold,
+    "verdict": find_verdict,
+    "final_statement": find_final_statement,
+    "answer": find_given_answer,
+    "minerva_final": find_minerva_final,
+}
+MODES: dict[str, Extraction] = {
+    mode.name: mode
+    for mode in [
+        Extraction("boxed", (("boxed", FINDERS["last_boxed"]),)),
+        Extraction(
+            "lenient",
+            tuple(
+                (form, FINDERS[form]) for form in ("announced", "boxed", "bare", "bold", "verdict", "final_statement")
+            ),
+        ),
+        Extraction("answer", (("answer", FINDERS["answer"]),)),
+        Extraction("minerva", (("minerva_final", FINDERS["minerva_final"]),)),
+    ]
 }
 
 
-def extract_answer(text: str, mode: str) -> tuple[str | None, str | None]:
+def extraction_of(mode: str | Extraction) -> Extraction:
+    """The Extraction a math `mode` option names or is (ValueError for an unknown name)."""
+    return resolve_mode("math", mode, MODES)
+
+
+def extract_answer(text: str, mode: str | Extraction) -> tuple[str | None, str | None]:
     """(answer, form it was found in) for the first form of `mode` present in `text`.
 
     >>> extract_answer("so the total is **8**.", "lenient")
     ('8', 'bold')
     """
-    return find_first(MODE_FINDERS[mode], text)
+    return extraction_of(mode).find(text)
 
 
 def gold_answer(ground_truth: str, grouped: bool = False) -> str:

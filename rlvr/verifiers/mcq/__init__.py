@@ -16,35 +16,40 @@ Modes (option `mode`):
     reference  the MMLU-Pro benchmark's extractor exactly (reference.py): "answer is (X)", then
                "Answer: X", then the last standalone letter A-J (no random guess when all fail)
 
+Each mode is an `Extraction` (rlvr.verifiers.extract): finders in priority order, each called with
+the response and the Question. MODES holds the built-in modes, FINDERS the finders they are made
+of; a mode of one's own is an Extraction of those (or of any function (text, question) -> letter
+or None), passed as `mode`. The flexible finder returns Found(None, why) when the response commits
+to none or to several options, which ends the search: a later, looser finder is not consulted.
+
 `verdict.extracted` is the letter; `detail["form"]` the form it was found in.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from rlvr.verdict import MISMATCH, NO_ANSWER, OK, Verdict
 from rlvr.verifiers.base import BadGroundTruth, Deadline, Verifier, VerifierOptions
+from rlvr.verifiers.extract import Extraction, Finder, Found, resolve_mode
 from rlvr.verifiers.mcq.extraction import LETTERS, Commitment, find_commitment
-from rlvr.verifiers.mcq.reference import reference_letter, strict_letter
+from rlvr.verifiers.mcq.reference import first_line_answer_colon, last_letter, strict_letter
 from rlvr.verifiers.reward import reward_function
-
-MODES = ("flexible", "strict", "reference")
 
 
 @dataclass(frozen=True)
 class MCQOptions(VerifierOptions):
-    """mode: flexible|strict|reference."""
+    """mode: flexible|strict|reference, or an Extraction of one's own."""
 
-    mode: str = "flexible"
+    mode: str | Extraction = "flexible"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.mode not in MODES:
-            raise ValueError(f"mcq mode must be one of {list(MODES)}, got {self.mode!r}")
+        resolve_mode("mcq", self.mode, MODES)
 
 
 @dataclass(frozen=True)
@@ -103,15 +108,47 @@ def _letter(answer: Any, n_letters: int) -> str:
     return letter
 
 
-def extract(text: str, question: Question, mode: str) -> Commitment:
-    """The letter `text` answers with under `mode` (letter None: no answer)."""
-    if mode == "flexible":
-        return find_commitment(text, question.options, question.n_letters)
-    if mode == "strict":
-        letter = strict_letter(text)
-        return Commitment(letter, "answer_is" if letter else "none")
-    letter, step = reference_letter(text)
-    return Commitment(letter, step or "none")
+def find_flexible(text: str, question: Question) -> Found | None:
+    """The option the response finally commits to (extraction.py); Found(None, why) when it commits
+    to none or to several, None when it names no option at all."""
+    found = find_commitment(text, question.options, question.n_letters)
+    return None if found.form == "none" else Found(found.letter, found.form)
+
+
+def _text_only(finder: Callable[[str], str | None]) -> Finder:
+    """A finder that reads the text alone, as an mcq finder (which is also given the question)."""
+    return partial(_call_with_text, finder)
+
+
+def _call_with_text(finder: Callable[[str], str | None], text: str, question: Question) -> str | None:
+    return finder(text)
+
+
+# The finders modes are made of (public: a user composes a mode of their own from them).
+FINDERS: dict[str, Finder] = {
+    "flexible": find_flexible,
+    "answer_is": _text_only(strict_letter),
+    "answer_colon": _text_only(first_line_answer_colon),
+    "last_letter": _text_only(last_letter),
+}
+MODES: dict[str, Extraction] = {
+    mode.name: mode
+    for mode in [
+        Extraction("flexible", (("flexible", FINDERS["flexible"]),)),
+        Extraction("strict", (("answer_is", FINDERS["answer_is"]),)),
+        Extraction("reference", tuple((form, FINDERS[form]) for form in ("answer_is", "answer_colon", "last_letter"))),
+    ]
+}
+
+
+def extract(text: str, question: Question, mode: str | Extraction) -> Commitment:
+    """The letter `text` answers with under `mode` (letter None: no answer).
+
+    >>> extract("Answer: B", parse_ground_truth("B"), "reference")
+    Commitment(letter='B', form='answer_colon')
+    """
+    letter, form = resolve_mode("mcq", mode, MODES).find(text, question)
+    return Commitment(letter, form or "none")
 
 
 class MCQVerifier(Verifier[MCQOptions]):
@@ -122,8 +159,9 @@ class MCQVerifier(Verifier[MCQOptions]):
 
     def check(self, completion: str, ground_truth: Any, deadline: Deadline) -> Verdict:
         question = parse_ground_truth(ground_truth)
-        found = extract(completion, question, self.options.mode)
-        detail = {"mode": self.options.mode, "form": found.form}
+        mode = resolve_mode("mcq", self.options.mode, MODES)
+        found = extract(completion, question, mode)
+        detail = {"mode": mode.name, "form": found.form}
         if found.letter is None:
             return Verdict(0.0, False, None, NO_ANSWER, detail)
         correct = found.letter == question.answer

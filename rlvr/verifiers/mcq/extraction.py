@@ -7,8 +7,9 @@ is:\\nC. <option text>"). Extraction therefore finds every letter *mention* in a
 on the line ending in ":" above it; "is the correct answer" after it; never a ruled-out one), and
 takes the last: a response that revises itself commits to its final choice.
 
-The final commitment is no answer when it names several letters ("(D) and (H)", "(C, G, D)") or a
-letter that is not an option, or when the response disowns it ("The closest option is (F), but it
+The final commitment is no answer when it names several letters ("(D) and (H)", "(C, G, D)"; letters
+before a turn such as "but" in its sentence are set aside, not named with it) or a letter that is
+not an option, or when the response disowns it ("The closest option is (F), but it
 is not the correct answer"). A hedge ("this is not exact") keeps it. Where no letter is committed
 to, an answer statement ("the answer is 2.5 V") whose text is one option's text gives that option.
 """
@@ -94,6 +95,9 @@ DISOWNED = re.compile(
     r"|there is no correct (?:answer|option)",
     re.IGNORECASE,
 )
+# A turn in the sentence before the final commitment ("closest to (D), but ... the correct answer
+# is (H)"): letters named before it are set aside, not committed to with it.
+_CONTRAST = re.compile(r"\b(?:but|however|instead|rather than)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 _SENTENCE_ENDS = ("\n", ". ", "? ", "! ", ".\t")
 _ANSWER_STATEMENT = re.compile(
@@ -107,8 +111,6 @@ _WINDOW = 400
 # Only the end of a longer response is read: its final commitment is there, and the work stays bounded.
 MAX_CHARS = 100_000
 _DISOWN_WINDOW = 400
-# Only the end of a longer response is read: its final commitment is there, and the work stays bounded.
-MAX_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,9 @@ def _statement_end(text: str, at: int) -> int:
 def _same_statement(text: str, final: Mention, mentions: list[Mention]) -> list[Mention]:
     """Among all `mentions`, other letters the final commitment names with it: in its sentence ("(D) and (H)"), or
     answer lines of the same block below a ":" line ("(a) ... (Option F)\\n(b) ... (Option H)")."""
-    sentence_start = final.start - len(_sentence_before(text, final.start))
+    before = _sentence_before(text, final.start)
+    turn = last_search(_CONTRAST, before)
+    sentence_start = final.start - len(before) + (turn.end() if turn else 0)
     block_end = text.find("\n\n", final.end)
     block_end = len(text) if block_end == -1 else block_end
     sentence_end = _statement_end(text, final.end)

@@ -33,29 +33,21 @@ def strict_letter(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def reference_letter(text: str) -> tuple[str | None, str | None]:
-    """(letter, step) by the benchmark's three steps; step is "answer_is", "answer_colon" or
-    "last_letter" ("level 2" in its compute_accuracy.py).
+def last_letter(text: str) -> str | None:
+    """The benchmark's third step: the last standalone capital A-J.
 
-    >>> reference_letter("Answer: B")
-    ('B', 'answer_colon')
+    >>> last_letter("Between B and C, C.")
+    'C'
     """
-    letter = strict_letter(text)
-    if letter is not None:
-        return letter, "answer_is"
-    letter = _first_line_answer_colon(text)
-    if letter is not None:
-        return letter, "answer_colon"
     last = deque(_LETTER.finditer(text), maxlen=1)
-    if last:
-        return last[0].group(0), "last_letter"
-    return None, None
+    return last[0].group(0) if last else None
 
 
-def _first_line_answer_colon(text: str) -> str | None:
-    """What ANSWER_COLON.search finds: its greedy ".*" (no DOTALL) takes the last "Answer: X" that
-    starts on the first line where one starts ("\\s*" may still run on over line breaks). Found in
-    linear time; the pattern's own search retries every start position, quadratic on a long line."""
+def first_line_answer_colon(text: str) -> str | None:
+    """The benchmark's second step, what ANSWER_COLON.search finds: its greedy ".*" (no DOTALL)
+    takes the last "Answer: X" that starts on the first line where one starts ("\\s*" may still
+    run on over line breaks). Found in linear time; the pattern's own search retries every start
+    position, quadratic on a long line."""
     matches = list(_ANSWER_COLON_AT.finditer(text))
     if not matches:
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
+import os
 import socket
 import ssl
 import threading
@@ -155,7 +156,9 @@ class ChatJudge:
 
     base_url: str
     model: str
-    api_key: str | None = field(default=None, repr=False)  # never in logs
+    # The variable holding the API key, read at each call (never stored, never in logs), so a
+    # key rotated in the environment applies to the next call of an already built verifier.
+    api_key_env: str | None = None
     temperature: float | None = 0.0
     max_tokens: int | None = None
     max_retries: int = 3
@@ -245,7 +248,8 @@ class ChatJudge:
         return payload
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        api_key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     @staticmethod
     def _read_completion(call: JudgeCall, body: bytes) -> str:

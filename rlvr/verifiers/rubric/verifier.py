@@ -108,7 +108,7 @@ class RubricVerifier(Verifier[RubricOptions]):
         self.judge = ChatJudge(
             base_url=opts.judge_base_url,
             model=opts.judge_model,
-            api_key=os.environ.get(opts.judge_api_key_env) or None,
+            api_key_env=opts.judge_api_key_env,
             temperature=opts.judge_temperature,
             max_tokens=opts.judge_max_tokens,
             max_retries=opts.judge_max_retries,
@@ -139,7 +139,9 @@ class RubricVerifier(Verifier[RubricOptions]):
         detail["cache_hit"] = cache_hit
         self._account(detail)
         if call.judgements is None:
-            return Verdict.failure(call.outcome, detail)
+            # The newest error is the message; none was noted when no time was left to ask.
+            message = call.errors[-1] if call.errors else "no time left to ask the judge"
+            return Verdict.failure(call.outcome, message, detail)
         met = [j.index for j in call.judgements if j.met]
         detail["met"] = met
         detail["judgements"] = [{"index": j.index, "met": j.met, "reason": j.reason} for j in call.judgements]
@@ -179,7 +181,7 @@ def _cost_detail(call: JudgeCall | None, n_rubrics: int) -> dict[str, Any]:
 def batch_stats(verdicts: Sequence[Verdict]) -> dict[str, float]:
     """Summary of a batch of rubric verdicts: mean score, how many were judged, failed or came
     from the cache, and the summed cost (calls, retries, rate_limited, tokens)."""
-    details = [v.detail if isinstance(v.detail, dict) else {} for v in verdicts]
+    details = [v.detail for v in verdicts]
     stats: dict[str, float] = {
         "n": len(verdicts),
         "mean_score": sum(v.score for v in verdicts) / len(verdicts) if verdicts else 0.0,
