@@ -125,11 +125,15 @@ def test_a_worker_that_dies_is_replaced_once_then_sandbox_error(monkeypatch):
         result = pool.run("import time\ntime.sleep(1.5)\nprint('done')", [StdioTest()], timeout=10)
         killer.join()
         assert result.failure is None and result.outcomes[0].stdout == "done\n", result
+        # Workers: the self-check's (retired at once: idle_timeout 0), the run's (killed), its replacement.
+        stats = pool.stats()
+        assert (stats.calls, stats.retries, stats.restarts, stats.workers_started, stats.errors) == (2, 1, 1, 3, 0)
         # Every worker dies: after one retry the run says sandbox_error, with the worker's stderr.
         pool.retire_idle()
         monkeypatch.setattr(pool_module, "worker_command", _dying_worker)
         result = pool.run("print(1)", [StdioTest()], timeout=5)
         assert result.failure == "sandbox_error" and "worker cannot start here" in result.error, result
+        assert (pool.stats().calls, pool.stats().errors, pool.stats().retired) == (3, 1, 2)
     finally:
         pool.close()
 
@@ -161,6 +165,7 @@ def test_a_saturated_pool_does_not_charge_the_wait_and_says_busy():
         wait_until_busy(pool)
         busy = pool.run("print('ok')", [StdioTest()], timeout=1.5, wait=0.5)
         assert busy.failure == "busy" and not busy.outcomes[0].ran, busy
+        assert pool.stats().busy == 1
         hang.join()
     finally:
         pool.close()

@@ -43,7 +43,7 @@ from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, Test
 from rlvr.verdict import BUSY, SANDBOX_ERROR, TIMEOUT
 from rlvr.workers.budget import worker_budget
 from rlvr.workers.errors import PoolBusy, PoolClosed
-from rlvr.workers.slots import SharedPools, Slots, supervise
+from rlvr.workers.slots import PoolStats, SharedPools, Slots, supervise
 
 Test = StdioTest | CallTest | AssertTest
 LANGUAGES = ("python",)
@@ -60,6 +60,8 @@ SELF_CHECK_TIMEOUT = 30.0
 START_TIMEOUT = 30.0
 STDERR_TAIL = 2000
 DEFAULT_LIMITS = Limits()
+# The counter of `stats()` each pool-level failure adds to.
+_COUNTED_AS = {BUSY: "busy", TIMEOUT: "timeouts", SANDBOX_ERROR: "errors"}
 
 
 # Worker groups are named by process and a process-wide count: pools and forked children never share one.
@@ -252,13 +254,23 @@ class SandboxPool:
         `timeout` seconds from the moment a worker takes it; `wait` (default `timeout`) bounds
         the wait for a free worker. Never raises for anything the program does; a run that could
         not judge the program carries `failure` ("busy", "sandbox_error" or "timeout").
-        Raises SandboxClosed after `close()`."""
+        Raises SandboxClosed after `close()`. `stats()` counts the runs."""
         if language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not supported; supported: {list(LANGUAGES)}")
+        self._slots.count("calls")
+        result = self._run(program, tests, limits, timeout, wait)
+        if result.failure is not None:
+            self._slots.count(_COUNTED_AS[result.failure])
+        self._slots.record_latency(result.seconds)
+        return result
+
+    def _run(
+        self, program: str, tests: Sequence[Test], limits: Limits, timeout: float, wait: float | None
+    ) -> RunResult:
         started = time.monotonic()
         wait_until = started + (timeout if wait is None else wait)
         lost = None
-        for _attempt in range(2):  # a worker that dies gets one fresh replacement
+        for attempt in range(2):  # a worker that dies gets one fresh replacement
             worker = self._acquire(wait_until)
             if isinstance(worker, tuple):
                 failure, why = worker
@@ -277,11 +289,18 @@ class SandboxPool:
                 if exc.overran:
                     return self._failed(tests, started, TIMEOUT, str(exc))
                 lost = str(exc)
+                if not attempt:
+                    self._slots.count("retries")
                 continue
             self._release(worker)
             outcomes = tuple(TestOutcome.from_wire(item) for item in reply["tests"])
             return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started)
         return self._failed(tests, started, SANDBOX_ERROR, f"the sandbox worker died twice: {lost}")
+
+    def stats(self) -> PoolStats:
+        """A snapshot of the counters (rlvr.workers.PoolStats: errors are "sandbox_error" runs,
+        timeouts the runs whose worker overran the whole budget)."""
+        return self._slots.stats()
 
     def _acquire(self, wait_until: float) -> Worker | tuple[str, str]:
         """An idle worker, a newly started one (ready: its start is charged to no job), or the

@@ -30,7 +30,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import bisect
 import os
 import pickle
 import signal
@@ -45,40 +44,16 @@ from typing import Any
 from rlvr.workers.budget import worker_budget
 from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, WorkerError
 from rlvr.workers.protocol import receive_message, send_payload
-from rlvr.workers.slots import Slots, supervise
+from rlvr.workers.slots import PoolStats, Slots, supervise
 from rlvr.workers.spawner import Zygote
 
 # A job killed after the wait for a worker cut its own limit by more than this fraction is busy.
 _FAIR_SHARE_LOST = 0.1
 _DRAIN_BYTES = 1 << 16
-# Upper bounds (seconds) of the latency histogram's buckets; the last one catches the rest.
-LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, float("inf"))
 
 
 class _Gone(Exception):
     """Internal: the worker died (or its socket broke) during the job."""
-
-
-@dataclass(frozen=True)
-class PoolStats:
-    """Counters since the pool was created (or since the fork that made this process).
-
-    calls: jobs submitted. timeouts: jobs killed at their deadline. busy: calls that found no
-    worker in time. errors: jobs that raised or whose worker died twice. retries: jobs rerun on a
-    fresh worker after their worker died. restarts: workers started to replace a killed or dead
-    one. retired: idle workers ended after `idle_timeout`. latency_histogram: (upper bound in
-    seconds, count) per bucket, whole-call latency.
-    """
-
-    calls: int
-    timeouts: int
-    busy: int
-    errors: int
-    retries: int
-    restarts: int
-    retired: int
-    workers_started: int
-    latency_histogram: tuple[tuple[float, int], ...]
 
 
 @dataclass(eq=False)
@@ -152,12 +127,8 @@ class WatchdogPool:
 
     def _init_state(self) -> None:
         self._owner_pid = os.getpid()
-        self._lock = threading.Lock()
         self._zygote_lock = threading.Lock()
         self._zygote: Zygote | None = None
-        self._replacements_due = 0
-        self._counts = dict.fromkeys(("calls", "timeouts", "busy", "errors", "retries", "restarts"), 0)
-        self._histogram = [0] * len(LATENCY_BUCKETS)
 
     # ---------------------------------------------------------------- public API
 
@@ -194,30 +165,24 @@ class WatchdogPool:
         payload = pickle.dumps((function, args, memory_mb * 2**20), protocol=pickle.HIGHEST_PROTOCOL)
         started = time.monotonic()
         slot_until = deadline if deadline is not None else started + job_timeout
-        self._count("calls")
+        self._slots.count("calls")
         try:
             return self._call(payload, job_timeout, started, slot_until, deadline)
         except JobTimeout:
-            self._count("timeouts")
+            self._slots.count("timeouts")
             raise
         except PoolBusy:
-            self._count("busy")
+            self._slots.count("busy")
             raise
         except WorkerError:
-            self._count("errors")
+            self._slots.count("errors")
             raise
         finally:
-            self._record_latency(time.monotonic() - started)
+            self._slots.record_latency(time.monotonic() - started)
 
     def stats(self) -> PoolStats:
         """A snapshot of the counters."""
-        with self._lock:
-            return PoolStats(
-                **self._counts,
-                retired=self._slots.retired_count,
-                workers_started=self._slots.started_count,
-                latency_histogram=tuple(zip(LATENCY_BUCKETS, self._histogram)),
-            )
+        return self._slots.stats()
 
     def worker_pids(self) -> list[int]:
         """Pids of the idle workers (for tests and diagnostics)."""
@@ -293,7 +258,7 @@ class WatchdogPool:
             except _Gone as exc:
                 if attempt:
                     raise WorkerDied(f"{exc}, and again on a fresh worker") from None
-                self._count("retries")
+                self._slots.count("retries")
         raise AssertionError("unreachable")
 
     # ---------------------------------------------------------------- workers
@@ -316,8 +281,6 @@ class WatchdogPool:
 
     def _discard(self, worker: _Worker) -> None:
         """Stop a worker that failed or must not be reused; an acquire forks a replacement once it has ended."""
-        with self._lock:
-            self._replacements_due += 1
         self._slots.discard(worker)
 
     def _run(self, worker: _Worker, payload: bytes, limit: float) -> Any:
@@ -366,24 +329,12 @@ class WatchdogPool:
                     self._stop_zygote()
         finally:
             self._zygote_lock.release()
-        with self._lock:
-            if self._replacements_due:
-                self._replacements_due -= 1
-                self._counts["restarts"] += 1
         return _Worker(pid=pid, channel=channel)
 
     def _stop_zygote(self) -> None:
         zygote, self._zygote = self._zygote, None
         if zygote is not None:
             zygote.stop()
-
-    def _count(self, name: str) -> None:
-        with self._lock:
-            self._counts[name] += 1
-
-    def _record_latency(self, seconds: float) -> None:
-        with self._lock:
-            self._histogram[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
 
     # ---------------------------------------------------------------- fork safety
 

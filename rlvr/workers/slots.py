@@ -27,11 +27,13 @@ decides when a worker may start, which idle worker a call gets, and when a slot 
 from __future__ import annotations
 
 import atexit
+import bisect
 import os
 import threading
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from rlvr.workers.budget import BUDGET, worker_budget
@@ -40,6 +42,32 @@ from rlvr.workers.errors import PoolBusy, PoolClosed
 # Seconds between checks while a caller waits on something that sends no signal: a stopping
 # worker's end, or another pool giving back a budget unit (a SIGKILLed process ends within ms).
 POLL = 0.005
+# Upper bounds (seconds) of the latency histogram's buckets; the last one catches the rest.
+LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, float("inf"))
+_COUNTED = ("calls", "timeouts", "busy", "errors", "retries")
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    """A pool's counters since it was created (or since the fork that made this process).
+
+    calls: jobs submitted. timeouts: jobs killed at their deadline. busy: calls that found no
+    worker in time. errors: jobs that raised or whose worker died twice. retries: jobs rerun on a
+    fresh worker after their worker died. restarts: workers started to replace a killed or dead
+    one. retired: idle workers ended after `idle_timeout` (or handed to another pool's budget).
+    workers_started: every worker started. latency_histogram: (upper bound in seconds, count)
+    per bucket, whole-call latency.
+    """
+
+    calls: int
+    timeouts: int
+    busy: int
+    errors: int
+    retries: int
+    restarts: int
+    retired: int
+    workers_started: int
+    latency_histogram: tuple[tuple[float, int], ...]
 
 
 class Handle(Protocol):
@@ -82,8 +110,9 @@ class Slots(Generic[H]):
         self._stopping: list[H] = []  # killed or retired, their processes not yet ended
         self._starting = 0
         self._closed = False
-        self.started_count = 0
-        self.retired_count = 0
+        self._replacements_due = 0  # workers discarded, whose replacements count as restarts
+        self._counts = dict.fromkeys((*_COUNTED, "restarts", "retired", "workers_started"), 0)
+        self._histogram = [0] * len(LATENCY_BUCKETS)
 
     # ------------------------------------------------------------------ a call's worker
 
@@ -129,7 +158,10 @@ class Slots(Generic[H]):
         killed) when the pool was closed meanwhile."""
         with self._cond:
             self._starting -= 1
-            self.started_count += 1
+            self._counts["workers_started"] += 1
+            if self._replacements_due:
+                self._replacements_due -= 1
+                self._counts["restarts"] += 1
             if not self._closed and self._owner == os.getpid():
                 self._live.append(worker)
                 return worker
@@ -165,6 +197,7 @@ class Slots(Generic[H]):
             if worker in self._idle:
                 self._idle.remove(worker)
             self._stop(worker)
+            self._replacements_due += 1
             ended = self._collect()
             self._cond.notify()
         _close_all(ended)
@@ -193,7 +226,7 @@ class Slots(Generic[H]):
                 worker = self._idle.pop(0)
                 self._live.remove(worker)
                 self._stop(worker)
-                self.retired_count += 1
+                self._counts["retired"] += 1
         _close_all(ended)
 
     def _stop(self, worker: H) -> None:
@@ -209,7 +242,7 @@ class Slots(Generic[H]):
                 worker = self._idle.pop(0)
                 self._live.remove(worker)
                 self._stop(worker)
-                self.retired_count += 1
+                self._counts["retired"] += 1
         ended = [worker for worker in self._stopping if worker.ended()]
         for worker in ended:
             self._stopping.remove(worker)
@@ -219,7 +252,22 @@ class Slots(Generic[H]):
     def _held(self) -> int:
         return len(self._live) + len(self._stopping) + self._starting
 
-    # ------------------------------------------------------------------ inspection and close
+    # ------------------------------------------------------------------ statistics and inspection
+
+    def count(self, name: str) -> None:
+        """Count one event of a call: one of "calls", "timeouts", "busy", "errors", "retries"."""
+        with self._cond:
+            self._counts[name] += 1
+
+    def record_latency(self, seconds: float) -> None:
+        """Count one call's whole latency in the histogram."""
+        with self._cond:
+            self._histogram[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
+
+    def stats(self) -> PoolStats:
+        """A snapshot of the counters."""
+        with self._cond:
+            return PoolStats(**self._counts, latency_histogram=tuple(zip(LATENCY_BUCKETS, self._histogram)))
 
     def workers(self) -> list[H]:
         """The live workers (idle or running a job), oldest first."""
