@@ -26,6 +26,7 @@ from rlvr.sandbox import pool as pool_module
 from rlvr.sandbox.pool import SandboxClosed
 from rlvr.verdict import FAILURE_REASONS, JUDGED_REASONS, Verdict
 from rlvr.verifiers import code as code_module
+from rlvr.workers import slots
 
 REPO = Path(__file__).resolve().parents[1]
 ADD = {"test_list": ["assert add(1, 2) == 3", "assert add(2, 2) == 4"]}
@@ -45,7 +46,7 @@ def grpo_sees(verdicts: list[Verdict], reason: str) -> None:
 def wait_until_busy(pool: SandboxPool) -> None:
     """Until a thread has taken the pool's only worker (the hanging program is running)."""
     deadline = time.monotonic() + 30
-    while pool._idle and time.monotonic() < deadline:
+    while pool.idle_workers() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.2)
 
@@ -100,7 +101,7 @@ def test_a_closed_pool_refuses_work_and_verifiers_say_sandbox_error(monkeypatch)
     assert verdict.failed and verdict.reason == "sandbox_error", verdict
     grpo_sees([verdict], "sandbox_error")
     # The shared pool itself is replaced on next use (tests/test_isolation.py).
-    monkeypatch.setitem(pool_module._shared, False, closed)
+    monkeypatch.setitem(pool_module._shared._pools, False, closed)
     assert pool_module.shared_pool() is not closed
 
 
@@ -119,16 +120,20 @@ def test_a_worker_that_dies_is_replaced_once_then_sandbox_error(monkeypatch):
     pool = SandboxPool(size=1, idle_timeout=0.0)
     try:
         # One death mid-job: the job runs again on a fresh worker and is judged.
-        killer = threading.Timer(0.5, lambda: [os.killpg(w.process.pid, signal.SIGKILL) for w in pool._workers])
+        killer = threading.Timer(0.5, lambda: [os.killpg(w.process.pid, signal.SIGKILL) for w in pool.workers()])
         killer.start()
         result = pool.run("import time\ntime.sleep(1.5)\nprint('done')", [StdioTest()], timeout=10)
         killer.join()
         assert result.failure is None and result.outcomes[0].stdout == "done\n", result
+        # Workers: the self-check's (retired at once: idle_timeout 0), the run's (killed), its replacement.
+        stats = pool.stats()
+        assert (stats.calls, stats.retries, stats.restarts, stats.workers_started, stats.errors) == (2, 1, 1, 3, 0)
         # Every worker dies: after one retry the run says sandbox_error, with the worker's stderr.
         pool.retire_idle()
         monkeypatch.setattr(pool_module, "worker_command", _dying_worker)
         result = pool.run("print(1)", [StdioTest()], timeout=5)
         assert result.failure == "sandbox_error" and "worker cannot start here" in result.error, result
+        assert (pool.stats().calls, pool.stats().errors, pool.stats().retired) == (3, 1, 2)
     finally:
         pool.close()
 
@@ -160,6 +165,7 @@ def test_a_saturated_pool_does_not_charge_the_wait_and_says_busy():
         wait_until_busy(pool)
         busy = pool.run("print('ok')", [StdioTest()], timeout=1.5, wait=0.5)
         assert busy.failure == "busy" and not busy.outcomes[0].ran, busy
+        assert pool.stats().busy == 1
         hang.join()
     finally:
         pool.close()
@@ -167,7 +173,7 @@ def test_a_saturated_pool_does_not_charge_the_wait_and_says_busy():
 
 def test_a_busy_verdict_is_a_failure(monkeypatch):
     pool = SandboxPool(size=1)
-    monkeypatch.setitem(pool_module._shared, False, pool)
+    monkeypatch.setitem(pool_module._shared._pools, False, pool)
     try:
         hang = threading.Thread(target=pool.run, args=(HANG, [StdioTest()]), kwargs={"timeout": 3.0})
         hang.start()
@@ -184,7 +190,7 @@ def _verify_in_child(conn) -> None:  # multiprocessing target: runs in a forked 
     verdicts = [rlvr.verify(p, ADD, task="mbpp", timeout=5) for p in (RIGHT, WRONG, RIGHT)]
     conn.send([(v.score, v.reason) for v in verdicts])
     conn.close()
-    pool_module._close_at_exit()  # what the child's atexit would run: it must not close the parent's pool
+    slots._close_all_at_exit()  # what the child's atexit would run: it must not close the parent's pool
 
 
 def test_a_forked_child_verifies_and_leaves_the_parent_pool_alone():
@@ -224,7 +230,7 @@ def test_os_fork_child_exiting_through_atexit_leaves_the_parent_working():
     if pid == 0:  # the child: verify, then run the exit handlers as a normal exit would
         try:
             ok = rlvr.verify(RIGHT, ADD, task="mbpp", timeout=10).score == 1.0
-            pool_module._close_at_exit()
+            slots._close_all_at_exit()
         finally:
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)

@@ -8,9 +8,10 @@ a couple of forks (see harness.py for when tests share a child).
 What the pool guarantees (docs/reliability.md has the whole list):
 - it checks itself when created: a trivial program runs through the full path (worker, harness,
   child, reply), and SandboxUnavailable, with the worker's stderr, says why when it cannot;
-- workers start on demand up to `size` and retire after `idle_timeout` seconds unused; `size`
-  bounds live worker processes: a killed or retired worker keeps its slot until its whole
-  sandbox has ended (see `Worker.terminate`);
+- workers start on demand up to `size`, within the process's worker budget (shared with the
+  sympy and instruction pools: rlvr/workers/slots.py), and retire after `idle_timeout` seconds
+  unused; `size` bounds live worker processes: a killed or retired worker keeps its slot until
+  its whole sandbox has ended (see `Worker.ended`);
 - the wait for a free worker is not charged to the program: its budget starts when it starts;
   no worker within the wait gives the failure "busy". A new worker is handed out only once it
   says it is ready, so its start (the interpreter, the zygote) is part of the wait, not the job;
@@ -22,17 +23,15 @@ What the pool guarantees (docs/reliability.md has the whole list):
 
 from __future__ import annotations
 
-import atexit
 import itertools
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, cast
@@ -43,6 +42,8 @@ from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, TestOutcome
 from rlvr.verdict import BUSY, SANDBOX_ERROR, TIMEOUT
 from rlvr.workers.budget import worker_budget
+from rlvr.workers.errors import PoolBusy, PoolClosed
+from rlvr.workers.slots import PoolStats, SharedPools, Slots, supervise
 
 Test = StdioTest | CallTest | AssertTest
 LANGUAGES = ("python",)
@@ -59,6 +60,8 @@ SELF_CHECK_TIMEOUT = 30.0
 START_TIMEOUT = 30.0
 STDERR_TAIL = 2000
 DEFAULT_LIMITS = Limits()
+# The counter of `stats()` each pool-level failure adds to.
+_COUNTED_AS = {BUSY: "busy", TIMEOUT: "timeouts", SANDBOX_ERROR: "errors"}
 
 
 # Worker groups are named by process and a process-wide count: pools and forked children never share one.
@@ -80,7 +83,8 @@ class WorkerLost(Exception):
 
 
 class Worker:
-    """One sandbox worker process, its pipes and its stderr (a file, read back when it fails)."""
+    """One sandbox worker process, its pipes and its stderr (a file, read back when it fails);
+    the `Handle` of rlvr/workers/slots.py."""
 
     def __init__(self, slot: int, isolation: Isolation) -> None:
         self.slot = slot
@@ -108,6 +112,7 @@ class Worker:
         self.stdin = cast(IO[bytes], self.process.stdin)
         self.stdout = cast(IO[bytes], self.process.stdout)
         self.idle_since = time.monotonic()
+        self.killed_at: float | None = None
 
     def wait_ready(self) -> None:
         """Wait (up to START_TIMEOUT) until the worker says it is ready, so that its start is
@@ -119,7 +124,7 @@ class Worker:
         except (OSError, ValueError, TimeoutError, wire.WireError) as exc:
             problem = str(exc) or type(exc).__name__
         tail = self.stderr_tail()  # read before the file closes
-        self.kill()
+        self.end()
         raise OSError(f"the sandbox worker did not start: {problem}{tail}")
 
     def run(self, job: dict, deadline: float) -> dict:
@@ -131,10 +136,12 @@ class Worker:
             self.kill()
             raise WorkerLost(f"sandbox worker overran its time budget: {exc}", overran=True) from None
         except (OSError, ValueError, wire.WireError) as exc:
-            self.terminate()
-            message = f"sandbox worker failed: {exc}{self.stderr_tail()}"  # read before the file closes
-            self.close_files()
-            raise WorkerLost(message, overran=False) from None
+            self.kill()
+            try:
+                self.process.wait(EXIT_WAIT)  # so that its stderr is complete
+            except subprocess.TimeoutExpired:
+                pass
+            raise WorkerLost(f"sandbox worker failed: {exc}{self.stderr_tail()}", overran=False) from None
 
     def _read_frame(self, deadline: float) -> bytes:
         """One reply frame, its size checked before it is read (wire.read_frame_until); TimeoutError
@@ -155,31 +162,53 @@ class Worker:
         return f"; worker stderr: {text}" if text else ""
 
     def kill(self) -> None:
-        self.terminate()
-        self.close_files()
-
-    def terminate(self) -> None:
-        """SIGKILL the worker's process group (the worker and every sandboxed process), reap it,
-        and wait (up to EXIT_WAIT) until everything in its sandbox has ended too.
-
-        Under bubblewrap the reaped process is only the outer bwrap: the worker lives in a pid
-        namespace that the kernel tears down a moment later. The worker and the namespace's init
-        hold the write end of its stdout, so its end of file says they have exited; the kernel
-        has SIGKILLed the rest of the namespace by then (its init's exit does that)."""
+        """SIGKILL the worker's process group (the worker and every sandboxed process); never waits."""
+        if self.killed_at is None:
+            self.killed_at = time.monotonic()
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except OSError:
             pass
-        self.process.wait()
-        wire.wait_closed(self.stdout.fileno(), time.monotonic() + EXIT_WAIT)
+
+    def ended(self) -> bool:
+        """Whether everything in the worker's sandbox has ended; never waits.
+
+        Under bubblewrap the reaped process is only the outer bwrap: the worker lives in a pid
+        namespace that the kernel tears down a moment later. The worker and the namespace's init
+        hold the write end of its stdout, so its end of file says they have exited; the kernel
+        has SIGKILLed the rest of the namespace by then (its init's exit does that). A pipe
+        still open EXIT_WAIT seconds after the kill frees the slot all the same (the wait was
+        bounded before this core too); `close` then removes what is left."""
+        if self.process.poll() is None:
+            return False
+        try:
+            while select.select([self.stdout], [], [], 0)[0]:
+                if not os.read(self.stdout.fileno(), 1 << 16):
+                    return True
+        except (OSError, ValueError):  # our end is closed already
+            return True
+        return self.killed_at is not None and time.monotonic() - self.killed_at > EXIT_WAIT
+
+    def close(self) -> None:
+        """Free what the host holds for an ended worker: its pipes, its folder, its cgroups."""
+        self.close_files()
         if self.tmp_root != "/tmp":  # weak isolation: this worker's own folder on the host
             shutil.rmtree(self.tmp_root, ignore_errors=True)
         cgroups.remove_group(self.cgroup, wait=EXIT_WAIT)
+
+    def end(self) -> None:
+        """Kill the worker, wait (up to EXIT_WAIT) until everything in its sandbox has ended, and close it."""
+        self.kill()
+        self.process.wait()
+        wire.wait_closed(self.stdout.fileno(), time.monotonic() + EXIT_WAIT)
+        self.close()
 
     def close_files(self) -> None:
         """Close this process's ends of the pipes (in a forked child: only its copies)."""
         for stream in (self.stdin, self.stdout, self.stderr):
             stream.close()
+
+    forget = close_files
 
 
 class SandboxPool:
@@ -206,20 +235,11 @@ class SandboxPool:
         self.isolation = isolation or detect(allow_weak_isolation)
         self.size = size or worker_budget()
         self.idle_timeout = idle_timeout
-        self._reset()
-        _pools.add(self)
-        self._self_check()
-
-    def _reset(self) -> None:
-        """Fresh bookkeeping for this process (at creation, and in a forked child)."""
+        self._slots: Slots[Worker] = Slots(self.size, idle_timeout)
+        self._slot_numbers = itertools.count()
         self._owner = os.getpid()
-        self._cond = threading.Condition()
-        self._workers: list[Worker] = []
-        self._idle: list[Worker] = []
-        self._starting = 0  # slots taken by workers being started
-        self._ending = 0  # slots still held by retired workers being killed
-        self._slots = itertools.count()
-        self._closed = False
+        supervise(self)
+        self._self_check()
 
     def run(
         self,
@@ -234,13 +254,23 @@ class SandboxPool:
         `timeout` seconds from the moment a worker takes it; `wait` (default `timeout`) bounds
         the wait for a free worker. Never raises for anything the program does; a run that could
         not judge the program carries `failure` ("busy", "sandbox_error" or "timeout").
-        Raises SandboxClosed after `close()`."""
+        Raises SandboxClosed after `close()`. `stats()` counts the runs."""
         if language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not supported; supported: {list(LANGUAGES)}")
+        self._slots.count("calls")
+        result = self._run(program, tests, limits, timeout, wait)
+        if result.failure is not None:
+            self._slots.count(_COUNTED_AS[result.failure])
+        self._slots.record_latency(result.seconds)
+        return result
+
+    def _run(
+        self, program: str, tests: Sequence[Test], limits: Limits, timeout: float, wait: float | None
+    ) -> RunResult:
         started = time.monotonic()
         wait_until = started + (timeout if wait is None else wait)
         lost = None
-        for _attempt in range(2):  # a worker that dies gets one fresh replacement
+        for attempt in range(2):  # a worker that dies gets one fresh replacement
             worker = self._acquire(wait_until)
             if isinstance(worker, tuple):
                 failure, why = worker
@@ -259,77 +289,52 @@ class SandboxPool:
                 if exc.overran:
                     return self._failed(tests, started, TIMEOUT, str(exc))
                 lost = str(exc)
+                if not attempt:
+                    self._slots.count("retries")
                 continue
             self._release(worker)
             outcomes = tuple(TestOutcome.from_wire(item) for item in reply["tests"])
             return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started)
         return self._failed(tests, started, SANDBOX_ERROR, f"the sandbox worker died twice: {lost}")
 
+    def stats(self) -> PoolStats:
+        """A snapshot of the counters (rlvr.workers.PoolStats: errors are "sandbox_error" runs,
+        timeouts the runs whose worker overran the whole budget)."""
+        return self._slots.stats()
+
     def _acquire(self, wait_until: float) -> Worker | tuple[str, str]:
         """An idle worker, a newly started one (ready: its start is charged to no job), or the
         failure and why none could be had: "busy" (none free in time) or "sandbox_error"."""
-        with self._cond:
-            self._check_owner()
-            while True:
-                if self._closed:
-                    raise SandboxClosed("this SandboxPool was closed")
-                if self._idle:
-                    return self._idle.pop()
-                if len(self._workers) + self._starting + self._ending < self.size:
-                    self._starting += 1
-                    break
-                remaining = wait_until - time.monotonic()
-                if remaining <= 0:
-                    return BUSY, f"no sandbox worker became free within the wait ({self.size} busy)"
-                self._cond.wait(remaining)
-        # Started outside the lock: the spawner thread also retires workers, which takes it.
         try:
-            worker = Worker(next(self._slots), self.isolation)
+            worker = self._slots.take(wait_until)
+        except PoolClosed:
+            raise SandboxClosed("this SandboxPool was closed") from None
+        except PoolBusy as exc:
+            return BUSY, f"no sandbox worker became free within the wait: {exc}"
+        if worker is not None:
+            return worker
+        try:
+            worker = Worker(next(self._slot_numbers), self.isolation)
             worker.wait_ready()
         except OSError as exc:
-            with self._cond:
-                self._starting -= 1
-                self._cond.notify()
+            self._slots.not_started()
             return SANDBOX_ERROR, f"a sandbox worker could not start: {exc}"
         spawner.register(self)
-        with self._cond:
-            self._starting -= 1
-            if self._closed:
-                worker.kill()
-                raise SandboxClosed("this SandboxPool was closed")
-            self._workers.append(worker)
-        return worker
+        try:
+            return self._slots.started(worker)
+        except PoolClosed:
+            raise SandboxClosed("this SandboxPool was closed") from None
 
     def _release(self, worker: Worker) -> None:
-        with self._cond:
-            if self._closed or worker not in self._workers:
-                return
-            worker.idle_since = time.monotonic()
-            self._idle.append(worker)
-            self._cond.notify()
+        self._slots.release(worker)
 
     def _discard(self, worker: Worker) -> None:
-        with self._cond:
-            if worker in self._workers:
-                self._workers.remove(worker)
-            self._cond.notify()
+        self._slots.discard(worker)
 
     def retire_idle(self) -> None:
         """Kill the workers idle for longer than `idle_timeout` (the spawner thread calls this).
         Their slots are freed once they have ended, so no replacement overlaps them."""
-        cutoff = time.monotonic() - self.idle_timeout
-        with self._cond:
-            if self._owner != os.getpid():
-                return
-            retired = [w for w in self._idle if w.idle_since < cutoff]
-            self._idle = [w for w in self._idle if w not in retired]
-            self._workers = [w for w in self._workers if w not in retired]
-            self._ending += len(retired)
-        for worker in retired:
-            worker.kill()
-        with self._cond:
-            self._ending -= len(retired)
-            self._cond.notify_all()
+        self._slots.retire_idle()
 
     def _self_check(self) -> None:
         """Run a trivial program through the full path; SandboxUnavailable (and no pool) if it fails."""
@@ -347,45 +352,48 @@ class SandboxPool:
         outcomes = tuple(TestOutcome(passed=False, ran=False, error=error) for _ in tests)
         return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started, error, failure)
 
-    def _check_owner(self) -> None:
-        if self._owner != os.getpid():  # a fork the at-fork hook did not see (it always should)
-            self._forget_inherited()
-
     def _forget_inherited(self) -> None:
         """In a forked child: drop the parent's workers without killing them (the parent still
         uses them), closing only this process's copies of their pipes."""
-        inherited = self._workers
-        closed = self._closed
-        self._reset()
-        self._closed = closed
-        for worker in inherited:
-            worker.close_files()
+        self._slots.forget()
+        self._owner = os.getpid()
+
+    @property
+    def owner_pid(self) -> int:
+        """The process this pool's workers belong to."""
+        return self._owner
 
     @property
     def closed(self) -> bool:
         """Whether `close()` was called (`shared_pool` then starts a new pool)."""
-        return self._closed
+        return self._slots.closed
+
+    def workers(self) -> list[Worker]:
+        """The live workers, idle or running a job (for tests and diagnostics)."""
+        return self._slots.workers()
+
+    def idle_workers(self) -> list[Worker]:
+        """The idle workers (for tests and diagnostics)."""
+        return self._slots.idle()
 
     def uids(self) -> list[int]:
         """The uids the live workers' children run as (meaningful when isolation.uid_switch)."""
-        with self._cond:
-            return [worker.uid for worker in self._workers]
+        return [worker.uid for worker in self._slots.workers()]
 
     def close(self) -> None:
         """Kill every worker (and with them every sandboxed process); later `run` calls raise
         SandboxClosed. In a forked child, the inherited workers are left to their owner."""
-        with self._cond:
-            self._check_owner()
-            self._closed = True
-            workers, self._workers, self._idle = self._workers, [], []
-            self._cond.notify_all()
-        for worker in workers:
-            worker.kill()
+        self._slots.close(_end_all)
 
 
-_pools: weakref.WeakSet[SandboxPool] = weakref.WeakSet()
-_shared: dict[bool, SandboxPool] = {}
-_shared_lock = threading.Lock()
+def _end_all(running: list[Worker], resting: list[Worker]) -> None:
+    # A running worker too: its caller's wait for a reply ends at once, and a job's end after
+    # close never closes anything twice (closing is idempotent).
+    for worker in running + resting:
+        worker.end()
+
+
+_shared: SharedPools[bool, SandboxPool] = SharedPools(lambda weak: SandboxPool(allow_weak_isolation=weak))
 
 
 def shared_pool(allow_weak_isolation: bool = False) -> SandboxPool:
@@ -395,24 +403,4 @@ def shared_pool(allow_weak_isolation: bool = False) -> SandboxPool:
     >>> shared_pool() is shared_pool()
     True
     """
-    with _shared_lock:
-        pool = _shared.get(allow_weak_isolation)
-        if pool is None or pool.closed:
-            pool = _shared[allow_weak_isolation] = SandboxPool(allow_weak_isolation=allow_weak_isolation)
-        return pool
-
-
-def _close_at_exit() -> None:
-    for pool in list(_pools):
-        pool.close()
-
-
-def _after_fork_in_child() -> None:
-    global _shared_lock
-    _shared_lock = threading.Lock()  # a copy another thread held at fork time would never be released
-    for pool in list(_pools):
-        pool._forget_inherited()
-
-
-atexit.register(_close_at_exit)
-os.register_at_fork(after_in_child=_after_fork_in_child)
+    return _shared.get(allow_weak_isolation)

@@ -7,6 +7,7 @@ costs a fork (milliseconds), not an interpreter start.
 """
 
 from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, WorkerError
-from rlvr.workers.pool import PoolStats, WatchdogPool
+from rlvr.workers.pool import WatchdogPool
+from rlvr.workers.slots import PoolStats
 
 __all__ = ["JobTimeout", "PoolBusy", "PoolClosed", "PoolStats", "WatchdogPool", "WorkerDied", "WorkerError"]

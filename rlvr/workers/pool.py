@@ -13,15 +13,16 @@ Guarantees:
   pool forgets the inherited processes, sockets and locks without touching them and starts its
   own zygote on first use; no thread is assumed to exist after a fork; a child's exit never
   closes its parent's pool; a reply travels on a socket only the calling process holds;
-- workers start lazily, up to `size` (the worker budget), and retire after `idle_timeout`
-  seconds without a job;
+- workers start lazily, up to `size` and within the process's worker budget (shared with every
+  other pool, see rlvr/workers/slots.py), and retire after `idle_timeout` seconds without a job;
 - `size` bounds live worker processes, not just handed-out slots: a worker that is killed,
-  retired or dies keeps its slot until its process has ended (see `_stop`), so its replacement
-  is never forked while it still holds memory or a core;
+  retired or dies keeps its slot until its process has ended (`_Worker.ended`), so its
+  replacement is never forked while it still holds memory or a core;
 - a worker that dies during a job (not at its deadline) costs one retry on a fresh worker, then
   `WorkerDied`; waiting for a free worker is not charged to the job: a caller that gets none in
   time gets `PoolBusy`, never `JobTimeout`;
-- a closed pool refuses work (`PoolClosed`); nothing prints at interpreter exit;
+- a closed pool refuses work (`PoolClosed`); `shared_pool` replaces it; nothing prints at
+  interpreter exit;
 - no zombies or orphans: workers are reaped by the zygote (SIGCHLD ignored), the zygote by
   `close()`; `close()` runs at interpreter exit, and if this process dies the zygote sees its
   control socket close and kills its process group (itself and every worker).
@@ -29,8 +30,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import atexit
-import bisect
 import os
 import pickle
 import signal
@@ -38,7 +37,6 @@ import socket
 import struct
 import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,59 +44,61 @@ from typing import Any
 from rlvr.workers.budget import worker_budget
 from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, WorkerError
 from rlvr.workers.protocol import receive_message, send_payload
+from rlvr.workers.slots import PoolStats, Slots, supervise
 from rlvr.workers.spawner import Zygote
 
 # A job killed after the wait for a worker cut its own limit by more than this fraction is busy.
 _FAIR_SHARE_LOST = 0.1
-# Seconds between checks, while every slot is taken, for a stopped worker's process to end
-# (a SIGKILLed process ends within milliseconds; only a waiting caller polls).
-_EXIT_POLL = 0.005
 _DRAIN_BYTES = 1 << 16
-# Upper bounds (seconds) of the latency histogram's buckets; the last one catches the rest.
-LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, float("inf"))
 
 
 class _Gone(Exception):
     """Internal: the worker died (or its socket broke) during the job."""
 
 
-@dataclass(frozen=True)
-class PoolStats:
-    """Counters since the pool was created (or since the fork that made this process).
-
-    calls: jobs submitted. timeouts: jobs killed at their deadline. busy: calls that found no
-    worker in time. errors: jobs that raised or whose worker died twice. retries: jobs rerun on a
-    fresh worker after their worker died. restarts: workers started to replace a killed or dead
-    one. retired: idle workers ended after `idle_timeout`. latency_histogram: (upper bound in
-    seconds, count) per bucket, whole-call latency.
-    """
-
-    calls: int
-    timeouts: int
-    busy: int
-    errors: int
-    retries: int
-    restarts: int
-    retired: int
-    workers_started: int
-    latency_histogram: tuple[tuple[float, int], ...]
-
-
-@dataclass
+@dataclass(eq=False)
 class _Worker:
+    """A zygote-forked worker: its pid and our end of its channel (the `Handle` of slots.py)."""
+
     pid: int
     channel: socket.socket
     idle_since: float = 0.0
+
+    def kill(self) -> None:
+        # Killing only while its end of the channel is open means the pid cannot have been reused.
+        if not self.ended():
+            _kill(self.pid)
+
+    def ended(self) -> bool:
+        """Whether the process has exited: its end of the channel is closed. Only the worker
+        holds it (the zygote closes its copy before handing ours over), and the kernel closes it
+        when the process exits, after freeing its memory. Never waits; discards what it sent
+        that was never read (a killed job's partial reply)."""
+        try:
+            self.channel.setblocking(False)  # a stopped worker's channel carries no more jobs
+            while self.channel.recv(_DRAIN_BYTES):
+                pass
+        except BlockingIOError:
+            return False
+        except OSError:  # ECONNRESET: it exited with part of our job unread (or we closed it)
+            return True
+        return True
+
+    def close(self) -> None:
+        self.channel.close()
+
+    forget = close
 
 
 class WatchdogPool:
     """Run picklable top-level functions in killable worker processes.
 
-    size: most workers alive at once (default: `worker_budget()`). timeout: default seconds a job
-    may run. memory_limit_mb: default RLIMIT_AS of a job's worker (0 for none). preload: modules
-    the zygote imports before forking workers (entries "module:function" also call that function,
-    e.g. a warm-up). start_timeout: seconds a call without a deadline may wait for the zygote to
-    start. idle_timeout: seconds after which a worker without a job ends.
+    size: most workers alive at once (default: `worker_budget()`; every pool of the process also
+    draws from that one budget). timeout: default seconds a job may run. memory_limit_mb: default
+    RLIMIT_AS of a job's worker (0 for none). preload: modules the zygote imports before forking
+    workers (entries "module:function" also call that function, e.g. a warm-up). start_timeout:
+    seconds a call may wait for a new worker (the zygote's imports on a cold pool), charged to no
+    job and to no deadline. idle_timeout: seconds after which a worker without a job ends.
     """
 
     def __init__(
@@ -121,23 +121,14 @@ class WatchdogPool:
         self.preload = tuple(preload)
         self.start_timeout = float(start_timeout)
         self.idle_timeout = float(idle_timeout)
+        self._slots: Slots[_Worker] = Slots(size, self.idle_timeout)
         self._init_state()
-        _POOLS.add(self)
+        supervise(self)
 
     def _init_state(self) -> None:
         self._owner_pid = os.getpid()
-        self._lock = threading.Lock()
-        self._available = threading.Condition(self._lock)
         self._zygote_lock = threading.Lock()
         self._zygote: Zygote | None = None
-        self._idle: list[_Worker] = []  # oldest release first; calls take the newest
-        self._stopping: list[_Worker] = []  # stopped, their processes not yet ended; still in _live
-        self._live = 0
-        self._replacements_due = 0
-        self._closed = False
-        self._counts = dict.fromkeys(("calls", "timeouts", "busy", "errors", "retries", "restarts", "retired"), 0)
-        self._started = 0
-        self._histogram = [0] * len(LATENCY_BUCKETS)
 
     # ---------------------------------------------------------------- public API
 
@@ -145,7 +136,7 @@ class WatchdogPool:
         """Launch the zygote now, without waiting for it, so the first call finds it warm."""
         self._check_owner()
         with self._zygote_lock:
-            if self._zygote is None and not self._closed:
+            if self._zygote is None and not self._slots.closed:
                 self._zygote = Zygote(self.preload, self.idle_timeout)
 
     def call(
@@ -161,7 +152,9 @@ class WatchdogPool:
         timeout: seconds the job may run once it has a worker (default: the pool's); without a
         deadline, also how long the call may wait for a free worker. memory_limit_mb: the job's
         RLIMIT_AS (default: the pool's). deadline: a `time.monotonic()` instant bounding the whole
-        call, waiting included; the job's limit is cut to it. Raises JobTimeout (the job ran past
+        call, waiting included; the job's limit is cut to it. Starting a worker (up to
+        `start_timeout`: the zygote's imports on a cold pool) is charged to nothing: it moves
+        the deadline by what it took. Raises JobTimeout (the job ran past
         its limit), PoolBusy (no worker in time, or waiting left the job less than its own limit
         and it ran out), WorkerError (the job raised), WorkerDied, or PoolClosed.
         """
@@ -172,35 +165,28 @@ class WatchdogPool:
         payload = pickle.dumps((function, args, memory_mb * 2**20), protocol=pickle.HIGHEST_PROTOCOL)
         started = time.monotonic()
         slot_until = deadline if deadline is not None else started + job_timeout
-        ready_until = deadline if deadline is not None else started + self.start_timeout
-        self._count("calls")
+        self._slots.count("calls")
         try:
-            return self._call(payload, job_timeout, started, slot_until, ready_until, deadline)
+            return self._call(payload, job_timeout, started, slot_until, deadline)
         except JobTimeout:
-            self._count("timeouts")
+            self._slots.count("timeouts")
             raise
         except PoolBusy:
-            self._count("busy")
+            self._slots.count("busy")
             raise
         except WorkerError:
-            self._count("errors")
+            self._slots.count("errors")
             raise
         finally:
-            self._record_latency(time.monotonic() - started)
+            self._slots.record_latency(time.monotonic() - started)
 
     def stats(self) -> PoolStats:
         """A snapshot of the counters."""
-        with self._lock:
-            return PoolStats(
-                **self._counts,
-                workers_started=self._started,
-                latency_histogram=tuple(zip(LATENCY_BUCKETS, self._histogram)),
-            )
+        return self._slots.stats()
 
     def worker_pids(self) -> list[int]:
         """Pids of the idle workers (for tests and diagnostics)."""
-        with self._lock:
-            return [worker.pid for worker in self._idle]
+        return [worker.pid for worker in self._slots.idle()]
 
     @property
     def zygote_pid(self) -> int | None:
@@ -210,17 +196,23 @@ class WatchdogPool:
     @property
     def closed(self) -> bool:
         """Whether `close()` was called (in this process)."""
-        return self._closed
+        return self._slots.closed
+
+    @property
+    def owner_pid(self) -> int:
+        """The process this pool's workers belong to."""
+        return self._owner_pid
 
     def close(self) -> None:
         """Kill the zygote and every worker and reap the zygote. Idempotent; later calls raise PoolClosed."""
         self._check_owner()
-        with self._lock:
-            self._closed = True
-            ending, self._idle, self._stopping = self._idle + self._stopping, [], []
-            self._available.notify_all()
-        for worker in ending:
-            worker.channel.close()
+        self._slots.close(self._end)
+
+    def _end(self, running: list[_Worker], resting: list[_Worker]) -> None:
+        # A running worker's channel is its caller's to close: the zygote's end kills the worker,
+        # and the caller's wait for a reply ends at once.
+        for worker in resting:
+            worker.close()
         with self._zygote_lock:
             self._stop_zygote()
 
@@ -238,11 +230,14 @@ class WatchdogPool:
         job_timeout: float,
         started: float,
         slot_until: float,
-        ready_until: float,
         deadline: float | None,
     ) -> Any:
         for attempt in range(2):
-            worker = self._acquire(slot_until, ready_until)
+            worker, start_seconds = self._acquire(slot_until)
+            # A worker's start (the zygote's imports, a fork) is charged to no call: the call's
+            # clock and deadline move by what it took, as a sandbox worker's start does.
+            started += start_seconds
+            deadline = None if deadline is None else deadline + start_seconds
             begun = time.monotonic()
             limit = job_timeout if deadline is None else min(job_timeout, deadline - begun)
             # Of its own limit, the job lost to the deadline at most what the wait took. A job killed
@@ -263,82 +258,30 @@ class WatchdogPool:
             except _Gone as exc:
                 if attempt:
                     raise WorkerDied(f"{exc}, and again on a fresh worker") from None
-                self._count("retries")
+                self._slots.count("retries")
         raise AssertionError("unreachable")
 
     # ---------------------------------------------------------------- workers
 
-    def _acquire(self, slot_until: float, ready_until: float) -> _Worker:
-        with self._lock:
-            while True:
-                if self._closed:
-                    raise PoolClosed("the worker pool is closed")
-                self._retire_idle()
-                self._free_ended()
-                if self._idle:
-                    return self._idle.pop()
-                if self._live < self.size:
-                    self._live += 1
-                    break
-                remaining = slot_until - time.monotonic()
-                if remaining <= 0:
-                    raise PoolBusy(f"all {self.size} workers stayed busy until the caller's limit")
-                # Nothing signals a stopped worker's end, so while one holds a slot we look again soon.
-                self._available.wait(min(remaining, _EXIT_POLL) if self._stopping else remaining)
+    def _acquire(self, slot_until: float) -> tuple[_Worker, float]:
+        """A worker, and the seconds it took to start one (0 for an idle worker)."""
+        worker = self._slots.take(slot_until)
+        if worker is not None:
+            return worker, 0.0
+        starting = time.monotonic()
         try:
-            return self._spawn(ready_until)
+            worker = self._spawn(starting + self.start_timeout)
         except BaseException:
-            with self._lock:
-                self._live -= 1
-                self._available.notify()
+            self._slots.not_started()
             raise
-
-    def _retire_idle(self) -> None:
-        """End workers idle past `idle_timeout` (called with the lock held). The worker also ends
-        itself a little later (see zygote.py), so one never given another job still goes."""
-        cutoff = time.monotonic() - self.idle_timeout
-        while self._idle and self._idle[0].idle_since < cutoff:
-            self._stop(self._idle.pop(0))
-            self._counts["retired"] += 1
-
-    def _stop(self, worker: _Worker) -> None:
-        """SIGKILL `worker` unless it has already exited, keeping its slot until its process has
-        ended (called with the lock held; never waits).
-
-        Its end of the channel is the proof: only the worker holds it (the zygote closes its copy
-        before handing ours over), and the kernel closes it when the process exits, after freeing
-        its memory. Killing only while that end is open also means the pid cannot have been reused."""
-        if not _has_exited(worker):
-            _kill(worker.pid)
-        self._stopping.append(worker)
-        self._free_ended()
-
-    def _free_ended(self) -> None:
-        """Free the slots of stopped workers whose processes have ended (called with the lock held)."""
-        for worker in [worker for worker in self._stopping if _has_exited(worker)]:
-            self._stopping.remove(worker)
-            worker.channel.close()
-            self._live -= 1
+        return self._slots.started(worker), time.monotonic() - starting
 
     def _release(self, worker: _Worker) -> None:
-        with self._lock:
-            if self._closed:
-                worker.channel.close()
-                return
-            worker.idle_since = time.monotonic()
-            self._idle.append(worker)
-            self._retire_idle()
-            self._available.notify()
+        self._slots.release(worker)
 
     def _discard(self, worker: _Worker) -> None:
         """Stop a worker that failed or must not be reused; an acquire forks a replacement once it has ended."""
-        with self._lock:
-            if self._closed:  # close() ended the zygote and with it every worker
-                worker.channel.close()
-                return
-            self._stop(worker)
-            self._replacements_due += 1
-            self._available.notify()
+        self._slots.discard(worker)
 
     def _run(self, worker: _Worker, payload: bytes, limit: float) -> Any:
         cpu_before = _cpu_seconds(worker.pid)  # a persistent worker's CPU counts its earlier jobs too
@@ -370,7 +313,7 @@ class WatchdogPool:
         if not self._zygote_lock.acquire(timeout=max(0.0, ready_until - time.monotonic())):
             raise PoolBusy("the worker pool is busy starting workers")
         try:
-            if self._closed:
+            if self._slots.closed:
                 raise PoolClosed("the worker pool is closed")
             for attempt in range(2):
                 if self._zygote is None or not self._zygote.alive():
@@ -386,25 +329,12 @@ class WatchdogPool:
                     self._stop_zygote()
         finally:
             self._zygote_lock.release()
-        with self._lock:
-            self._started += 1
-            if self._replacements_due:
-                self._replacements_due -= 1
-                self._counts["restarts"] += 1
         return _Worker(pid=pid, channel=channel)
 
     def _stop_zygote(self) -> None:
         zygote, self._zygote = self._zygote, None
         if zygote is not None:
             zygote.stop()
-
-    def _count(self, name: str) -> None:
-        with self._lock:
-            self._counts[name] += 1
-
-    def _record_latency(self, seconds: float) -> None:
-        with self._lock:
-            self._histogram[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
 
     # ---------------------------------------------------------------- fork safety
 
@@ -415,25 +345,17 @@ class WatchdogPool:
 
     def _forget_inherited(self) -> None:
         """In a forked child: drop the parent's processes, sockets and locks (without touching the processes)."""
-        for worker in self._idle + self._stopping:
-            worker.channel.close()
+        self._slots.forget()
         if self._zygote is not None:
             self._zygote.forget()
         self._init_state()
 
 
-def _has_exited(worker: _Worker) -> bool:
-    """Whether the worker's process has exited: its end of the channel is closed. Never waits;
-    discards what it sent that was never read (a killed job's partial reply)."""
-    worker.channel.setblocking(False)  # a stopped worker's channel carries no more jobs
+def _kill(pid: int) -> None:
     try:
-        while worker.channel.recv(_DRAIN_BYTES):
-            pass
-    except BlockingIOError:
-        return False
-    except OSError:  # ECONNRESET: it exited with part of our job unread
-        return True
-    return True
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _cpu_seconds(pid: int) -> float | None:
@@ -444,31 +366,3 @@ def _cpu_seconds(pid: int) -> float | None:
         return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 3)
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-_POOLS: weakref.WeakSet[WatchdogPool] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    # A lock held by another thread at fork time would stay held forever in the child.
-    for pool in list(_POOLS):
-        pool._forget_inherited()
-
-
-def _close_all_at_exit() -> None:
-    # After a fork every pool belongs to the child (its own, fresh state), so this ends only
-    # what this process started, never its parent's workers.
-    for pool in list(_POOLS):
-        if pool._owner_pid == os.getpid():
-            pool.close()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(_close_all_at_exit)
