@@ -74,6 +74,8 @@ def refuses_connections(url: str) -> bool:
         httpx.get(f"{url}/health", timeout=5)
     except httpx.ConnectError:
         return True
+    except (httpx.ReadError, httpx.RemoteProtocolError):
+        return False  # a server closing its listener may take the connection and then reset it
     return False
 
 
