@@ -570,7 +570,7 @@ def test_a_program_starved_past_the_cap_gets_a_fresh_chance(pool, program, passe
     if not cgroups.detect().usable:
         pytest.fail(f"this machine offers no usable cgroup: {cgroups.detect().why}")
     probe(pool, "read")
-    quota = os.path.join(pool._workers[0].cgroup["cpu"], "cpu.cfs_quota_us")
+    quota = os.path.join(pool.workers()[0].cgroup["cpu"], "cpu.cfs_quota_us")
 
     def set_quota(value: str) -> None:
         with open(quota, "w") as setting:
