@@ -246,3 +246,17 @@ def test_both_pool_kinds_give_the_same_outcomes_through_the_one_loop(make):
         assert (stats.calls, stats.busy, stats.retries, stats.timeouts, stats.errors) == (calls + 4, 1, 1, 1, 0)
     finally:
         kind.pool.close()
+
+
+def test_idle_zygote_workers_retire_on_the_cores_schedule_without_another_call():
+    """The sandbox's idle workers were always retired by a tick; the zygote pool's now are too,
+    on the same schedule, instead of waiting for its next call."""
+    pool = WatchdogPool(size=1, preload=("operator",), idle_timeout=0.5)
+    try:
+        assert pool.call(operator.neg, 1) == -1 and len(pool.worker_pids()) == 1
+        deadline = time.monotonic() + 10
+        while pool.worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pool.worker_pids() and pool.stats().retired == 1
+    finally:
+        pool.close()
