@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import operator
 import os
+import signal
 import threading
 import time
 
@@ -17,7 +18,7 @@ from worker_census import verification_workers
 
 from rlvr.sandbox import Limits, SandboxPool, StdioTest
 from rlvr.sandbox import pool as sandbox_pool
-from rlvr.workers import WatchdogPool, shared, spawner
+from rlvr.workers import JobTimeout, PoolBusy, WatchdogPool, shared, spawner
 from rlvr.workers.budget import BUDGET
 
 BUDGET_IN_CHILD = 2
@@ -160,5 +161,102 @@ def test_a_cold_start_is_charged_to_no_call(kind, monkeypatch):
     try:
         _slow_start(monkeypatch, SLOW_PART[kind], 2.0)
         assert call(pool)
+    finally:
+        pool.close()
+
+
+class _ZygoteKind:
+    """A one-worker pool of each kind, as the shared-loop test drives it: a call that sleeps
+    `seconds` within `limit` and says "ok", "busy" or "timeout"; a signal to its running worker."""
+
+    def __init__(self) -> None:
+        self.pool = WatchdogPool(size=1, preload=("time",))
+
+    def call(self, seconds: float, limit: float, wait: float | None = None) -> str:
+        deadline = None if wait is None else time.monotonic() + wait
+        try:
+            self.pool.call(time.sleep, seconds, timeout=limit, deadline=deadline)
+        except JobTimeout:
+            return "timeout"
+        except PoolBusy:
+            return "busy"
+        return "ok"
+
+    def signal(self, signum: int) -> None:
+        _signal_tree(self.pool._slots.workers()[0].pid, signum)
+
+
+class _SandboxKind:
+    def __init__(self) -> None:
+        self.pool = SandboxPool(size=1)
+
+    def call(self, seconds: float, limit: float, wait: float | None = None) -> str:
+        program = f"import time\ntime.sleep({seconds})\nprint(42)"
+        result = self.pool.run(program, [StdioTest()], Limits(test_timeout=limit), timeout=limit + 1.0, wait=wait)
+        if result.failure is None:
+            assert result.outcomes[0].stdout == "42\n"
+            return "ok"
+        return {"busy": "busy", "timeout": "timeout"}.get(result.failure, result.failure)
+
+    def signal(self, signum: int) -> None:
+        _signal_tree(self.pool.workers()[0].process.pid, signum)
+
+
+def _signal_tree(pid: int, signum: int) -> None:
+    """Send `signum` to `pid` and every descendant, as something outside the pool would."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            children = [int(child) for child in handle.read().split()]
+    except OSError:
+        children = []
+    for child in children:
+        _signal_tree(child, signum)
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _while_running(kind, seconds: float, limit: float, act) -> str:
+    """`kind.call(seconds, limit)` in a thread; `act()` once its job runs; the call's outcome."""
+    outcome: list[str] = []
+    thread = threading.Thread(target=lambda: outcome.append(kind.call(seconds, limit)))
+    thread.start()
+    time.sleep(0.5)  # the only worker (warm) has the job by now
+    act()
+    thread.join()
+    return outcome[0]
+
+
+@pytest.mark.parametrize("make", [_ZygoteKind, _SandboxKind], ids=["zygote", "sandbox"])
+def test_both_pool_kinds_give_the_same_outcomes_through_the_one_loop(make):
+    """Busy when no slot is free in time, one retry after a worker killed from outside, timeout
+    when the job runs past its limit: the same for the zygote and the sandbox pool."""
+    kind = make()
+    try:
+        assert kind.call(0.0, 5.0) == "ok"  # warm: the one worker is started
+        calls = kind.pool.stats().calls  # the sandbox pool's self-check is one call more
+        inner: list[str] = []
+        assert _while_running(kind, 1.5, 5.0, lambda: inner.append(kind.call(0.0, 5.0, wait=0.3))) == "ok"
+        assert inner == ["busy"] and kind.pool.stats().busy == 1
+        assert _while_running(kind, 1.5, 5.0, lambda: kind.signal(signal.SIGKILL)) == "ok"
+        assert kind.pool.stats().retries == 1
+        assert _while_running(kind, 0.8, 1.5, lambda: kind.signal(signal.SIGSTOP)) == "timeout"
+        stats = kind.pool.stats()
+        assert (stats.calls, stats.busy, stats.retries, stats.timeouts, stats.errors) == (calls + 4, 1, 1, 1, 0)
+    finally:
+        kind.pool.close()
+
+
+def test_idle_zygote_workers_retire_on_the_cores_schedule_without_another_call():
+    """The sandbox's idle workers were always retired by a tick; the zygote pool's now are too,
+    on the same schedule, instead of waiting for its next call."""
+    pool = WatchdogPool(size=1, preload=("operator",), idle_timeout=0.5)
+    try:
+        assert pool.call(operator.neg, 1) == -1 and len(pool.worker_pids()) == 1
+        deadline = time.monotonic() + 10
+        while pool.worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pool.worker_pids() and pool.stats().retired == 1
     finally:
         pool.close()

@@ -42,7 +42,7 @@ from rlvr.sandbox.limits import Limits
 from rlvr.sandbox.result import AssertTest, CallTest, RunResult, StdioTest, TestOutcome
 from rlvr.verdict import BUSY, SANDBOX_ERROR, TIMEOUT
 from rlvr.workers.budget import worker_budget
-from rlvr.workers.errors import PoolBusy, PoolClosed
+from rlvr.workers.errors import JobFailed, PoolClosed, WorkerDied, WorkerLost
 from rlvr.workers.slots import PoolStats, SharedPools, Slots, supervise
 
 Test = StdioTest | CallTest | AssertTest
@@ -60,8 +60,8 @@ SELF_CHECK_TIMEOUT = 30.0
 START_TIMEOUT = 30.0
 STDERR_TAIL = 2000
 DEFAULT_LIMITS = Limits()
-# The counter of `stats()` each pool-level failure adds to.
-_COUNTED_AS = {BUSY: "busy", TIMEOUT: "timeouts", SANDBOX_ERROR: "errors"}
+# The run's failure for each way the supervision core could not judge a job.
+_FAILURE = {"busy": BUSY, "timeout": TIMEOUT, "lost": SANDBOX_ERROR}
 
 
 # Worker groups are named by process and a process-wide count: pools and forked children never share one.
@@ -72,14 +72,6 @@ class SandboxClosed(RuntimeError):
     """The pool was closed; it runs nothing more. Verifiers report it as "sandbox_error"."""
 
     verdict_reason = SANDBOX_ERROR
-
-
-class WorkerLost(Exception):
-    """The worker died (`overran` False) or overran its job's budget (True); it has been killed."""
-
-    def __init__(self, message: str, overran: bool) -> None:
-        super().__init__(message)
-        self.overran = overran
 
 
 class Worker:
@@ -257,83 +249,48 @@ class SandboxPool:
         Raises SandboxClosed after `close()`. `stats()` counts the runs."""
         if language not in LANGUAGES:
             raise ValueError(f"language {language!r} is not supported; supported: {list(LANGUAGES)}")
-        self._slots.count("calls")
-        result = self._run(program, tests, limits, timeout, wait)
-        if result.failure is not None:
-            self._slots.count(_COUNTED_AS[result.failure])
-        self._slots.record_latency(result.seconds)
-        return result
-
-    def _run(
-        self, program: str, tests: Sequence[Test], limits: Limits, timeout: float, wait: float | None
-    ) -> RunResult:
         started = time.monotonic()
-        wait_until = started + (timeout if wait is None else wait)
-        lost = None
-        for attempt in range(2):  # a worker that dies gets one fresh replacement
-            worker = self._acquire(wait_until)
-            if isinstance(worker, tuple):
-                failure, why = worker
-                return self._failed(tests, started, failure if lost is None else SANDBOX_ERROR, lost or why)
-            job_started = time.monotonic()
-            job = {
+        wire_tests = [t.to_wire() for t in tests]
+
+        def job(worker: Worker, seconds: float) -> tuple[dict, bool]:
+            message = {
                 "program": program,
-                "tests": [t.to_wire() for t in tests],
+                "tests": wire_tests,
                 "limits": limits.to_wire(),
-                "budget": max(timeout - BUDGET_MARGIN, 0.01),
+                "budget": max(seconds - BUDGET_MARGIN, 0.01),
             }
-            try:
-                reply = worker.run(job, job_started + timeout + HOST_GRACE)
-            except WorkerLost as exc:
-                self._discard(worker)
-                if exc.overran:
-                    return self._failed(tests, started, TIMEOUT, str(exc))
-                lost = str(exc)
-                if not attempt:
-                    self._slots.count("retries")
-                continue
-            self._release(worker)
-            outcomes = tuple(TestOutcome.from_wire(item) for item in reply["tests"])
-            return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started)
-        return self._failed(tests, started, SANDBOX_ERROR, f"the sandbox worker died twice: {lost}")
+            return worker.run(message, time.monotonic() + seconds + HOST_GRACE), True
+
+        try:
+            reply = self._slots.run(self._start, job, timeout, started + (timeout if wait is None else wait))
+        except PoolClosed:
+            raise SandboxClosed("this SandboxPool was closed") from None
+        except JobFailed as exc:
+            outcomes = tuple(TestOutcome(passed=False, ran=False, error=str(exc)) for _ in tests)
+            return RunResult(
+                outcomes, self.isolation.as_dict(), time.monotonic() - started, str(exc), _FAILURE[exc.kind]
+            )
+        outcomes = tuple(TestOutcome.from_wire(item) for item in reply["tests"])
+        return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started)
 
     def stats(self) -> PoolStats:
         """A snapshot of the counters (rlvr.workers.PoolStats: errors are "sandbox_error" runs,
         timeouts the runs whose worker overran the whole budget)."""
         return self._slots.stats()
 
-    def _acquire(self, wait_until: float) -> Worker | tuple[str, str]:
-        """An idle worker, a newly started one (ready: its start is charged to no job), or the
-        failure and why none could be had: "busy" (none free in time) or "sandbox_error"."""
-        try:
-            worker = self._slots.take(wait_until)
-        except PoolClosed:
-            raise SandboxClosed("this SandboxPool was closed") from None
-        except PoolBusy as exc:
-            return BUSY, f"no sandbox worker became free within the wait: {exc}"
-        if worker is not None:
-            return worker
+    def _start(self) -> Worker:
+        """A newly started worker, ready (its start is charged to no job); WorkerDied when none
+        could start (the run's "sandbox_error")."""
         try:
             worker = Worker(next(self._slot_numbers), self.isolation)
             worker.wait_ready()
         except OSError as exc:
-            self._slots.not_started()
-            return SANDBOX_ERROR, f"a sandbox worker could not start: {exc}"
-        spawner.register(self)
-        try:
-            return self._slots.started(worker)
-        except PoolClosed:
-            raise SandboxClosed("this SandboxPool was closed") from None
-
-    def _release(self, worker: Worker) -> None:
-        self._slots.release(worker)
-
-    def _discard(self, worker: Worker) -> None:
-        self._slots.discard(worker)
+            raise WorkerDied(f"a sandbox worker could not start: {exc}") from None
+        return worker
 
     def retire_idle(self) -> None:
-        """Kill the workers idle for longer than `idle_timeout` (the spawner thread calls this).
-        Their slots are freed once they have ended, so no replacement overlaps them."""
+        """Stop the workers idle for longer than `idle_timeout` now (the supervision core also
+        does it every RETIRE_TICK seconds); their slots are freed once they have ended."""
         self._slots.retire_idle()
 
     def _self_check(self) -> None:
@@ -347,10 +304,6 @@ class SandboxPool:
         raise SandboxUnavailable(
             f"the sandbox ({self.isolation.mechanism}) could not run a trivial program: {found[:3000]}"
         )
-
-    def _failed(self, tests: Sequence[Test], started: float, failure: str, error: str) -> RunResult:
-        outcomes = tuple(TestOutcome(passed=False, ran=False, error=error) for _ in tests)
-        return RunResult(outcomes, self.isolation.as_dict(), time.monotonic() - started, error, failure)
 
     def _forget_inherited(self) -> None:
         """In a forked child: drop the parent's workers without killing them (the parent still

@@ -1,9 +1,9 @@
-"""The one long-lived thread per process that starts sandbox workers and retires idle ones.
+"""The one long-lived thread per process that starts sandbox workers.
 
 bubblewrap's --die-with-parent fires when the *thread* that started it exits, so every worker is
 started from a thread that lives as long as the process. That thread is started on first use and
-again, lazily, in a forked child (where no thread of the parent exists). Between requests it
-wakes every TICK seconds and asks each registered pool to retire its idle workers.
+again, lazily, in a forked child (where no thread of the parent exists). Idle workers are retired
+by the supervision core (rlvr/workers/slots.py), on the one schedule of every pool.
 
     process = spawn(["true"], stdin=subprocess.DEVNULL)   # a subprocess.Popen
 """
@@ -14,15 +14,8 @@ import os
 import queue
 import subprocess
 import threading
-import weakref
 from concurrent.futures import Future
-from typing import Any, Protocol
-
-TICK = 1.0
-
-
-class Retiring(Protocol):
-    def retire_idle(self) -> None: ...
+from typing import Any
 
 
 class _State:
@@ -32,7 +25,6 @@ class _State:
         self.lock = threading.Lock()
         self.requests: queue.SimpleQueue[tuple[Future, list[str], dict[str, Any]]] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
-        self.pools: weakref.WeakSet[Retiring] = weakref.WeakSet()
 
 
 _state = _State()
@@ -50,13 +42,6 @@ def spawn(command: list[str], **popen_kwargs: Any) -> subprocess.Popen:
     return future.result()
 
 
-def register(pool: Retiring) -> None:
-    """Have `pool.retire_idle()` called every TICK seconds (for as long as the pool lives)."""
-    state = _ensure_thread()
-    with state.lock:  # the thread copies the set under this lock: a WeakSet must not change mid-iteration
-        state.pools.add(pool)
-
-
 def _ensure_thread() -> _State:
     state = _state
     with state.lock:
@@ -68,14 +53,7 @@ def _ensure_thread() -> _State:
 
 def _serve(state: _State) -> None:
     while True:
-        try:
-            future, command, kwargs = state.requests.get(timeout=TICK)
-        except queue.Empty:
-            with state.lock:
-                pools = list(state.pools)
-            for pool in pools:
-                pool.retire_idle()
-            continue
+        future, command, kwargs = state.requests.get()
         if not future.set_running_or_notify_cancel():
             continue
         try:

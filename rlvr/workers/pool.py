@@ -42,18 +42,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rlvr.workers.budget import worker_budget
-from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, WorkerError
+from rlvr.workers.errors import PoolBusy, PoolClosed, WorkerError, WorkerLost
 from rlvr.workers.protocol import receive_message, send_payload
 from rlvr.workers.slots import PoolStats, Slots, supervise
 from rlvr.workers.spawner import Zygote
 
-# A job killed after the wait for a worker cut its own limit by more than this fraction is busy.
-_FAIR_SHARE_LOST = 0.1
 _DRAIN_BYTES = 1 << 16
-
-
-class _Gone(Exception):
-    """Internal: the worker died (or its socket broke) during the job."""
 
 
 @dataclass(eq=False)
@@ -164,21 +158,18 @@ class WatchdogPool:
         # Pickled before a worker is taken, so an unpicklable job raises here and holds nothing.
         payload = pickle.dumps((function, args, memory_mb * 2**20), protocol=pickle.HIGHEST_PROTOCOL)
         started = time.monotonic()
-        slot_until = deadline if deadline is not None else started + job_timeout
-        self._slots.count("calls")
-        try:
-            return self._call(payload, job_timeout, started, slot_until, deadline)
-        except JobTimeout:
-            self._slots.count("timeouts")
-            raise
-        except PoolBusy:
-            self._slots.count("busy")
-            raise
-        except WorkerError:
+        wait_until = deadline if deadline is not None else started + job_timeout
+        status, value = self._slots.run(
+            lambda: self._spawn(time.monotonic() + self.start_timeout),
+            lambda worker, limit: self._run(worker, payload, limit),
+            job_timeout,
+            wait_until,
+            deadline,
+        )
+        if status != "ok":
             self._slots.count("errors")
-            raise
-        finally:
-            self._slots.record_latency(time.monotonic() - started)
+            raise WorkerError(value)
+        return value
 
     def stats(self) -> PoolStats:
         """A snapshot of the counters."""
@@ -222,68 +213,11 @@ class WatchdogPool:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    # ---------------------------------------------------------------- one call
-
-    def _call(
-        self,
-        payload: bytes,
-        job_timeout: float,
-        started: float,
-        slot_until: float,
-        deadline: float | None,
-    ) -> Any:
-        for attempt in range(2):
-            worker, start_seconds = self._acquire(slot_until)
-            # A worker's start (the zygote's imports, a fork) is charged to no call: the call's
-            # clock and deadline move by what it took, as a sandbox worker's start does.
-            started += start_seconds
-            deadline = None if deadline is None else deadline + start_seconds
-            begun = time.monotonic()
-            limit = job_timeout if deadline is None else min(job_timeout, deadline - begun)
-            # Of its own limit, the job lost to the deadline at most what the wait took. A job killed
-            # after losing more than a tenth that way was not judged fairly: busy, not timed out.
-            lost_to_wait = min(begun - started, job_timeout - limit)
-            if limit <= 0:
-                self._release(worker)
-                raise PoolBusy(f"waited {begun - started:.3f} s for a worker; no time was left for the job")
-            try:
-                return self._run(worker, payload, limit)
-            except JobTimeout:
-                if lost_to_wait > _FAIR_SHARE_LOST * job_timeout:
-                    raise PoolBusy(
-                        f"waited {begun - started:.3f} s for a worker, so the job had {limit:.3f} s "
-                        f"of its {job_timeout:.3f} s and ran out"
-                    ) from None
-                raise
-            except _Gone as exc:
-                if attempt:
-                    raise WorkerDied(f"{exc}, and again on a fresh worker") from None
-                self._slots.count("retries")
-        raise AssertionError("unreachable")
-
     # ---------------------------------------------------------------- workers
 
-    def _acquire(self, slot_until: float) -> tuple[_Worker, float]:
-        """A worker, and the seconds it took to start one (0 for an idle worker)."""
-        worker = self._slots.take(slot_until)
-        if worker is not None:
-            return worker, 0.0
-        starting = time.monotonic()
-        try:
-            worker = self._spawn(starting + self.start_timeout)
-        except BaseException:
-            self._slots.not_started()
-            raise
-        return self._slots.started(worker), time.monotonic() - starting
-
-    def _release(self, worker: _Worker) -> None:
-        self._slots.release(worker)
-
-    def _discard(self, worker: _Worker) -> None:
-        """Stop a worker that failed or must not be reused; an acquire forks a replacement once it has ended."""
-        self._slots.discard(worker)
-
-    def _run(self, worker: _Worker, payload: bytes, limit: float) -> Any:
+    def _run(self, worker: _Worker, payload: bytes, limit: float) -> tuple[tuple[str, Any], bool]:
+        """One job on `worker`: ((status, value), whether the worker may be reused); WorkerLost
+        when it died or ran past `limit` (then it is killed: the core stops it)."""
         cpu_before = _cpu_seconds(worker.pid)  # a persistent worker's CPU counts its earlier jobs too
         try:
             worker.channel.settimeout(limit)
@@ -292,22 +226,15 @@ class WatchdogPool:
         except TimeoutError:
             cpu_after = _cpu_seconds(worker.pid)
             cpu = None if cpu_before is None or cpu_after is None else round(cpu_after - cpu_before, 3)
-            self._discard(worker)
-            raise JobTimeout(
+            raise WorkerLost(
                 f"job ran past its {limit:.3f} s limit (CPU {cpu if cpu is not None else '?'} s); "
                 f"worker {worker.pid} killed",
+                overran=True,
                 cpu_seconds=cpu,
             ) from None
         except (EOFError, OSError) as exc:
-            self._discard(worker)
-            raise _Gone(f"worker {worker.pid} died during the job ({type(exc).__name__})") from None
-        if retire:
-            self._discard(worker)
-        else:
-            self._release(worker)
-        if status != "ok":
-            raise WorkerError(value)
-        return value
+            raise WorkerLost(f"worker {worker.pid} died during the job ({type(exc).__name__})", overran=False) from None
+        return (status, value), not retire
 
     def _spawn(self, ready_until: float) -> _Worker:
         if not self._zygote_lock.acquire(timeout=max(0.0, ready_until - time.monotonic())):

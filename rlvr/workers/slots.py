@@ -10,7 +10,8 @@ decides when a worker may start, which idle worker a call gets, and when a slot 
   started until its process has ended, so a replacement never overlaps a stopping worker;
 - a pool that wants a worker while the budget is spent asks the other pools to retire an idle
   one (`Budget.reclaim`), so no pool starves another while it has workers doing nothing;
-- idle workers retire after `idle_timeout` seconds;
+- idle workers retire after `idle_timeout` seconds, every pool's on one schedule (a thread of
+  the core looks every RETIRE_TICK seconds, and callers waiting for a worker look too);
 - a closed pool hands out nothing (`PoolClosed`); no free slot before the caller's limit is
   `PoolBusy`: both are the caller's to report (the pools map them to their own failures);
 - `supervise(pool)` has the pool forget what it inherited in a forked child (its own state,
@@ -37,14 +38,19 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from rlvr.workers.budget import BUDGET, worker_budget
-from rlvr.workers.errors import PoolBusy, PoolClosed
+from rlvr.workers.errors import JobTimeout, PoolBusy, PoolClosed, WorkerDied, WorkerError, WorkerLost
 
 # Seconds between checks while a caller waits on something that sends no signal: a stopping
 # worker's end, or another pool giving back a budget unit (a SIGKILLed process ends within ms).
 POLL = 0.005
+# Seconds between the core's rounds of idle retirement (all pools of the process in one round).
+RETIRE_TICK = 1.0
 # Upper bounds (seconds) of the latency histogram's buckets; the last one catches the rest.
 LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, float("inf"))
 _COUNTED = ("calls", "timeouts", "busy", "errors", "retries")
+# A job killed after the wait for a worker cut its own limit (to the caller's deadline) by more
+# than this fraction of it was not judged fairly: busy, not timed out.
+FAIR_SHARE_LOST = 0.1
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Handle(Protocol):
 
 
 H = TypeVar("H", bound=Handle)
+R = TypeVar("R")
 
 
 class Slots(Generic[H]):
@@ -113,6 +120,102 @@ class Slots(Generic[H]):
         self._replacements_due = 0  # workers discarded, whose replacements count as restarts
         self._counts = dict.fromkeys((*_COUNTED, "restarts", "retired", "workers_started"), 0)
         self._histogram = [0] * len(LATENCY_BUCKETS)
+
+    # ------------------------------------------------------------------ one job, every pool's way
+
+    def run(
+        self,
+        start: Callable[[], H],
+        job: Callable[[H, float], tuple[R, bool]],
+        limit: float,
+        wait_until: float,
+        deadline: float | None = None,
+    ) -> R:
+        """Run one job on a worker of this pool: the one loop every pool shares.
+
+        start() starts a ready worker (its errors are the caller's to see; the slot is given
+        back). job(worker, seconds) runs the job within `seconds` and returns (value, whether
+        the worker may be reused), or raises WorkerLost (the transport killed the worker).
+
+        - No worker free by `wait_until` (monotonic): PoolBusy. The wait is never charged to
+          the job's `limit`; a worker's start is charged to nothing (it moves `deadline`).
+        - `deadline` (optional, the whole call's end) cuts the job's limit; a job that then runs
+          out after the wait took more than FAIR_SHARE_LOST of its limit is PoolBusy too.
+        - A worker lost during the job (by something outside it) is replaced and the job run
+          once more; lost again: WorkerDied.
+        - A job past its limit: JobTimeout.
+        PoolClosed after `close`. The statistics count every outcome.
+
+            value = slots.run(start_worker, lambda worker, seconds: (worker.do(job, seconds), True),
+                              limit=5.0, wait_until=time.monotonic() + 5.0)
+        """
+        called = time.monotonic()
+        self.count("calls")
+        try:
+            return self._run(start, job, limit, wait_until, deadline)
+        except JobTimeout:
+            self.count("timeouts")
+            raise
+        except PoolBusy:
+            self.count("busy")
+            raise
+        except WorkerError:
+            self.count("errors")
+            raise
+        finally:
+            self.record_latency(time.monotonic() - called)
+
+    def _run(
+        self,
+        start: Callable[[], H],
+        job: Callable[[H, float], tuple[R, bool]],
+        limit: float,
+        wait_until: float,
+        deadline: float | None,
+    ) -> R:
+        started = time.monotonic()
+        for attempt in range(2):
+            worker, start_seconds = self._acquire(start, wait_until)
+            started += start_seconds
+            deadline = None if deadline is None else deadline + start_seconds
+            begun = time.monotonic()
+            cut = limit if deadline is None else min(limit, deadline - begun)
+            # Of its own limit, the job lost to the deadline at most what the wait took.
+            lost_to_wait = min(begun - started, limit - cut)
+            if cut <= 0:
+                self.release(worker)
+                raise PoolBusy(f"waited {begun - started:.3f} s for a worker; no time was left for the job")
+            try:
+                value, reusable = job(worker, cut)
+            except WorkerLost as exc:
+                self.discard(worker)
+                if exc.overran and lost_to_wait > FAIR_SHARE_LOST * limit:
+                    raise PoolBusy(
+                        f"waited {begun - started:.3f} s for a worker, so the job had {cut:.3f} s "
+                        f"of its {limit:.3f} s and ran out"
+                    ) from None
+                if exc.overran:
+                    raise JobTimeout(str(exc), exc.cpu_seconds) from None
+                if attempt:
+                    raise WorkerDied(f"{exc}, and again on a fresh worker") from None
+                self.count("retries")
+                continue
+            (self.release if reusable else self.discard)(worker)
+            return value
+        raise AssertionError("unreachable")
+
+    def _acquire(self, start: Callable[[], H], wait_until: float) -> tuple[H, float]:
+        """A worker, and the seconds it took to start one (0 for an idle worker)."""
+        worker = self.take(wait_until)
+        if worker is not None:
+            return worker, 0.0
+        starting = time.monotonic()
+        try:
+            worker = start()
+        except BaseException:
+            self.not_started()
+            raise
+        return self.started(worker), time.monotonic() - starting
 
     # ------------------------------------------------------------------ a call's worker
 
@@ -164,6 +267,7 @@ class Slots(Generic[H]):
                 self._counts["restarts"] += 1
             if not self._closed and self._owner == os.getpid():
                 self._live.append(worker)
+                _RETIREMENT.watch(self)
                 return worker
             BUDGET.give_back(self)
         worker.kill()
@@ -334,6 +438,35 @@ class Supervised(Protocol):
 
 _supervised: weakref.WeakSet[Supervised] = weakref.WeakSet()
 
+
+class _Retirement:
+    """The one retirement schedule: a daemon thread, started when a pool first starts a worker
+    (again in a forked child, where no thread of the parent exists), that has every watched
+    pool retire its idle workers every RETIRE_TICK seconds, for as long as the pool lives."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: weakref.WeakSet[Slots] = weakref.WeakSet()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, slots: Slots) -> None:
+        with self._lock:
+            self._slots.add(slots)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="rlvr-retire-idle", daemon=True)
+                self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            time.sleep(RETIRE_TICK)
+            with self._lock:  # a WeakSet must not change while it is copied
+                watched = list(self._slots)
+            for slots in watched:
+                slots.retire_idle()
+
+
+_RETIREMENT = _Retirement()
+
 K = TypeVar("K")
 
 
@@ -384,6 +517,8 @@ def supervise(pool: Supervised) -> None:
 
 
 def _after_fork_in_child() -> None:
+    global _RETIREMENT
+    _RETIREMENT = _Retirement()
     # A lock held by another thread at fork time would stay held forever in the child.
     for shared in list(_shared):
         shared._new_lock_after_fork()
