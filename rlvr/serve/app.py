@@ -81,25 +81,31 @@ async def verify_batch(request: Request, service: Service) -> Response:
 
 
 async def openrlhf_reward(request: Request, service: Service) -> Response:
-    payload = await _payload(request, service)
-    try:
-        completions, labels = openrlhf.parse_request(payload)
-    except ValueError as exc:
-        raise RequestError(400, str(exc)) from None
-    options = wire.query_options(request.query_params.get("options"))
-    verdicts = await service.verdicts(BatchRequest(request.path_params["task"], options, completions, labels))
+    verdicts = await service.verdicts(await _contract_batch(request, service, openrlhf.parse_request))
     return json_response(openrlhf.response(verdicts))
 
 
 async def slime_reward(request: Request, service: Service) -> Response:
+    def one_sample(payload: Any) -> tuple[list[Any], list[Any]]:
+        completion, label = slime.parse_request(payload)
+        return [completion], [label]
+
+    verdicts = await service.verdicts(await _contract_batch(request, service, one_sample))
+    return json_response(slime.slime_reward(verdicts[0]))
+
+
+async def _contract_batch(
+    request: Request, service: Service, parse: Callable[[Any], tuple[list[Any], list[Any]]]
+) -> BatchRequest:
+    """The batch a trainer's own request contract carries: `parse` reads the body (a 400 when it
+    does not fit the contract); the task is the route's, the options the query string's."""
     payload = await _payload(request, service)
     try:
-        completion, label = slime.parse_request(payload)
+        completions, labels = parse(payload)
     except ValueError as exc:
         raise RequestError(400, str(exc)) from None
     options = wire.query_options(request.query_params.get("options"))
-    verdicts = await service.verdicts(BatchRequest(request.path_params["task"], options, [completion], [label]))
-    return json_response(slime.slime_reward(verdicts[0]))
+    return BatchRequest(request.path_params["task"], options, completions, labels)
 
 
 async def health(request: Request, service: Service) -> Response:
